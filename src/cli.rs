@@ -1,0 +1,348 @@
+//! The `cjmh` command. `main` decides presentation and exit codes:
+//! 0 success; 1 a run or verification failed or output could not be written;
+//! 2 bad input (a scenario with problems, bad arguments).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+
+use crate::model::mmc::{self, MmcParams};
+use crate::model::network;
+use crate::model::recorder::NullRecorder;
+use crate::output::manifest::{self, Manifest, ScenarioEntry, Versions};
+use crate::output::summary::{self, ReplicationResult};
+use crate::output::write::atomic_write;
+use crate::output::{progress, table};
+use crate::scenario::{self, Scenario};
+use crate::verify;
+
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for a failed run or check.
+pub const EXIT_FAILURE: i32 = 1;
+
+/// A discrete-event simulator of the criminal-justice mental-health pathway in England and Wales.
+#[derive(Parser, Debug)]
+#[command(name = "cjmh", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Runs one or more scenarios and writes summary.csv and manifest.json.
+    Run(RunArgs),
+    /// Checks scenario files and reports every problem found, without running anything.
+    Check {
+        /// Scenario files to check.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Runs the engine's verification models against closed-form results.
+    Verify {
+        /// Seed for the verification runs.
+        #[arg(long, default_value_t = 20_261_122)]
+        seed: u64,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Measures the engine's speed and memory on a reference model.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Scenario files (TOML) to run.
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Replications per scenario (default: the scenario's own setting, else 10).
+    #[arg(short, long)]
+    replications: Option<u64>,
+    /// Seed of every random stream (default: the first scenario's own setting, else 1).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: every core). Results do not depend on this.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Directory for the outputs; created if missing.
+    #[arg(short, long, default_value = "out")]
+    out: PathBuf,
+    /// Prints nothing but errors, and shows no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchModel {
+    /// The M/M/c reference queue: 0.9 arrivals a day, 10 servers, mean service 10 days.
+    Mmc,
+}
+
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    /// Model to run.
+    #[arg(long, value_enum, default_value_t = BenchModel::Mmc)]
+    model: BenchModel,
+    /// People who arrive in all.
+    #[arg(long, default_value_t = 1_000_000)]
+    cohort: u64,
+    /// Worker threads; the cohort is split into this many independent catchments.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Prints one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parses the arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => EXIT_BAD_INPUT,
+            };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Check { scenarios } => check(&scenarios),
+        Command::Verify { seed, threads } => with_threads(threads, || verify_cmd(seed)),
+        Command::Bench(args) => bench(args),
+    }
+}
+
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        b = b.num_threads(t.max(1));
+    }
+    match b.build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+/// Loads every scenario, printing every problem of every file; `None` if any had one.
+fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
+    let mut ok = Vec::new();
+    let mut failed = false;
+    for p in paths {
+        match scenario::load(p) {
+            Ok(s) => ok.push(s),
+            Err(e) => {
+                eprint!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    (!failed).then_some(ok)
+}
+
+fn check(paths: &[PathBuf]) -> i32 {
+    match load_all(paths) {
+        Some(scenarios) => {
+            for s in scenarios {
+                println!(
+                    "{}: ok ({} stages, {} arrival streams)",
+                    s.files[0].display(),
+                    s.stages.len(),
+                    s.arrivals.len()
+                );
+            }
+            0
+        }
+        None => EXIT_BAD_INPUT,
+    }
+}
+
+fn run(args: RunArgs) -> i32 {
+    let started = Instant::now();
+    let Some(scenarios) = load_all(&args.scenarios) else {
+        return EXIT_BAD_INPUT;
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for s in &scenarios {
+        if names.contains(&s.name.as_str()) {
+            eprintln!(
+                "error: two scenarios are named `{}`; give one a different `name`",
+                s.name
+            );
+            return EXIT_BAD_INPUT;
+        }
+        names.push(&s.name);
+    }
+    if args.replications == Some(0) {
+        eprintln!("error: --replications must be at least 1");
+        return EXIT_BAD_INPUT;
+    }
+    let seed = args.seed.or(scenarios[0].seed).unwrap_or(1);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    let reps_of = |s: &Scenario| {
+        args.replications
+            .unwrap_or(s.replications.unwrap_or(10) as u64)
+    };
+    let units: Vec<(usize, u64)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| (0..reps_of(s)).map(move |r| (i, r)))
+        .collect();
+
+    let bar = progress::bar(units.len() as u64, args.quiet, "replications");
+    let results: Vec<(ReplicationResult, u64)> = with_threads(Some(threads), || {
+        units
+            .par_iter()
+            .map(|&(i, r)| {
+                let (rep, _) = network::run(&scenarios[i], seed, r, NullRecorder);
+                bar.inc(1);
+                (
+                    ReplicationResult {
+                        scenario: scenarios[i].name.clone(),
+                        replication: r,
+                        metrics: rep.metrics,
+                    },
+                    rep.events,
+                )
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let events: u64 = results.iter().map(|r| r.1).sum();
+    let results: Vec<ReplicationResult> = results.into_iter().map(|r| r.0).collect();
+
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        eprintln!(
+            "error: cannot create the output directory {}: {e}",
+            args.out.display()
+        );
+        return EXIT_FAILURE;
+    }
+    let summary_path = args.out.join("summary.csv");
+    if let Err(e) = atomic_write(&summary_path, &summary::to_csv(&results)) {
+        eprintln!("error: cannot write {}: {e}", summary_path.display());
+        return EXIT_FAILURE;
+    }
+    let m = Manifest {
+        command: "run".into(),
+        arguments: std::env::args().skip(1).collect(),
+        seed,
+        replications: args.replications.unwrap_or(0),
+        threads,
+        versions: Versions::current(),
+        scenarios: scenarios.iter().map(ScenarioEntry::of).collect(),
+        outputs: vec!["summary.csv".into()],
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+        events,
+    };
+    let manifest_path = args.out.join("manifest.json");
+    if let Err(e) = atomic_write(&manifest_path, &manifest::to_json(&m)) {
+        eprintln!("error: cannot write {}: {e}", manifest_path.display());
+        return EXIT_FAILURE;
+    }
+    if !args.quiet {
+        print!("{}", table::render(&results));
+        println!(
+            "\nwrote {} and {} ({:.1} s, seed {seed}, {threads} threads)",
+            summary_path.display(),
+            manifest_path.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    0
+}
+
+fn verify_cmd(seed: u64) -> i32 {
+    let started = Instant::now();
+    let checks = verify::all(seed);
+    print!("{}", verify::render(&checks));
+    let failed = checks.iter().filter(|c| !c.pass).count();
+    println!(
+        "\n{} passed, {} failed ({:.1} s, seed {seed}, {} replications per check)",
+        checks.len() - failed,
+        failed,
+        started.elapsed().as_secs_f64(),
+        verify::REPLICATIONS
+    );
+    if failed > 0 { EXIT_FAILURE } else { 0 }
+}
+
+/// Peak resident memory of this process in bytes (Linux `VmHWM`), if known.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn bench(args: BenchArgs) -> i32 {
+    let threads = args.threads.max(1);
+    if args.cohort == 0 {
+        eprintln!("error: --cohort must be at least 1");
+        return EXIT_BAD_INPUT;
+    }
+    // Split the cohort into `threads` independent catchments, each a replication of its own.
+    let per: Vec<u64> = (0..threads as u64)
+        .map(|i| args.cohort / threads as u64 + u64::from(i < args.cohort % threads as u64))
+        .collect();
+    let started = Instant::now();
+    let results: Vec<_> = with_threads(Some(threads), || {
+        per.par_iter()
+            .enumerate()
+            .map(|(i, &n)| mmc::run(MmcParams::reference(n), 1, i as u64))
+            .collect()
+    });
+    let secs = started.elapsed().as_secs_f64();
+    let people: u64 = results.iter().map(|r| r.arrived).sum();
+    let events: u64 = results.iter().map(|r| r.events).sum();
+    let peak = peak_memory_bytes();
+    let model = match args.model {
+        BenchModel::Mmc => "mmc",
+    };
+    if args.json {
+        let v = serde_json::json!({
+            "model": model,
+            "cohort": people,
+            "threads": threads,
+            "seconds": secs,
+            "people_per_second": people as f64 / secs,
+            "events_per_second": events as f64 / secs,
+            "ns_per_person": secs * 1e9 / people as f64,
+            "ns_per_event": secs * 1e9 / events as f64,
+            "events": events,
+            "peak_memory_bytes": peak,
+        });
+        println!("{v}");
+    } else {
+        println!("model              {model} (0.9 arrivals/day, 10 servers, mean service 10 days)");
+        println!("people             {people}");
+        println!("threads            {threads}");
+        println!("wall time          {secs:.3} s");
+        println!("people per second  {:.0}", people as f64 / secs);
+        println!("events per second  {:.0}", events as f64 / secs);
+        println!("ns per person      {:.1}", secs * 1e9 / people as f64);
+        println!("ns per event       {:.1}", secs * 1e9 / events as f64);
+        match peak {
+            Some(b) => println!("peak memory        {:.1} MiB", b as f64 / 1048576.0),
+            None => println!("peak memory        unknown"),
+        }
+    }
+    0
+}
+
+/// Whether a path exists (for tests of "no output written").
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}

@@ -1,0 +1,17 @@
+//! cjmh: a discrete-event simulator of the criminal-justice mental-health pathway in England and
+//! Wales.
+//!
+//! The crate is laid out as its user guide reads:
+//! - [`engine`]: time, the event calendar, resources, random streams, distributions;
+//! - [`model`]: what is simulated (the stage network, the reference queueing models);
+//! - [`scenario`]: scenario files, `extends`, validation;
+//! - [`output`]: the summary table, the manifest, atomic writing, progress;
+//! - [`verify`]: the engine's verification models against closed-form results;
+//! - [`cli`]: the `cjmh` command.
+
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod output;
+pub mod scenario;
+pub mod verify;

@@ -1,0 +1,90 @@
+//! `manifest.json`: exactly what ran, so a result can be reproduced or questioned.
+
+use serde::Serialize;
+
+use crate::scenario::{Scenario, ScenarioSpec};
+
+/// Versions of the crates that decide every random number.
+#[derive(Debug, Clone, Serialize)]
+pub struct Versions {
+    /// This program.
+    pub cjmh: &'static str,
+    /// `rand`.
+    pub rand: &'static str,
+    /// `rand_distr`.
+    pub rand_distr: &'static str,
+    /// `rand_xoshiro`.
+    pub rand_xoshiro: &'static str,
+    /// Git revision the binary was built from, if known.
+    pub git_revision: Option<&'static str>,
+}
+
+impl Versions {
+    /// The versions compiled into this binary.
+    pub fn current() -> Self {
+        Self {
+            cjmh: env!("CARGO_PKG_VERSION"),
+            rand: env!("CJMH_RAND_VERSION"),
+            rand_distr: env!("CJMH_RAND_DISTR_VERSION"),
+            rand_xoshiro: env!("CJMH_RAND_XOSHIRO_VERSION"),
+            git_revision: option_env!("CJMH_GIT_REVISION").filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+/// One scenario as it ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioEntry {
+    /// Name used in the outputs.
+    pub name: String,
+    /// The scenario file and the files it extends.
+    pub files: Vec<String>,
+    /// Hash of the resolved scenario.
+    pub hash: String,
+    /// The resolved scenario (after `extends`).
+    pub resolved: ScenarioSpec,
+}
+
+impl ScenarioEntry {
+    /// The entry for a loaded scenario.
+    pub fn of(s: &Scenario) -> Self {
+        Self {
+            name: s.name.clone(),
+            files: s.files.iter().map(|f| f.display().to_string()).collect(),
+            hash: s.hash.clone(),
+            resolved: s.spec.clone(),
+        }
+    }
+}
+
+/// The whole manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// The command, e.g. `run`.
+    pub command: String,
+    /// The command-line arguments.
+    pub arguments: Vec<String>,
+    /// Seed.
+    pub seed: u64,
+    /// Replications per scenario.
+    pub replications: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Program and generator versions.
+    pub versions: Versions,
+    /// Scenarios run.
+    pub scenarios: Vec<ScenarioEntry>,
+    /// Files written beside the manifest.
+    pub outputs: Vec<String>,
+    /// Wall-clock time of the run, seconds.
+    pub wall_time_seconds: f64,
+    /// Events handled in all replications.
+    pub events: u64,
+}
+
+/// The bytes of `manifest.json`.
+pub fn to_json(m: &Manifest) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(m).expect("a manifest always serialises");
+    v.push(b'\n');
+    v
+}

@@ -1,0 +1,8 @@
+//! Results leave the program here: the tidy summary table, the manifest, the printed table,
+//! atomic file writing and progress bars. Exporters are pure functions from results to bytes.
+
+pub mod manifest;
+pub mod progress;
+pub mod summary;
+pub mod table;
+pub mod write;

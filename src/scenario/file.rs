@@ -1,0 +1,379 @@
+//! Reading scenario files: TOML with positions, `extends` chains, and merging.
+//!
+//! Each file is parsed into a [`Node`] tree that remembers, for every key, the file and line it
+//! was written on. A file that says `extends = "other.toml"` is laid over its parent: tables merge
+//! key by key, anything else (numbers, strings, arrays) is replaced whole. The merged tree is then
+//! handed to serde as a plain `toml::Value`, while the tree itself answers "where was this key
+//! written?" for every problem found later.
+
+use std::path::{Path, PathBuf};
+
+use super::error::{KeyPath, Problem, Segment};
+
+/// Where a value was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// Index into [`Document::files`].
+    pub file: usize,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// A TOML value with its origin.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The value.
+    pub kind: Kind,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+/// The shape of a [`Node`].
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A table, keys in file order.
+    Table(Vec<(String, Node)>),
+    /// An array.
+    Array(Vec<Node>),
+    /// A string, number, boolean or date.
+    Scalar(toml::Value),
+}
+
+/// A scenario file merged with everything it extends.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The files read, the scenario's own file first, then its `extends` chain.
+    pub files: Vec<PathBuf>,
+    /// The merged tree (without the `extends` key).
+    pub root: Node,
+    /// The files' texts, in the order of `files`, for the manifest's hash.
+    pub texts: Vec<String>,
+}
+
+impl Document {
+    /// Reads `path` and its `extends` chain. Problems that stop the reading (a missing file, bad
+    /// TOML, a missing or circular `extends`) are returned located.
+    pub fn load(path: &Path) -> Result<Self, Vec<Problem>> {
+        let mut doc = Document {
+            files: Vec::new(),
+            root: Node {
+                kind: Kind::Table(Vec::new()),
+                origin: Origin { file: 0, line: 1 },
+            },
+            texts: Vec::new(),
+        };
+        let root = doc.load_chain(path, None)?;
+        doc.root = root;
+        Ok(doc)
+    }
+
+    /// Reads a scenario given as text (used for the built-in verification models). `label` names
+    /// it in messages; `extends` is resolved relative to the label's directory.
+    pub fn from_text(label: &Path, text: &str) -> Result<Self, Vec<Problem>> {
+        let mut doc = Document {
+            files: Vec::new(),
+            root: Node {
+                kind: Kind::Table(Vec::new()),
+                origin: Origin { file: 0, line: 1 },
+            },
+            texts: Vec::new(),
+        };
+        doc.root = doc.load_text(label, text.to_string(), None)?;
+        Ok(doc)
+    }
+
+    fn load_chain(
+        &mut self,
+        path: &Path,
+        from: Option<(usize, usize)>,
+    ) -> Result<Node, Vec<Problem>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let (file, line, key, message) = match from {
+                    Some((f, l)) => (
+                        self.files[f].clone(),
+                        Some(l),
+                        KeyPath::parse("extends"),
+                        format!(
+                            "cannot read the scenario it extends, {}: {e}",
+                            path.display()
+                        ),
+                    ),
+                    None => (
+                        path.to_path_buf(),
+                        None,
+                        KeyPath::root(),
+                        format!("cannot read the scenario file: {e}"),
+                    ),
+                };
+                return Err(vec![Problem {
+                    file,
+                    line,
+                    key,
+                    message,
+                }]);
+            }
+        };
+        self.load_text(path, text, from)
+    }
+
+    fn load_text(
+        &mut self,
+        path: &Path,
+        text: String,
+        from: Option<(usize, usize)>,
+    ) -> Result<Node, Vec<Problem>> {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        for (i, f) in self.files.iter().enumerate() {
+            let other = f.canonicalize().unwrap_or_else(|_| f.clone());
+            if other == canonical {
+                let (ff, l) = from.unwrap_or((i, 1));
+                let chain: Vec<String> = self
+                    .files
+                    .iter()
+                    .chain(std::iter::once(&path.to_path_buf()))
+                    .map(|p| p.display().to_string())
+                    .collect();
+                return Err(vec![Problem {
+                    file: self.files[ff].clone(),
+                    line: Some(l),
+                    key: KeyPath::parse("extends"),
+                    message: format!("`extends` forms a cycle: {}", chain.join(" -> ")),
+                }]);
+            }
+        }
+        let index = self.files.len();
+        self.files.push(path.to_path_buf());
+        self.texts.push(text.clone());
+        let mut node = parse(&text, index).map_err(|(line, message)| {
+            vec![Problem {
+                file: path.to_path_buf(),
+                line: Some(line),
+                key: KeyPath::root(),
+                message,
+            }]
+        })?;
+        let Kind::Table(entries) = &mut node.kind else {
+            unreachable!("a TOML document is a table")
+        };
+        let Some(pos) = entries.iter().position(|(k, _)| k == "extends") else {
+            return Ok(node);
+        };
+        let (_, ext) = entries.remove(pos);
+        let Kind::Scalar(toml::Value::String(target)) = &ext.kind else {
+            return Err(vec![Problem {
+                file: path.to_path_buf(),
+                line: Some(ext.origin.line),
+                key: KeyPath::parse("extends"),
+                message: "`extends` must be a file name in quotes, relative to this file".into(),
+            }]);
+        };
+        let parent_path = path.parent().unwrap_or(Path::new(".")).join(target);
+        let parent = self.load_chain(&parent_path, Some((index, ext.origin.line)))?;
+        Ok(merge(parent, node))
+    }
+
+    /// Where the value at `key` (or its nearest written ancestor) was written.
+    pub fn locate(&self, key: &KeyPath) -> (PathBuf, Option<usize>) {
+        let mut node = &self.root;
+        let mut found: Option<Origin> = None;
+        for seg in &key.0 {
+            let next = match (&node.kind, seg) {
+                (Kind::Table(entries), Segment::Key(k)) => {
+                    entries.iter().find(|(name, _)| name == k).map(|(_, n)| n)
+                }
+                (Kind::Array(items), Segment::Index(i)) => items.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => {
+                    node = n;
+                    found = Some(n.origin);
+                }
+                None => break,
+            }
+        }
+        let origin = found.unwrap_or(self.root.origin);
+        (self.files[origin.file].clone(), found.map(|o| o.line))
+    }
+
+    /// A problem at `key`, located.
+    pub fn problem(&self, key: KeyPath, message: impl Into<String>) -> Problem {
+        let (file, line) = self.locate(&key);
+        Problem {
+            file,
+            line,
+            key,
+            message: message.into(),
+        }
+    }
+
+    /// The merged tree as a plain TOML value, for serde.
+    pub fn to_value(&self) -> toml::Value {
+        to_value(&self.root)
+    }
+}
+
+fn to_value(node: &Node) -> toml::Value {
+    match &node.kind {
+        Kind::Scalar(v) => v.clone(),
+        Kind::Array(items) => toml::Value::Array(items.iter().map(to_value).collect()),
+        Kind::Table(entries) => toml::Value::Table(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), to_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Lays `over` on top of `base`: tables merge key by key, everything else is replaced.
+fn merge(base: Node, over: Node) -> Node {
+    match (base.kind, over.kind) {
+        (Kind::Table(mut entries), Kind::Table(over_entries)) => {
+            for (k, v) in over_entries {
+                match entries.iter().position(|(name, _)| *name == k) {
+                    Some(i) => {
+                        let old = entries.remove(i).1;
+                        entries.insert(i, (k, merge(old, v)));
+                    }
+                    None => entries.push((k, v)),
+                }
+            }
+            Node {
+                kind: Kind::Table(entries),
+                origin: base.origin,
+            }
+        }
+        (_, kind) => Node {
+            kind,
+            origin: over.origin,
+        },
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses TOML into a located tree; on failure, the line and message.
+fn parse(text: &str, file: usize) -> Result<Node, (usize, String)> {
+    let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        (line, format!("not valid TOML: {}", e.message().trim()))
+    })?;
+    let at = |span: Option<std::ops::Range<usize>>| Origin {
+        file,
+        line: span.map(|s| line_of(text, s.start)).unwrap_or(1),
+    };
+    fn value(
+        v: &toml_edit::Value,
+        origin: Origin,
+        at: &dyn Fn(Option<std::ops::Range<usize>>) -> Origin,
+    ) -> Node {
+        let kind = match v {
+            toml_edit::Value::String(s) => Kind::Scalar(toml::Value::String(s.value().clone())),
+            toml_edit::Value::Integer(i) => Kind::Scalar(toml::Value::Integer(*i.value())),
+            toml_edit::Value::Float(f) => Kind::Scalar(toml::Value::Float(*f.value())),
+            toml_edit::Value::Boolean(b) => Kind::Scalar(toml::Value::Boolean(*b.value())),
+            toml_edit::Value::Datetime(d) => {
+                Kind::Scalar(toml::Value::String(d.value().to_string()))
+            }
+            toml_edit::Value::Array(a) => Kind::Array(
+                a.iter()
+                    .map(|item| {
+                        let o = at(item.span());
+                        value(item, if item.span().is_some() { o } else { origin }, at)
+                    })
+                    .collect(),
+            ),
+            toml_edit::Value::InlineTable(t) => Kind::Table(
+                t.iter()
+                    .map(|(k, item)| {
+                        let key_span = t.key(k).and_then(|key| key.span());
+                        let o = if key_span.is_some() {
+                            at(key_span)
+                        } else {
+                            origin
+                        };
+                        (k.to_string(), value(item, o, at))
+                    })
+                    .collect(),
+            ),
+        };
+        Node { kind, origin }
+    }
+    fn item(
+        it: &toml_edit::Item,
+        origin: Origin,
+        at: &dyn Fn(Option<std::ops::Range<usize>>) -> Origin,
+    ) -> Node {
+        match it {
+            toml_edit::Item::Value(v) => value(v, origin, at),
+            toml_edit::Item::Table(t) => table(t, origin, at),
+            toml_edit::Item::ArrayOfTables(a) => Node {
+                kind: Kind::Array(
+                    a.iter()
+                        .map(|t| {
+                            let o = if t.span().is_some() {
+                                at(t.span())
+                            } else {
+                                origin
+                            };
+                            table(t, o, at)
+                        })
+                        .collect(),
+                ),
+                origin,
+            },
+            toml_edit::Item::None => Node {
+                kind: Kind::Table(Vec::new()),
+                origin,
+            },
+        }
+    }
+    fn table(
+        t: &toml_edit::Table,
+        origin: Origin,
+        at: &dyn Fn(Option<std::ops::Range<usize>>) -> Origin,
+    ) -> Node {
+        Node {
+            kind: Kind::Table(
+                t.iter()
+                    .map(|(k, it)| {
+                        let key_span = t.key(k).and_then(|key| key.span());
+                        let o = if key_span.is_some() {
+                            at(key_span)
+                        } else if it.span().is_some() {
+                            at(it.span())
+                        } else {
+                            origin
+                        };
+                        (k.to_string(), item(it, o, at))
+                    })
+                    .collect(),
+            ),
+            origin,
+        }
+    }
+    Ok(table(doc.as_table(), Origin { file, line: 1 }, &at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_overrides_leaves_and_keeps_siblings() {
+        let base = parse("[a]\nx = 1\ny = 2\n[b]\nz = [1, 2]\n", 0).unwrap();
+        let over = parse("[a]\ny = 5\n[b]\nz = [9]\n", 1).unwrap();
+        let merged = to_value(&merge(base, over));
+        let expected: toml::Value = toml::from_str("[a]\nx = 1\ny = 5\n[b]\nz = [9]\n").unwrap();
+        assert_eq!(merged, expected);
+    }
+}

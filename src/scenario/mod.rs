@@ -1,0 +1,179 @@
+//! Scenario files: reading, `extends`, validation, and the resolved scenario a model runs.
+//!
+//! Loading is layered as parse, then validate: [`file`] reads TOML with positions and applies
+//! `extends`; serde turns the merged tree into a [`spec::ScenarioSpec`] (collecting every unknown
+//! key, not just the first); [`validate`] checks meaning and builds a [`Scenario`] whose numbers
+//! are ready for the engine. Every problem found is reported at once, located by file, key path
+//! and line.
+
+pub mod error;
+pub mod file;
+pub mod spec;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{KeyPath, Problem, ScenarioError, Segment};
+pub use spec::{Param, ScenarioSpec};
+
+use crate::engine::{Discipline, Sampler, Tick};
+
+/// Where a person goes after a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// To the stage with this index.
+    Stage(usize),
+    /// Out of the system.
+    Exit,
+}
+
+/// A stream of arrivals, ready to run.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    /// Name in the scenario.
+    pub name: String,
+    /// Stable number derived from the name, used to key random streams.
+    pub key: u32,
+    /// Index of the stage entered.
+    pub to: usize,
+    /// Days between arrivals.
+    pub interarrival: Sampler,
+    /// Queue priority (lower first).
+    pub priority: u8,
+}
+
+/// A stage, ready to run.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// Name in the scenario.
+    pub name: String,
+    /// Stable number derived from the name, used to key random streams.
+    pub key: u32,
+    /// Places at the start of the run ([`crate::engine::resource::UNLIMITED`] if none is set).
+    pub capacity: u32,
+    /// Capacity changes, in ticks from the start of the run, in time order.
+    pub capacity_schedule: Vec<(Tick, u32)>,
+    /// Queue order.
+    pub discipline: Discipline,
+    /// Time in the stage, days.
+    pub duration: Sampler,
+    /// Mean time in the stage, days.
+    pub duration_mean_days: f64,
+    /// Cumulative probabilities with destinations, ending at 1.
+    pub routes: Vec<(f64, Destination)>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name used in outputs.
+    pub name: String,
+    /// The scenario file and the files it extends.
+    pub files: Vec<PathBuf>,
+    /// The merged scenario as written (for the manifest).
+    pub spec: ScenarioSpec,
+    /// FNV-1a 64-bit hash of the resolved scenario's canonical JSON, as 16 hex digits.
+    pub hash: String,
+    /// Warm-up length, ticks.
+    pub warmup: Tick,
+    /// Measured period, ticks.
+    pub horizon: Tick,
+    /// Seed from the file, if any.
+    pub seed: Option<u64>,
+    /// Replications from the file, if any.
+    pub replications: Option<u32>,
+    /// Arrival streams, in name order.
+    pub arrivals: Vec<Arrival>,
+    /// Stages, in name order.
+    pub stages: Vec<Stage>,
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let doc = file::Document::load(path).map_err(|problems| ScenarioError { problems })?;
+    resolve(doc)
+}
+
+/// Reads and validates a scenario given as text; `label` names it in messages.
+pub fn load_str(label: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let doc =
+        file::Document::from_text(label, text).map_err(|problems| ScenarioError { problems })?;
+    resolve(doc)
+}
+
+fn resolve(doc: file::Document) -> Result<Scenario, ScenarioError> {
+    let mut problems = Vec::new();
+    let spec = deserialize(&doc, &mut problems);
+    let doc = &doc;
+    let scenario = spec.and_then(|spec| validate::validate(doc, spec, &mut problems));
+    match scenario {
+        Some(s) if problems.is_empty() => Ok(s),
+        _ => {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            problems.dedup();
+            Err(ScenarioError { problems })
+        }
+    }
+}
+
+fn deserialize(doc: &file::Document, problems: &mut Vec<Problem>) -> Option<ScenarioSpec> {
+    let mut unknown = Vec::new();
+    let value = doc.to_value();
+    let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
+    let result: Result<ScenarioSpec, _> =
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut record));
+    for key in unknown {
+        let message = match key.0.last() {
+            Some(Segment::Key(k)) => format!("unknown key `{k}`"),
+            _ => "unknown key".to_string(),
+        };
+        problems.push(doc.problem(key, message));
+    }
+    match result {
+        Ok(spec) => Some(spec),
+        Err(e) => {
+            let mut key = KeyPath::root();
+            for seg in e.path().iter() {
+                key = match seg {
+                    serde_path_to_error::Segment::Seq { index } => key.index(*index),
+                    serde_path_to_error::Segment::Map { key: k } => key.key(k),
+                    serde_path_to_error::Segment::Enum { variant } => key.key(variant),
+                    serde_path_to_error::Segment::Unknown => key,
+                };
+            }
+            let message = e.into_inner().to_string();
+            let message = message.lines().next().unwrap_or("").trim().to_string();
+            problems.push(doc.problem(key, format!("wrong type or value: {message}")));
+            None
+        }
+    }
+}
+
+fn ignored_path(path: &serde_ignored::Path<'_>) -> KeyPath {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => KeyPath::root(),
+        P::Seq { parent, index } => ignored_path(parent).index(*index),
+        P::Map { parent, key } => ignored_path(parent).key(key),
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
+            ignored_path(parent)
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: a small, fixed, documented hash for naming content in the manifest.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A stable 32-bit key for a name, used to key random streams so that adding or renaming one
+/// stage never changes the draws of another.
+pub fn name_key(name: &str) -> u32 {
+    let h = fnv1a64(name.as_bytes());
+    (h ^ (h >> 32)) as u32
+}

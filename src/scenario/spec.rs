@@ -1,0 +1,198 @@
+//! The scenario file format, as serde reads it.
+//!
+//! ```toml
+//! name = "baseline"
+//! extends = "other.toml"          # optional: start from another scenario and override keys
+//!
+//! [simulation]
+//! horizon_days = 1825             # measured period
+//! warmup_days = 730               # run before measuring, so queues start near steady state
+//!
+//! [arrivals.receptions]
+//! to = "remand"
+//! rate_per_day = { value = 370, source = "seed 004", low = 340, high = 400 }
+//!
+//! [stages.remand]
+//! duration = { dist = "lognormal", mean = 100, sd = 140, source = "R7" }
+//! routes = { sentenced = 0.72, exit = 0.28 }
+//!
+//! [stages.secure_bed]
+//! capacity = 2100
+//! capacity_schedule = [{ day = 180, capacity = 2200 }]
+//! discipline = "priority"
+//! ```
+//!
+//! Any number may be written bare (`0.72`) or as a parameter table
+//! (`{ value = 0.72, source = "R11", low = 0.6, high = 0.8, note = "..." }`) that names its
+//! evidence and its range. Unknown keys are errors.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::engine::{Discipline, Distribution};
+
+/// A number with its evidence: the value used, where it comes from, and the range the sources
+/// give (carried as uncertainty for sensitivity analysis).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Param {
+    /// The value the scenario uses.
+    pub value: f64,
+    /// Seed file or figure id the value rests on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Lowest plausible value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// Highest plausible value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// Why this value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Param {
+    /// A bare value with no source.
+    pub fn bare(value: f64) -> Self {
+        Self {
+            value,
+            ..Self::default()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Param {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Param;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, or a table such as { value = 0.5, source = \"R1\" }")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Param, E> {
+                Ok(Param::bare(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Param, E> {
+                Ok(Param::bare(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Param, E> {
+                Ok(Param::bare(v as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Param, A::Error> {
+                let mut p = Param::default();
+                let mut value = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "value" => value = Some(map.next_value::<f64>()?),
+                        "source" => p.source = Some(map.next_value()?),
+                        "low" => p.low = Some(map.next_value()?),
+                        "high" => p.high = Some(map.next_value()?),
+                        "note" => p.note = Some(map.next_value()?),
+                        // Handing unknown keys to IgnoredAny lets the loader report them all.
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                p.value = value.ok_or_else(|| de::Error::missing_field("value"))?;
+                Ok(p)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A scenario file after `extends` has been applied.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScenarioSpec {
+    /// Short name used in outputs; defaults to the file name without `.toml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What the scenario represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Run length, warm-up, default seed and replications.
+    #[serde(default)]
+    pub simulation: SimulationSpec,
+    /// Streams of people entering the system, by name.
+    #[serde(default)]
+    pub arrivals: BTreeMap<String, ArrivalSpec>,
+    /// Stages of the pathway, by name.
+    #[serde(default)]
+    pub stages: BTreeMap<String, StageSpec>,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SimulationSpec {
+    /// Measured period in days (default 1825, five years).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon_days: Option<Param>,
+    /// Days run before measuring starts (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_days: Option<Param>,
+    /// Seed used when the command line gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Replications run when the command line gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replications: Option<u32>,
+}
+
+/// `[arrivals.NAME]`: a stream of people entering at a stage.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ArrivalSpec {
+    /// What the stream represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The stage people enter.
+    #[serde(default)]
+    pub to: String,
+    /// Poisson arrivals at this mean rate per day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_day: Option<Param>,
+    /// Or: days between arrivals drawn from this distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interarrival: Option<Distribution>,
+    /// Queue priority of these people at priority stages (lower is served first; default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+}
+
+/// `[stages.NAME]`: a place people spend time, possibly queueing for capacity.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StageSpec {
+    /// What the stage represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Places (beds, therapists); omit for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Param>,
+    /// Capacity changes during the run, in days from the start of measurement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_schedule: Vec<CapacityChange>,
+    /// Queue order: "fifo" (default) or "priority".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discipline: Option<Discipline>,
+    /// Time spent in the stage once a place is free, days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Distribution>,
+    /// Where people go next: stage name (or `exit`) to probability. Omit to exit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub routes: BTreeMap<String, Param>,
+}
+
+/// One entry of a capacity schedule.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CapacityChange {
+    /// Day of the measured period the change takes effect (negative: during warm-up).
+    pub day: f64,
+    /// The new capacity.
+    pub capacity: f64,
+    /// Evidence for the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}

@@ -1,0 +1,362 @@
+//! Checks a scenario's meaning and resolves it for the engine.
+
+use super::error::{KeyPath, Problem};
+use super::file::Document;
+use super::spec::{Param, ScenarioSpec};
+use super::{Arrival, Destination, Scenario, Stage, fnv1a64, name_key};
+use crate::engine::resource::UNLIMITED;
+use crate::engine::{Discipline, Distribution, Sampler, days_to_ticks};
+
+/// Tolerance on branch probabilities adding up to 1: well above rounding in written decimals,
+/// well below any difference that matters.
+const SUM_TOLERANCE: f64 = 1e-6;
+
+/// Longest run accepted, days (a thousand years): guards tick arithmetic, not realism.
+const MAX_DAYS: f64 = 365_000.0;
+
+struct Checker<'a> {
+    doc: &'a Document,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, key: KeyPath, message: impl Into<String>) {
+        self.problems.push(self.doc.problem(key, message));
+    }
+
+    /// Checks a parameter's value and range; returns the value if it is usable.
+    fn param(&mut self, key: &KeyPath, p: &Param, min: f64, max: f64, what: &str) -> Option<f64> {
+        let mut ok = true;
+        if !p.value.is_finite() {
+            self.push(
+                key.clone(),
+                format!("{what} must be a finite number, got {}", p.value),
+            );
+            return None;
+        }
+        if p.value < min || p.value > max {
+            self.push(
+                key.clone(),
+                format!("{what} must be between {min} and {max}, got {}", p.value),
+            );
+            ok = false;
+        }
+        for (name, bound) in [("low", p.low), ("high", p.high)] {
+            if let Some(b) = bound {
+                if !b.is_finite() || b < min || b > max {
+                    self.push(
+                        key.key(name),
+                        format!("`{name}` must be between {min} and {max}, got {b}"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if let Some(l) = p.low {
+            if l > p.value {
+                self.push(
+                    key.key("low"),
+                    format!("`low` ({l}) is above the value ({})", p.value),
+                );
+                ok = false;
+            }
+        }
+        if let Some(h) = p.high {
+            if h < p.value {
+                self.push(
+                    key.key("high"),
+                    format!("`high` ({h}) is below the value ({})", p.value),
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(p.value)
+    }
+
+    fn distribution(&mut self, key: &KeyPath, d: &Distribution) -> Option<Sampler> {
+        match d.sampler() {
+            Ok(s) => Some(s),
+            Err(problems) => {
+                for (k, message) in problems {
+                    self.push(key.key(k), message);
+                }
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, key: &KeyPath, v: f64, what: &str) -> Option<u32> {
+        if !v.is_finite() || v < 0.0 || v.fract() != 0.0 || v > (UNLIMITED - 1) as f64 {
+            self.push(
+                key.clone(),
+                format!("{what} must be a whole number of at least 0, got {v}"),
+            );
+            None
+        } else {
+            Some(v as u32)
+        }
+    }
+}
+
+pub(super) fn validate(
+    doc: &Document,
+    spec: ScenarioSpec,
+    problems: &mut Vec<Problem>,
+) -> Option<Scenario> {
+    let mut c = Checker { doc, problems };
+    let root = KeyPath::root();
+    let sim = root.key("simulation");
+
+    let horizon = match &spec.simulation.horizon_days {
+        Some(p) => c.param(
+            &sim.key("horizon_days"),
+            p,
+            0.0,
+            MAX_DAYS,
+            "the horizon in days",
+        ),
+        None => Some(1825.0),
+    };
+    if horizon == Some(0.0) {
+        c.push(
+            sim.key("horizon_days"),
+            "the horizon must be longer than 0 days",
+        );
+    }
+    let warmup = match &spec.simulation.warmup_days {
+        Some(p) => c.param(
+            &sim.key("warmup_days"),
+            p,
+            0.0,
+            MAX_DAYS,
+            "the warm-up in days",
+        ),
+        None => Some(0.0),
+    };
+    if spec.simulation.replications == Some(0) {
+        c.push(sim.key("replications"), "replications must be at least 1");
+    }
+
+    let names: Vec<&String> = spec.stages.keys().collect();
+    if names.is_empty() {
+        c.push(
+            root.key("stages"),
+            "a scenario needs at least one stage ([stages.NAME])",
+        );
+    }
+    if spec.arrivals.is_empty() {
+        c.push(
+            root.key("arrivals"),
+            "a scenario needs at least one arrival stream ([arrivals.NAME])",
+        );
+    }
+    let mut keys_seen = std::collections::BTreeMap::new();
+    for name in spec.stages.keys().chain(spec.arrivals.keys()) {
+        if let Some(other) = keys_seen.insert(name_key(name), name) {
+            if other != name {
+                c.push(root.key("stages").key(name), format!("the names `{name}` and `{other}` collide in the random-stream key; rename one"));
+            }
+        }
+    }
+    let stage_index = |name: &str| names.iter().position(|n| n.as_str() == name);
+
+    let mut stages = Vec::new();
+    for (name, s) in &spec.stages {
+        let key = root.key("stages").key(name);
+        if name == "exit" {
+            c.push(
+                key.clone(),
+                "`exit` is reserved for leaving the system; name the stage differently",
+            );
+        }
+        let capacity = match &s.capacity {
+            Some(p) => c
+                .param(
+                    &key.key("capacity"),
+                    p,
+                    0.0,
+                    (UNLIMITED - 1) as f64,
+                    "capacity",
+                )
+                .and_then(|v| c.count(&key.key("capacity"), v, "capacity")),
+            None => Some(UNLIMITED),
+        };
+        let mut schedule = Vec::new();
+        let mut last_day = f64::NEG_INFINITY;
+        for (i, change) in s.capacity_schedule.iter().enumerate() {
+            let k = key.key("capacity_schedule").index(i);
+            let warm = warmup.unwrap_or(0.0);
+            if !change.day.is_finite()
+                || change.day < -warm
+                || change.day > horizon.unwrap_or(MAX_DAYS)
+            {
+                c.push(k.key("day"), format!("day must lie within the run (from -{warm}, the start of the warm-up, to the horizon), got {}", change.day));
+                continue;
+            }
+            if change.day < last_day {
+                c.push(
+                    k.key("day"),
+                    "capacity changes must be listed in time order",
+                );
+            }
+            last_day = change.day;
+            if s.capacity.is_none() {
+                c.push(
+                    k.clone(),
+                    "a capacity schedule needs a starting `capacity` for the stage",
+                );
+            }
+            if let Some(cap) = c.count(&k.key("capacity"), change.capacity, "capacity") {
+                schedule.push((days_to_ticks(change.day + warm), cap));
+            }
+        }
+        let duration = match &s.duration {
+            Some(d) => c.distribution(&key.key("duration"), d),
+            None => {
+                c.push(key.clone(), "a stage needs a `duration` distribution");
+                None
+            }
+        };
+        let duration_mean_days = s
+            .duration
+            .as_ref()
+            .and_then(|d| d.mean_value())
+            .unwrap_or(f64::NAN);
+        let mut routes = Vec::new();
+        let mut total = 0.0;
+        let mut routes_ok = true;
+        for (to, p) in &s.routes {
+            let k = key.key("routes").key(to);
+            let dest = if to == "exit" {
+                Some(Destination::Exit)
+            } else if let Some(i) = stage_index(to) {
+                Some(Destination::Stage(i))
+            } else {
+                c.push(
+                    k.clone(),
+                    format!(
+                        "route to unknown stage `{to}` (known: {}, or exit)",
+                        join(&names)
+                    ),
+                );
+                routes_ok = false;
+                None
+            };
+            match c.param(&k, p, 0.0, 1.0, "a branch probability") {
+                Some(v) => {
+                    total += v;
+                    if let Some(d) = dest {
+                        routes.push((total, d));
+                    }
+                }
+                None => routes_ok = false,
+            }
+        }
+        if s.routes.is_empty() {
+            routes.push((1.0, Destination::Exit));
+        } else if routes_ok && (total - 1.0).abs() > SUM_TOLERANCE {
+            c.push(
+                key.key("routes"),
+                format!("branch probabilities must add up to 1, they add up to {total}"),
+            );
+        }
+        // Make the last cumulative probability exactly 1 so a draw of 0.99999999 never falls off.
+        if let Some(last) = routes.last_mut() {
+            last.0 = 1.0;
+        }
+        if let (Some(capacity), Some(duration)) = (capacity, duration) {
+            stages.push(Stage {
+                name: name.clone(),
+                key: name_key(name),
+                capacity,
+                capacity_schedule: schedule,
+                discipline: s.discipline.unwrap_or(Discipline::Fifo),
+                duration,
+                duration_mean_days,
+                routes,
+            });
+        }
+    }
+
+    let mut arrivals = Vec::new();
+    for (name, a) in &spec.arrivals {
+        let key = root.key("arrivals").key(name);
+        let to = if a.to.is_empty() {
+            c.push(
+                key.clone(),
+                "an arrival stream needs `to`, the stage people enter",
+            );
+            None
+        } else {
+            let i = stage_index(&a.to);
+            if i.is_none() {
+                c.push(
+                    key.key("to"),
+                    format!("unknown stage `{}` (known: {})", a.to, join(&names)),
+                );
+            }
+            i
+        };
+        let interarrival = match (&a.rate_per_day, &a.interarrival) {
+            (Some(p), None) => c
+                .param(&key.key("rate_per_day"), p, 0.0, 1e9, "an arrival rate per day")
+                .and_then(|rate| {
+                    if rate == 0.0 {
+                        c.push(key.key("rate_per_day"), "an arrival rate must be greater than 0 (remove the stream to have none)");
+                        None
+                    } else {
+                        Some(Distribution::exponential(1.0 / rate).sampler().expect("positive mean"))
+                    }
+                }),
+            (None, Some(d)) => c.distribution(&key.key("interarrival"), d),
+            (Some(_), Some(_)) => {
+                c.push(key.key("interarrival"), "give either `rate_per_day` or `interarrival`, not both");
+                None
+            }
+            (None, None) => {
+                c.push(key.clone(), "an arrival stream needs `rate_per_day` or `interarrival`");
+                None
+            }
+        };
+        if let (Some(to), Some(interarrival)) = (to, interarrival) {
+            arrivals.push(Arrival {
+                name: name.clone(),
+                key: name_key(name),
+                to,
+                interarrival,
+                priority: a.priority.unwrap_or(5),
+            });
+        }
+    }
+
+    if !c.problems.is_empty() {
+        return None;
+    }
+    let canonical = serde_json::to_vec(&spec).expect("a spec always serialises");
+    let name = spec.name.clone().unwrap_or_else(|| {
+        doc.files[0]
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    });
+    Some(Scenario {
+        name,
+        files: doc.files.clone(),
+        hash: format!("{:016x}", fnv1a64(&canonical)),
+        warmup: days_to_ticks(warmup?),
+        horizon: days_to_ticks(horizon?),
+        seed: spec.simulation.seed,
+        replications: spec.simulation.replications,
+        arrivals,
+        stages,
+        spec,
+    })
+}
+
+fn join(names: &[&String]) -> String {
+    names
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
