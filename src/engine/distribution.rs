@@ -390,6 +390,17 @@ impl Sampler {
     /// Draws one value.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // The exponential is by far the commonest family in queueing models: keep it inline and
+        // the rest out of line.
+        if let Sampler::Exponential { mean } = self {
+            let e: f64 = Exp1.sample(rng);
+            return mean * e;
+        }
+        self.sample_other(rng)
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Exponential { mean } => {
                 let e: f64 = Exp1.sample(rng);

@@ -124,8 +124,12 @@ mod tests {
         assert_eq!(b.next_u64(), PINNED_B);
     }
 
-    const PINNED_A: [u64; 3] = [0, 0, 0];
-    const PINNED_B: u64 = 0;
+    const PINNED_A: [u64; 3] = [
+        7_062_179_344_710_074_145,
+        16_061_165_465_694_114_884,
+        9_943_972_091_858_888_601,
+    ];
+    const PINNED_B: u64 = 6_388_013_873_881_753_901;
 
     #[test]
     fn each_key_field_changes_the_stream() {
