@@ -14,7 +14,11 @@ fn shown(metric: &str) -> bool {
         None => true,
         Some((_, m)) => matches!(
             m,
-            "arrival_rate_per_day" | "wait_days_mean" | "in_stage_mean" | "utilisation"
+            "arrival_rate_per_day"
+                | "waited_share"
+                | "wait_days_mean"
+                | "in_stage_mean"
+                | "utilisation"
         ),
     }
 }
