@@ -165,10 +165,10 @@ impl Distribution {
         check("low", self.low, false);
         check("high", self.high, false);
         check("value", self.value, false);
-        if let (Some(l), Some(h)) = (self.low, self.high) {
-            if l > h {
-                out.push(("high", format!("`high` ({h}) is below `low` ({l})")));
-            }
+        if let (Some(l), Some(h)) = (self.low, self.high)
+            && l > h
+        {
+            out.push(("high", format!("`high` ({h}) is below `low` ({l})")));
         }
         if self.dist == "empirical" {
             match (&self.bins, &self.quantiles) {
@@ -293,7 +293,7 @@ fn histogram_problems(bins: &[Vec<f64>], out: &mut Vec<Problem>) {
         }
         total += b[2];
     }
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         out.push(("bins", "bin weights must add up to more than 0".into()));
     }
 }

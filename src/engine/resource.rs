@@ -225,13 +225,13 @@ impl<T> Resource<T> {
     }
 
     fn start_next(&mut self, now: Tick) -> Option<(T, Tick)> {
-        if self.busy < self.capacity {
-            if let Some(w) = self.queue.pop() {
-                self.busy += 1;
-                let wait = now - w.since;
-                self.record_start(wait);
-                return Some((w.item, wait));
-            }
+        if self.busy < self.capacity
+            && let Some(w) = self.queue.pop()
+        {
+            self.busy += 1;
+            let wait = now - w.since;
+            self.record_start(wait);
+            return Some((w.item, wait));
         }
         None
     }

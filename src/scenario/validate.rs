@@ -42,33 +42,33 @@ impl Checker<'_> {
             ok = false;
         }
         for (name, bound) in [("low", p.low), ("high", p.high)] {
-            if let Some(b) = bound {
-                if !b.is_finite() || b < min || b > max {
-                    self.push(
-                        key.key(name),
-                        format!("`{name}` must be between {min} and {max}, got {b}"),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        if let Some(l) = p.low {
-            if l > p.value {
+            if let Some(b) = bound
+                && (!b.is_finite() || b < min || b > max)
+            {
                 self.push(
-                    key.key("low"),
-                    format!("`low` ({l}) is above the value ({})", p.value),
+                    key.key(name),
+                    format!("`{name}` must be between {min} and {max}, got {b}"),
                 );
                 ok = false;
             }
         }
-        if let Some(h) = p.high {
-            if h < p.value {
-                self.push(
-                    key.key("high"),
-                    format!("`high` ({h}) is below the value ({})", p.value),
-                );
-                ok = false;
-            }
+        if let Some(l) = p.low
+            && l > p.value
+        {
+            self.push(
+                key.key("low"),
+                format!("`low` ({l}) is above the value ({})", p.value),
+            );
+            ok = false;
+        }
+        if let Some(h) = p.high
+            && h < p.value
+        {
+            self.push(
+                key.key("high"),
+                format!("`high` ({h}) is below the value ({})", p.value),
+            );
+            ok = false;
         }
         ok.then_some(p.value)
     }
@@ -152,10 +152,15 @@ pub(super) fn validate(
     }
     let mut keys_seen = std::collections::BTreeMap::new();
     for name in spec.stages.keys().chain(spec.arrivals.keys()) {
-        if let Some(other) = keys_seen.insert(name_key(name), name) {
-            if other != name {
-                c.push(root.key("stages").key(name), format!("the names `{name}` and `{other}` collide in the random-stream key; rename one"));
-            }
+        if let Some(other) = keys_seen.insert(name_key(name), name)
+            && other != name
+        {
+            c.push(
+                root.key("stages").key(name),
+                format!(
+                    "the names `{name}` and `{other}` collide in the random-stream key; rename one"
+                ),
+            );
         }
     }
     let stage_index = |name: &str| names.iter().position(|n| n.as_str() == name);
