@@ -239,10 +239,13 @@ fn run(args: RunArgs) -> i32 {
         command: "run".into(),
         arguments: std::env::args().skip(1).collect(),
         seed,
-        replications: args.replications.unwrap_or(0),
+        replications: args.replications,
         threads,
         versions: Versions::current(),
-        scenarios: scenarios.iter().map(ScenarioEntry::of).collect(),
+        scenarios: scenarios
+            .iter()
+            .map(|s| ScenarioEntry::of(s, reps_of(s)))
+            .collect(),
         outputs: vec!["summary.csv".into()],
         wall_time_seconds: started.elapsed().as_secs_f64(),
         events,

@@ -292,6 +292,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_wrong_theory_or_an_imprecise_estimate_fails() {
+        let values = [1.00, 1.01, 0.99, 1.00, 1.02, 0.98, 1.00, 1.01, 0.99, 1.00];
+        assert!(Check::new("m".into(), "q", 1.0, &values, 0.02).pass);
+        // Theory 3% away: outside the interval and the tolerance.
+        assert!(!Check::new("m".into(), "q", 1.03, &values, 0.02).pass);
+        // Right on average but too noisy to tell: the 95% interval is wider than 2%.
+        let noisy = [0.9, 1.1, 0.95, 1.05, 1.0, 0.92, 1.08, 1.0, 0.97, 1.03];
+        assert!(!Check::new("m".into(), "q", 1.0, &noisy, 0.02).pass);
+    }
+
+    #[test]
     fn erlang_c_matches_textbook_values() {
         // M/M/1: P(wait) = rho, Wq = rho / (1 - rho) service times.
         assert!((erlang_c(1, 0.8) - 0.8).abs() < 1e-12);

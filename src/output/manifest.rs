@@ -41,15 +41,18 @@ pub struct ScenarioEntry {
     pub files: Vec<String>,
     /// Hash of the resolved scenario.
     pub hash: String,
+    /// Replications run.
+    pub replications: u64,
     /// The resolved scenario (after `extends`).
     pub resolved: ScenarioSpec,
 }
 
 impl ScenarioEntry {
     /// The entry for a loaded scenario.
-    pub fn of(s: &Scenario) -> Self {
+    pub fn of(s: &Scenario, replications: u64) -> Self {
         Self {
             name: s.name.clone(),
+            replications,
             files: s.files.iter().map(|f| f.display().to_string()).collect(),
             hash: s.hash.clone(),
             resolved: s.spec.clone(),
@@ -66,8 +69,8 @@ pub struct Manifest {
     pub arguments: Vec<String>,
     /// Seed.
     pub seed: u64,
-    /// Replications per scenario.
-    pub replications: u64,
+    /// Replications asked for on the command line (each scenario's own count is in `scenarios`).
+    pub replications: Option<u64>,
     /// Worker threads.
     pub threads: usize,
     /// Program and generator versions.

@@ -313,7 +313,19 @@ pub(super) fn validate(
                         Some(Distribution::exponential(1.0 / rate).sampler().expect("positive mean"))
                     }
                 }),
-            (None, Some(d)) => c.distribution(&key.key("interarrival"), d),
+            (None, Some(d)) => {
+                let sampler = c.distribution(&key.key("interarrival"), d);
+                // A zero mean gap would bring infinitely many people at one instant.
+                if sampler.is_some() && d.mean_value().is_some_and(|m| m <= 0.0) {
+                    c.push(
+                        key.key("interarrival"),
+                        "the mean time between arrivals must be greater than 0",
+                    );
+                    None
+                } else {
+                    sampler
+                }
+            }
             (Some(_), Some(_)) => {
                 c.push(key.key("interarrival"), "give either `rate_per_day` or `interarrival`, not both");
                 None
@@ -334,6 +346,24 @@ pub(super) fn validate(
         }
     }
 
+    if names.len() > u16::MAX as usize || spec.arrivals.len() > u16::MAX as usize {
+        c.push(
+            root.clone(),
+            "a scenario may have at most 65,535 stages and 65,535 arrival streams",
+        );
+    }
+    if c.problems.is_empty() {
+        if let Some(cycle) = zero_time_cycle(&stages) {
+            let path: Vec<&str> = cycle.iter().map(|&i| stages[i].name.as_str()).collect();
+            c.push(
+                root.key("stages").key(&stages[cycle[0]].name).key("routes"),
+                format!(
+                    "people could go round {} forever without time passing: every stage on this loop has a mean duration of 0",
+                    path.join(" -> ")
+                ),
+            );
+        }
+    }
     if !c.problems.is_empty() {
         return None;
     }
@@ -356,6 +386,58 @@ pub(super) fn validate(
         stages,
         spec,
     })
+}
+
+/// A loop of routes through stages whose durations are all zero, if there is one: people on it
+/// would circulate forever at one instant.
+fn zero_time_cycle(stages: &[Stage]) -> Option<Vec<usize>> {
+    let zero: Vec<bool> = stages.iter().map(|s| s.duration_mean_days == 0.0).collect();
+    // Depth-first search over zero-duration stages; state 1 = on the stack, 2 = done.
+    let mut state = vec![0u8; stages.len()];
+    let mut stack = Vec::new();
+    fn visit(
+        i: usize,
+        stages: &[Stage],
+        zero: &[bool],
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        state[i] = 1;
+        stack.push(i);
+        let mut previous = 0.0;
+        for &(cumulative, dest) in &stages[i].routes {
+            let probability = cumulative - previous;
+            previous = cumulative;
+            let Destination::Stage(j) = dest else {
+                continue;
+            };
+            if probability <= 0.0 || !zero[j] {
+                continue;
+            }
+            if state[j] == 1 {
+                let from = stack.iter().position(|&k| k == j).unwrap_or(0);
+                let mut cycle = stack[from..].to_vec();
+                cycle.push(j);
+                return Some(cycle);
+            }
+            if state[j] == 0 {
+                if let Some(c) = visit(j, stages, zero, state, stack) {
+                    return Some(c);
+                }
+            }
+        }
+        stack.pop();
+        state[i] = 2;
+        None
+    }
+    for i in 0..stages.len() {
+        if zero[i] && state[i] == 0 {
+            if let Some(c) = visit(i, stages, &zero, &mut state, &mut stack) {
+                return Some(c);
+            }
+        }
+    }
+    None
 }
 
 fn join(names: &[&String]) -> String {
