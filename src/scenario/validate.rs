@@ -352,17 +352,17 @@ pub(super) fn validate(
             "a scenario may have at most 65,535 stages and 65,535 arrival streams",
         );
     }
-    if c.problems.is_empty() {
-        if let Some(cycle) = zero_time_cycle(&stages) {
-            let path: Vec<&str> = cycle.iter().map(|&i| stages[i].name.as_str()).collect();
-            c.push(
+    if c.problems.is_empty()
+        && let Some(cycle) = zero_time_cycle(&stages)
+    {
+        let path: Vec<&str> = cycle.iter().map(|&i| stages[i].name.as_str()).collect();
+        c.push(
                 root.key("stages").key(&stages[cycle[0]].name).key("routes"),
                 format!(
                     "people could go round {} forever without time passing: every stage on this loop has a mean duration of 0",
                     path.join(" -> ")
                 ),
             );
-        }
     }
     if !c.problems.is_empty() {
         return None;
@@ -420,10 +420,10 @@ fn zero_time_cycle(stages: &[Stage]) -> Option<Vec<usize>> {
                 cycle.push(j);
                 return Some(cycle);
             }
-            if state[j] == 0 {
-                if let Some(c) = visit(j, stages, zero, state, stack) {
-                    return Some(c);
-                }
+            if state[j] == 0
+                && let Some(c) = visit(j, stages, zero, state, stack)
+            {
+                return Some(c);
             }
         }
         stack.pop();
@@ -431,10 +431,11 @@ fn zero_time_cycle(stages: &[Stage]) -> Option<Vec<usize>> {
         None
     }
     for i in 0..stages.len() {
-        if zero[i] && state[i] == 0 {
-            if let Some(c) = visit(i, stages, &zero, &mut state, &mut stack) {
-                return Some(c);
-            }
+        if zero[i]
+            && state[i] == 0
+            && let Some(c) = visit(i, stages, &zero, &mut state, &mut stack)
+        {
+            return Some(c);
         }
     }
     None
