@@ -138,13 +138,24 @@ impl Distribution {
             if present && !wanted.contains(&key) {
                 out.push((
                     key,
-                    format!("`{key}` does not apply to a {} distribution", self.dist),
+                    format!(
+                        "`{key}` does not apply to {} {} distribution",
+                        article(&self.dist),
+                        self.dist
+                    ),
                 ));
             }
         }
         for key in wanted {
             if !self.given().iter().any(|(k, p)| k == key && *p) {
-                out.push((key, format!("a {} distribution needs `{key}`", self.dist)));
+                out.push((
+                    key,
+                    format!(
+                        "{} {} distribution needs `{key}`",
+                        capitalise(article(&self.dist)),
+                        self.dist
+                    ),
+                ));
             }
         }
         let mut check = |key: &'static str, v: Option<f64>, positive: bool| {
@@ -261,6 +272,21 @@ impl Distribution {
             }
         })
     }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn histogram_problems(bins: &[Vec<f64>], out: &mut Vec<Problem>) {

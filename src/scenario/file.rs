@@ -169,7 +169,7 @@ impl Document {
                 message: "`extends` must be a file name in quotes, relative to this file".into(),
             }]);
         };
-        let parent_path = path.parent().unwrap_or(Path::new(".")).join(target);
+        let parent_path = normalise(&path.parent().unwrap_or(Path::new(".")).join(target));
         let parent = self.load_chain(&parent_path, Some((index, ext.origin.line)))?;
         Ok(merge(parent, node))
     }
@@ -215,6 +215,25 @@ impl Document {
     }
 }
 
+/// Removes `.` and `name/..` pairs lexically, so messages say `a/parent.toml` rather than
+/// `a/child/../parent.toml`.
+fn normalise(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn to_value(node: &Node) -> toml::Value {
     match &node.kind {
         Kind::Scalar(v) => v.clone(),
@@ -241,9 +260,11 @@ fn merge(base: Node, over: Node) -> Node {
                     None => entries.push((k, v)),
                 }
             }
+            // A table both files write is credited to the later file: a problem in the merged
+            // table (say, routes that no longer add up) was made by the override.
             Node {
                 kind: Kind::Table(entries),
-                origin: base.origin,
+                origin: over.origin,
             }
         }
         (_, kind) => Node {

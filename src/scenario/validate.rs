@@ -195,7 +195,7 @@ pub(super) fn validate(
                 || change.day < -warm
                 || change.day > horizon.unwrap_or(MAX_DAYS)
             {
-                c.push(k.key("day"), format!("day must lie within the run (from -{warm}, the start of the warm-up, to the horizon), got {}", change.day));
+                c.push(k.key("day"), format!("day must lie within the run (from {}, the start of the warm-up, to {}, the horizon), got {}", -warm + 0.0, horizon.unwrap_or(MAX_DAYS), change.day));
                 continue;
             }
             if change.day < last_day {

@@ -1,0 +1,176 @@
+//! The command line: what `run` writes, exit codes, help, and `bench`.
+
+use crate::common::{TempDir, cjmh, fixture, stderr, stdout};
+
+#[test]
+fn run_writes_exactly_the_summary_and_the_manifest() {
+    let tmp = TempDir::new("run");
+    let out = tmp.path().join("out");
+    let o = cjmh([
+        "run".as_ref(),
+        fixture("valid/small.toml").as_os_str(),
+        "--replications".as_ref(),
+        "3".as_ref(),
+        "--seed".as_ref(),
+        "11".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["manifest.json", "summary.csv"],
+        "no temporary files left"
+    );
+    assert!(stdout(&o).contains("small (3 replications)"));
+
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("scenario,replication,metric,value"));
+    let mut per_rep = std::collections::BTreeMap::<String, [f64; 3]>::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), 4, "{line}");
+        let slot = match fields[2] {
+            "people_entered" => 0,
+            "people_exited" => 1,
+            "people_in_system_end" => 2,
+            _ => continue,
+        };
+        per_rep.entry(fields[1].to_string()).or_default()[slot] = fields[3].parse().unwrap();
+    }
+    assert_eq!(per_rep.len(), 3);
+    for (rep, [entered, exited, inside]) in per_rep {
+        assert!(entered > 0.0);
+        assert_eq!(entered, exited + inside, "conservation, replication {rep}");
+    }
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 11);
+    assert_eq!(manifest["replications"], 3);
+    assert!(manifest["threads"].as_u64().unwrap() >= 1);
+    assert_eq!(manifest["versions"]["rand"], "0.10.4");
+    assert_eq!(manifest["scenarios"][0]["name"], "small");
+    assert_eq!(manifest["scenarios"][0]["hash"].as_str().unwrap().len(), 16);
+    assert_eq!(
+        manifest["scenarios"][0]["resolved"]["stages"]["queue"]["capacity"]["value"],
+        2.0
+    );
+}
+
+#[test]
+fn check_accepts_valid_files_including_the_shipped_scenarios() {
+    let o = cjmh([
+        "check",
+        "tests/fixtures/valid/small.toml",
+        "scenarios/baseline.toml",
+        "scenarios/more-secure-beds.toml",
+        "scenarios/mmc-reference.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn shipped_scenarios_name_a_source_for_every_parameter() {
+    // Every number written as a parameter table carries `source`; bare numbers are not allowed in
+    // shipped scenarios except the run settings in [simulation].
+    for file in ["scenarios/baseline.toml", "scenarios/more-secure-beds.toml"] {
+        let s = cjmh::scenario::load(&crate::common::root().join(file)).unwrap();
+        for (name, a) in &s.spec.arrivals {
+            assert!(
+                a.rate_per_day.as_ref().is_some_and(|p| p.source.is_some()),
+                "{file}: arrivals.{name}.rate_per_day has no source"
+            );
+        }
+        for (name, st) in &s.spec.stages {
+            if let Some(c) = &st.capacity {
+                assert!(
+                    c.source.is_some(),
+                    "{file}: stages.{name}.capacity has no source"
+                );
+            }
+            assert!(
+                st.duration.as_ref().is_some_and(|d| d.source.is_some()),
+                "{file}: stages.{name}.duration has no source"
+            );
+            for (to, p) in &st.routes {
+                assert!(
+                    p.source.is_some(),
+                    "{file}: stages.{name}.routes.{to} has no source"
+                );
+            }
+            for (i, c) in st.capacity_schedule.iter().enumerate() {
+                assert!(
+                    c.source.is_some(),
+                    "{file}: stages.{name}.capacity_schedule[{i}]"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn help_and_version_exit_zero_and_bad_usage_exits_two() {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["--version"],
+        &["bench", "--help"],
+    ] {
+        let o = cjmh(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+    }
+    assert!(stdout(&cjmh(["run", "--help"])).contains("Replications per scenario"));
+    assert_eq!(cjmh(["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        cjmh(["run"]).status.code(),
+        Some(2),
+        "a scenario is required"
+    );
+    assert_eq!(
+        cjmh([
+            "run",
+            "tests/fixtures/valid/small.toml",
+            "--replications",
+            "lots"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_missing_scenario_file_exits_two_naming_it() {
+    let o = cjmh(["check", "no/such/file.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no/such/file.toml"));
+}
+
+#[test]
+fn bench_prints_one_json_object() {
+    let o = cjmh(["bench", "--model", "mmc", "--cohort", "20000", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["cohort"], 20000);
+    assert!(v["people_per_second"].as_f64().unwrap() > 0.0);
+    assert!(
+        v["events"].as_u64().unwrap() >= 40000,
+        "an arrival and a departure each"
+    );
+}
+
+#[test]
+fn bench_with_threads_splits_the_cohort() {
+    let o = cjmh(["bench", "--cohort", "10001", "--threads", "2", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["cohort"], 10001);
+    assert_eq!(v["threads"], 2);
+}

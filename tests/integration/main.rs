@@ -1,0 +1,9 @@
+//! cjmh's integration tests: one binary, a module per behaviour.
+
+mod cli;
+mod common;
+mod determinism;
+mod extends;
+mod malformed_scenarios;
+mod value_stability;
+mod verification;
