@@ -112,6 +112,13 @@ fn mmc_arrivals(c: u32, rho: f64) -> u64 {
 
 /// The M/M/c checks: utilisation 0.5, 0.8, 0.95 with 1, 5 and 20 servers.
 pub fn mmc_checks(seed: u64) -> Vec<Check> {
+    mmc_checks_with(seed, &|| {})
+}
+
+/// Settings checked (nine M/M/c settings and two network models), for progress bars.
+pub const UNITS: u64 = 11;
+
+fn mmc_checks_with(seed: u64, done: &(dyn Fn() + Sync)) -> Vec<Check> {
     let configs: Vec<(u32, f64)> = [1u32, 5, 20]
         .iter()
         .flat_map(|&c| [0.5, 0.8, 0.95].map(move |rho| (c, rho)))
@@ -133,6 +140,7 @@ pub fn mmc_checks(seed: u64) -> Vec<Check> {
                 .collect();
             let a = rho * c as f64;
             let tol = if rho > 0.9 { 0.05 } else { 0.02 };
+            done();
             let model = format!("M/M/{c} rho={rho:.2}");
             let p_wait: Vec<f64> = runs
                 .iter()
@@ -199,8 +207,13 @@ fn metric(m: &crate::model::Metrics, name: &str) -> f64 {
 
 /// M/G/infinity, Little's law and conservation of people, on the scenario network model.
 pub fn network_checks(seed: u64) -> Vec<Check> {
+    network_checks_with(seed, &|| {})
+}
+
+fn network_checks_with(seed: u64, done: &(dyn Fn() + Sync)) -> Vec<Check> {
     let mut out = Vec::new();
     let runs = scenario_runs(MG_INFINITY, seed);
+    done();
     let occupancy: Vec<f64> = runs
         .iter()
         .map(|m| metric(m, "stay.in_stage_mean"))
@@ -214,6 +227,7 @@ pub fn network_checks(seed: u64) -> Vec<Check> {
     ));
 
     let runs = scenario_runs(LITTLE, seed);
+    done();
     for stage in ["queue", "after"] {
         // Little's law per replication: L - lambda W, relative to L. Theory says 0.
         let gaps: Vec<f64> = runs
@@ -256,8 +270,13 @@ pub fn network_checks(seed: u64) -> Vec<Check> {
 
 /// Every check.
 pub fn all(seed: u64) -> Vec<Check> {
-    let mut v = mmc_checks(seed);
-    v.extend(network_checks(seed));
+    all_with_progress(seed, &|| {})
+}
+
+/// Every check, calling `done` as each of the [`UNITS`] settings finishes.
+pub fn all_with_progress(seed: u64, done: &(dyn Fn() + Sync)) -> Vec<Check> {
+    let mut v = mmc_checks_with(seed, done);
+    v.extend(network_checks_with(seed, done));
     v
 }
 

@@ -3,8 +3,6 @@
 //! keyed streams), so `cjmh verify` checks the engine itself against Erlang C and `cjmh bench`
 //! measures the engine's own cost per person.
 
-use rand::Rng;
-
 use crate::engine::{
     Context, Discipline, Model, Purpose, Resource, Sampler, SimulationBuilder, Stream, Streams,
     TICKS_PER_DAY, Tick, days_to_ticks,
@@ -215,11 +213,4 @@ pub fn run(params: MmcParams, seed: u64, replication: u64) -> MmcResult {
         in_system_end: m.in_system,
         events,
     }
-}
-
-/// Draws the first value of a stream; used by tests to show streams are keyed as documented.
-pub fn first_service_draw(seed: u64, replication: u64, person: u64) -> u64 {
-    Streams::new(seed, replication)
-        .stream(person, Purpose::new(purpose::DURATION, SERVICE_STAGE))
-        .next_u64()
 }

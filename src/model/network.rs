@@ -11,8 +11,8 @@
 
 use crate::engine::resource::UNLIMITED;
 use crate::engine::{
-    Context, Model, Purpose, Resource, SimulationBuilder, Stream, Streams, Tick, days_to_ticks,
-    ticks_to_days,
+    Context, Model, Purpose, Resource, SimulationBuilder, Stream, Streams, TICKS_PER_DAY, Tick,
+    days_to_ticks, ticks_to_days,
 };
 use crate::scenario::{Destination, Scenario};
 
@@ -309,10 +309,7 @@ pub fn run<R: Recorder>(
         push(
             "sojourn_days_mean",
             if c.completions > 0 {
-                ticks_to_days(0)
-                    + c.sojourn_sum as f64
-                        / c.completions as f64
-                        / crate::engine::TICKS_PER_DAY as f64
+                c.sojourn_sum as f64 / c.completions as f64 / TICKS_PER_DAY as f64
             } else {
                 f64::NAN
             },

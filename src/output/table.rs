@@ -44,7 +44,6 @@ pub fn render(results: &[ReplicationResult]) -> String {
             .metrics
             .iter()
             .map(|m| m.0.len())
-            .filter(|_| true)
             .max()
             .unwrap_or(10);
         for (i, (metric, _)) in reps[0].metrics.iter().enumerate() {
