@@ -10,14 +10,22 @@ use std::collections::BinaryHeap;
 use super::time::Tick;
 
 struct Entry<E> {
-    time: Tick,
-    seq: u64,
+    /// Time in the high 64 bits, insertion sequence in the low: one integer comparison orders
+    /// by (time, sequence).
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> Tick {
+        (self.key >> 64) as Tick
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 
@@ -31,11 +39,9 @@ impl<E> PartialOrd for Entry<E> {
 
 impl<E> Ord for Entry<E> {
     // `BinaryHeap` is a max-heap: reverse the order so the earliest (time, seq) is on top.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -73,19 +79,22 @@ impl<E> Calendar<E> {
     pub fn schedule(&mut self, time: Tick, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            key: ((time as u128) << 64) | seq as u128,
+            event,
+        });
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Tick, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        self.heap.pop().map(|e| (e.time(), e.event))
     }
 
     /// The time of the earliest event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<Tick> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Number of pending events.

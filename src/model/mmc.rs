@@ -89,9 +89,7 @@ struct Mmc {
     wait_sum: u128,
     sojourn_sum: u128,
     sojourn_n: u64,
-    area: u128,
     last: Tick,
-    in_system: u64,
 }
 
 const SERVICE_STAGE: u32 = 0;
@@ -112,14 +110,6 @@ impl Mmc {
         let days = self.service.sample(&mut rng);
         ctx.schedule_in(days_to_ticks(days), Event::Departure(person));
     }
-
-    #[inline]
-    fn advance(&mut self, now: Tick) {
-        if self.measure_from.is_some() {
-            self.area += self.in_system as u128 * (now - self.last) as u128;
-        }
-        self.last = now;
-    }
 }
 
 impl Model for Mmc {
@@ -128,26 +118,25 @@ impl Model for Mmc {
     #[inline]
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
         let now = ctx.now();
-        self.advance(now);
+        self.last = now;
         match event {
             Event::Arrival => {
                 let id = self.next_id;
                 self.next_id += 1;
                 if id == self.params.warmup_arrivals {
                     self.measure_from = Some(now);
+                    self.servers.reset_stats(now);
                 }
                 if self.next_id < self.params.arrivals {
                     let gap = self.interarrival.sample(&mut self.arrivals_stream);
                     ctx.schedule_in(days_to_ticks(gap), Event::Arrival);
                 }
-                self.in_system += 1;
                 let person = Person { id, arrived: now };
                 if let Some(p) = self.servers.request(now, person, 0) {
                     self.start(p, 0, ctx);
                 }
             }
             Event::Departure(person) => {
-                self.in_system -= 1;
                 self.departed += 1;
                 if person.id >= self.params.warmup_arrivals {
                     self.sojourn_sum += (now - person.arrived) as u128;
@@ -187,9 +176,7 @@ pub fn run(params: MmcParams, seed: u64, replication: u64) -> MmcResult {
         wait_sum: 0,
         sojourn_sum: 0,
         sojourn_n: 0,
-        area: 0,
         last: 0,
-        in_system: 0,
     };
     let mut builder = SimulationBuilder::new(model);
     if params.arrivals > 0 {
@@ -198,19 +185,22 @@ pub fn run(params: MmcParams, seed: u64, replication: u64) -> MmcResult {
     let mut sim = builder.build();
     sim.run();
     let events = sim.events_handled();
-    let m = sim.into_model();
+    let mut m = sim.into_model();
+    // Everyone in the system is in service or waiting: the resource's integrals are the model's.
+    let servers = m.servers.summary(m.last);
+    let in_system_end = (m.servers.busy() as usize + m.servers.queue_len()) as u64;
     let measured_from = m.measure_from.unwrap_or(0);
     let period_days = (m.last - measured_from) as f64 / TICKS_PER_DAY as f64;
     MmcResult {
         measured: m.measured,
         waited: m.waited,
         wait_mean_days: m.wait_sum as f64 / m.measured.max(1) as f64 / TICKS_PER_DAY as f64,
-        in_system_mean: m.area as f64 / (m.last - measured_from).max(1) as f64,
+        in_system_mean: servers.busy_mean + servers.queue_mean,
         sojourn_mean_days: m.sojourn_sum as f64 / m.sojourn_n.max(1) as f64 / TICKS_PER_DAY as f64,
         throughput_per_day: m.sojourn_n as f64 / period_days.max(f64::MIN_POSITIVE),
         arrived: m.next_id,
         departed: m.departed,
-        in_system_end: m.in_system,
+        in_system_end,
         events,
     }
 }
