@@ -46,39 +46,32 @@ pub struct Document {
     pub files: Vec<PathBuf>,
     /// The merged tree (without the `extends` key).
     pub root: Node,
-    /// The files' texts, in the order of `files`, for the manifest's hash.
-    pub texts: Vec<String>,
 }
 
 impl Document {
-    /// Reads `path` and its `extends` chain. Problems that stop the reading (a missing file, bad
-    /// TOML, a missing or circular `extends`) are returned located.
-    pub fn load(path: &Path) -> Result<Self, Vec<Problem>> {
-        let mut doc = Document {
+    fn empty() -> Self {
+        Document {
             files: Vec::new(),
             root: Node {
                 kind: Kind::Table(Vec::new()),
                 origin: Origin { file: 0, line: 1 },
             },
-            texts: Vec::new(),
-        };
-        let root = doc.load_chain(path, None)?;
-        doc.root = root;
+        }
+    }
+
+    /// Reads `path` and its `extends` chain. Problems that stop the reading (a missing file, bad
+    /// TOML, a missing or circular `extends`) are returned located.
+    pub fn load(path: &Path) -> Result<Self, Vec<Problem>> {
+        let mut doc = Document::empty();
+        doc.root = doc.load_chain(path, None)?;
         Ok(doc)
     }
 
     /// Reads a scenario given as text (used for the built-in verification models). `label` names
     /// it in messages; `extends` is resolved relative to the label's directory.
     pub fn from_text(label: &Path, text: &str) -> Result<Self, Vec<Problem>> {
-        let mut doc = Document {
-            files: Vec::new(),
-            root: Node {
-                kind: Kind::Table(Vec::new()),
-                origin: Origin { file: 0, line: 1 },
-            },
-            texts: Vec::new(),
-        };
-        doc.root = doc.load_text(label, text.to_string(), None)?;
+        let mut doc = Document::empty();
+        doc.root = doc.load_text(label, text, None)?;
         Ok(doc)
     }
 
@@ -115,13 +108,13 @@ impl Document {
                 }]);
             }
         };
-        self.load_text(path, text, from)
+        self.load_text(path, &text, from)
     }
 
     fn load_text(
         &mut self,
         path: &Path,
-        text: String,
+        text: &str,
         from: Option<(usize, usize)>,
     ) -> Result<Node, Vec<Problem>> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
@@ -145,8 +138,7 @@ impl Document {
         }
         let index = self.files.len();
         self.files.push(path.to_path_buf());
-        self.texts.push(text.clone());
-        let mut node = parse(&text, index).map_err(|(line, message)| {
+        let mut node = parse(text, index).map_err(|(line, message)| {
             vec![Problem {
                 file: path.to_path_buf(),
                 line: Some(line),
