@@ -10,22 +10,28 @@ use std::collections::BinaryHeap;
 use super::time::Tick;
 
 struct Entry<E> {
-    /// Time in the high 64 bits, insertion sequence in the low: one integer comparison orders
-    /// by (time, sequence).
-    key: u128,
+    time: Tick,
+    seq: u64,
     event: E,
 }
 
 impl<E> Entry<E> {
     #[inline]
     fn time(&self) -> Tick {
-        (self.key >> 64) as Tick
+        self.time
+    }
+
+    /// (time, sequence) as one integer, so ordering is a single comparison. Kept as two `u64`
+    /// fields rather than a stored `u128`, whose 16-byte alignment would pad every entry.
+    #[inline]
+    fn key(&self) -> u128 {
+        ((self.time as u128) << 64) | self.seq as u128
     }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.key() == other.key()
     }
 }
 
@@ -41,7 +47,7 @@ impl<E> Ord for Entry<E> {
     // `BinaryHeap` is a max-heap: reverse the order so the earliest (time, seq) is on top.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+        other.key().cmp(&self.key())
     }
 }
 
@@ -79,10 +85,7 @@ impl<E> Calendar<E> {
     pub fn schedule(&mut self, time: Tick, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
-            key: ((time as u128) << 64) | seq as u128,
-            event,
-        });
+        self.heap.push(Entry { time, seq, event });
     }
 
     /// Removes and returns the earliest event.

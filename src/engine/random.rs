@@ -57,12 +57,21 @@ fn splitmix64(state: &mut u64) -> u64 {
 pub struct Streams {
     seed: u64,
     replication: u64,
+    /// The key chain after (seed, replication), which every stream of the replication shares.
+    base: u64,
 }
 
 impl Streams {
     /// The streams for `replication` under `seed`.
     pub fn new(seed: u64, replication: u64) -> Self {
-        Self { seed, replication }
+        let mut h = seed ^ 0x6A09_E667_F3BC_C908;
+        h ^= replication;
+        h = splitmix64(&mut h);
+        Self {
+            seed,
+            replication,
+            base: h,
+        }
     }
 
     /// The seed.
@@ -87,8 +96,8 @@ impl Streams {
     #[inline]
     pub fn stream_n(&self, person: u64, purpose: Purpose, n: u64) -> Stream {
         // Chain the key fields through SplitMix64 so each field changes every output bit.
-        let mut h = self.seed ^ 0x6A09_E667_F3BC_C908;
-        for field in [self.replication, person, purpose.key(), n] {
+        let mut h = self.base;
+        for field in [person, purpose.key(), n] {
             h ^= field;
             h = splitmix64(&mut h);
         }
