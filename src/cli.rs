@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::model::mmc::{self, MmcParams};
 use crate::model::network;
 use crate::model::recorder::NullRecorder;
+use crate::output::events::{self, EventWriter};
 use crate::output::manifest::{self, Manifest, ScenarioEntry, Versions};
 use crate::output::summary::{self, ReplicationResult};
 use crate::output::write::atomic_write;
@@ -77,6 +78,10 @@ struct RunArgs {
     /// Prints nothing but errors, and shows no progress bar.
     #[arg(short, long)]
     quiet: bool,
+    /// Also writes events.csv: one row per completed visit of a person to a stage (person, stage,
+    /// arrival, start of service, end, destination). Large: about one row per person per stage.
+    #[arg(long)]
+    events: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -208,28 +213,6 @@ fn run(args: RunArgs) -> i32 {
         .flat_map(|(i, s)| (0..reps_of(s)).map(move |r| (i, r)))
         .collect();
 
-    let bar = progress::bar(units.len() as u64, args.quiet, "replications");
-    let results: Vec<(ReplicationResult, u64)> = with_threads(Some(threads), || {
-        units
-            .par_iter()
-            .map(|&(i, r)| {
-                let (rep, _) = network::run(&scenarios[i], seed, r, NullRecorder);
-                bar.inc(1);
-                (
-                    ReplicationResult {
-                        scenario: scenarios[i].name.clone(),
-                        replication: r,
-                        metrics: rep.metrics,
-                    },
-                    rep.events,
-                )
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let events: u64 = results.iter().map(|r| r.1).sum();
-    let results: Vec<ReplicationResult> = results.into_iter().map(|r| r.0).collect();
-
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!(
             "error: cannot create the output directory {}: {e}",
@@ -237,6 +220,64 @@ fn run(args: RunArgs) -> i32 {
         );
         return EXIT_FAILURE;
     }
+    let bar = progress::bar(units.len() as u64, args.quiet, "replications");
+    let outcomes: Vec<std::io::Result<(ReplicationResult, u64)>> =
+        with_threads(Some(threads), || {
+            units
+                .par_iter()
+                .map(|&(i, r)| {
+                    let s = &scenarios[i];
+                    let rep = if args.events {
+                        let w = EventWriter::create(&events::part_path(&args.out, i, r), s, r)?;
+                        let (rep, w) = network::run(s, seed, r, w);
+                        w.finish()?;
+                        rep
+                    } else {
+                        network::run(s, seed, r, NullRecorder).0
+                    };
+                    bar.inc(1);
+                    Ok((
+                        ReplicationResult {
+                            scenario: s.name.clone(),
+                            replication: r,
+                            metrics: rep.metrics,
+                        },
+                        rep.events,
+                    ))
+                })
+                .collect()
+        });
+    bar.finish_and_clear();
+    let mut results = Vec::with_capacity(outcomes.len());
+    let mut events_handled = 0;
+    for outcome in outcomes {
+        match outcome {
+            Ok((r, n)) => {
+                events_handled += n;
+                results.push(r);
+            }
+            Err(e) => {
+                eprintln!("error: cannot write the events file: {e}");
+                for &(i, r) in &units {
+                    let _ = std::fs::remove_file(events::part_path(&args.out, i, r));
+                }
+                return EXIT_FAILURE;
+            }
+        }
+    }
+    let mut outputs = vec!["summary.csv".to_string()];
+    if args.events {
+        let parts: Vec<_> = units
+            .iter()
+            .map(|&(i, r)| events::part_path(&args.out, i, r))
+            .collect();
+        if let Err(e) = events::join_parts(&args.out, &parts) {
+            eprintln!("error: cannot write the events file: {e}");
+            return EXIT_FAILURE;
+        }
+        outputs.push("events.csv".into());
+    }
+
     let summary_path = args.out.join("summary.csv");
     if let Err(e) = atomic_write(&summary_path, &summary::to_csv(&results)) {
         eprintln!("error: cannot write {}: {e}", summary_path.display());
@@ -253,9 +294,9 @@ fn run(args: RunArgs) -> i32 {
             .iter()
             .map(|s| ScenarioEntry::of(s, reps_of(s)))
             .collect(),
-        outputs: vec!["summary.csv".into()],
+        outputs,
         wall_time_seconds: started.elapsed().as_secs_f64(),
-        events,
+        events: events_handled,
     };
     let manifest_path = args.out.join("manifest.json");
     if let Err(e) = atomic_write(&manifest_path, &manifest::to_json(&m)) {

@@ -174,3 +174,87 @@ fn bench_with_threads_splits_the_cohort() {
     assert_eq!(v["cohort"], 10001);
     assert_eq!(v["threads"], 2);
 }
+
+#[test]
+fn events_file_has_a_row_per_visit_and_does_not_depend_on_threads() {
+    let tmp = TempDir::new("events");
+    let run = |threads: &str, tag: &str| {
+        let out = tmp.path().join(tag);
+        let o = cjmh([
+            "run".as_ref(),
+            fixture("valid/small.toml").as_os_str(),
+            "--replications".as_ref(),
+            "3".as_ref(),
+            "--seed".as_ref(),
+            "5".as_ref(),
+            "--threads".as_ref(),
+            threads.as_ref(),
+            "--events".as_ref(),
+            "--quiet".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let one = run("1", "one");
+    let two = run("2", "two");
+    let events = std::fs::read_to_string(one.join("events.csv")).unwrap();
+    assert_eq!(
+        events,
+        std::fs::read_to_string(two.join("events.csv")).unwrap()
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&one)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["events.csv", "manifest.json", "summary.csv"],
+        "parts removed"
+    );
+
+    let mut lines = events.lines();
+    assert_eq!(
+        lines.next(),
+        Some("scenario,replication,person,stage,arrival_day,start_day,end_day,destination")
+    );
+    // Rows ending in `exit` are the people who left: they must match people_exited exactly.
+    let mut exits = [0u64; 3];
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 8, "{line}");
+        let (arrival, start, end): (f64, f64, f64) = (
+            f[4].parse().unwrap(),
+            f[5].parse().unwrap(),
+            f[6].parse().unwrap(),
+        );
+        assert!(arrival <= start && start <= end, "{line}");
+        if f[7] == "exit" {
+            exits[f[1].parse::<usize>().unwrap()] += 1;
+        }
+    }
+    let summary = std::fs::read_to_string(one.join("summary.csv")).unwrap();
+    for (rep, n) in exits.iter().enumerate() {
+        let row = format!("small,{rep},people_exited,{n}");
+        assert!(summary.lines().any(|l| l == row), "missing {row}");
+    }
+}
+
+#[test]
+fn no_events_file_unless_asked() {
+    let tmp = TempDir::new("no-events");
+    let out = tmp.path().join("out");
+    let o = cjmh([
+        "run".as_ref(),
+        fixture("valid/small.toml").as_os_str(),
+        "-r".as_ref(),
+        "1".as_ref(),
+        "-q".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success());
+    assert!(!out.join("events.csv").exists());
+}
