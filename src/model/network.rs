@@ -48,6 +48,7 @@ struct Network<'s, R: Recorder> {
     streams: Streams,
     arrival_streams: Vec<Stream>,
     arrival_counts: Vec<u64>,
+    arrival_clocks: Vec<f64>,
     resources: Vec<Resource<u32>>,
     counts: Vec<StageCounts>,
     people: Vec<Person>,
@@ -169,8 +170,13 @@ impl<R: Recorder> Model for Network<'_, R> {
                 let a = &self.scenario.arrivals[s];
                 let n = self.arrival_counts[s];
                 self.arrival_counts[s] += 1;
-                let gap = a.interarrival.sample(&mut self.arrival_streams[s]);
-                ctx.schedule_in(days_to_ticks(gap), Event::Arrival { stream });
+                // Each stream keeps its own clock in days and rounds only the absolute time:
+                // rounding each gap instead would bias the rate once gaps approach a minute.
+                self.arrival_clocks[s] += a.interarrival.sample(&mut self.arrival_streams[s]);
+                ctx.schedule_at(
+                    days_to_ticks(self.arrival_clocks[s]),
+                    Event::Arrival { stream },
+                );
                 // People are numbered by stream and order of arrival, so person k of a stream is
                 // the same person in every scenario that keeps that stream.
                 let id = ((a.key as u64) << 32) | n;
@@ -237,6 +243,7 @@ pub fn run<R: Recorder>(
             .map(|a| streams.system(Purpose::new(purpose::ARRIVALS, a.key)))
             .collect(),
         arrival_counts: vec![0; scenario.arrivals.len()],
+        arrival_clocks: vec![0.0; scenario.arrivals.len()],
         resources: scenario
             .stages
             .iter()

@@ -161,7 +161,8 @@ impl Document {
                 message: "`extends` must be a file name in quotes, relative to this file".into(),
             }]);
         };
-        let parent_path = normalise(&path.parent().unwrap_or(Path::new(".")).join(target));
+        // Joined, not normalised: `..` must go through symlinked folders as the OS resolves it.
+        let parent_path = path.parent().unwrap_or(Path::new(".")).join(target);
         let parent = self.load_chain(&parent_path, Some((index, ext.origin.line)))?;
         Ok(merge(parent, node))
     }
@@ -205,25 +206,6 @@ impl Document {
     pub fn to_value(&self) -> toml::Value {
         to_value(&self.root)
     }
-}
-
-/// Removes `.` and `name/..` pairs lexically, so messages say `a/parent.toml` rather than
-/// `a/child/../parent.toml`.
-fn normalise(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn to_value(node: &Node) -> toml::Value {

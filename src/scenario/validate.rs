@@ -11,6 +11,10 @@ use crate::engine::{Discipline, Distribution, Sampler, days_to_ticks};
 /// well below any difference that matters.
 const SUM_TOLERANCE: f64 = 1e-6;
 
+/// Most arrivals a day one stream may bring: far above any national flow, low enough that a run
+/// cannot spend forever inside one minute.
+const MAX_RATE: f64 = 1e6;
+
 /// Longest run accepted, days (a thousand years): guards tick arithmetic, not realism.
 const MAX_DAYS: f64 = 365_000.0;
 
@@ -117,10 +121,10 @@ pub(super) fn validate(
         ),
         None => Some(1825.0),
     };
-    if horizon == Some(0.0) {
+    if horizon.is_some_and(|h| days_to_ticks(h) == 0) {
         c.push(
             sim.key("horizon_days"),
-            "the horizon must be longer than 0 days",
+            "the horizon must be at least one minute (time is counted in whole minutes)",
         );
     }
     let warmup = match &spec.simulation.warmup_days {
@@ -304,7 +308,7 @@ pub(super) fn validate(
         };
         let interarrival = match (&a.rate_per_day, &a.interarrival) {
             (Some(p), None) => c
-                .param(&key.key("rate_per_day"), p, 0.0, 1e9, "an arrival rate per day")
+                .param(&key.key("rate_per_day"), p, 0.0, MAX_RATE, "an arrival rate per day")
                 .and_then(|rate| {
                     if rate == 0.0 {
                         c.push(key.key("rate_per_day"), "an arrival rate must be greater than 0 (remove the stream to have none)");
@@ -316,10 +320,10 @@ pub(super) fn validate(
             (None, Some(d)) => {
                 let sampler = c.distribution(&key.key("interarrival"), d);
                 // A zero mean gap would bring infinitely many people at one instant.
-                if sampler.is_some() && d.mean_value().is_some_and(|m| m <= 0.0) {
+                if sampler.is_some() && d.mean_value().is_some_and(|m| m < 1.0 / MAX_RATE) {
                     c.push(
                         key.key("interarrival"),
-                        "the mean time between arrivals must be greater than 0",
+                        format!("the mean time between arrivals must be at least {} days (a million a day)", 1.0 / MAX_RATE),
                     );
                     None
                 } else {
@@ -359,7 +363,7 @@ pub(super) fn validate(
         c.push(
                 root.key("stages").key(&stages[cycle[0]].name).key("routes"),
                 format!(
-                    "people could go round {} forever without time passing: every stage on this loop has a mean duration of 0",
+                    "people could go round {} forever without time passing: every stage on this loop has a mean duration under half a minute",
                     path.join(" -> ")
                 ),
             );
@@ -391,7 +395,11 @@ pub(super) fn validate(
 /// A loop of routes through stages whose durations are all zero, if there is one: people on it
 /// would circulate forever at one instant.
 fn zero_time_cycle(stages: &[Stage]) -> Option<Vec<usize>> {
-    let zero: Vec<bool> = stages.iter().map(|s| s.duration_mean_days == 0.0).collect();
+    // A stage whose mean duration rounds to zero minutes keeps people at the same instant.
+    let zero: Vec<bool> = stages
+        .iter()
+        .map(|s| days_to_ticks(s.duration_mean_days) == 0)
+        .collect();
     // Depth-first search over zero-duration stages; state 1 = on the stack, 2 = done.
     let mut state = vec![0u8; stages.len()];
     let mut stack = Vec::new();

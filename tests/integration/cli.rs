@@ -1,6 +1,6 @@
 //! The command line: what `run` writes, exit codes, help, and `bench`.
 
-use crate::common::{TempDir, cjmh, fixture, stderr, stdout};
+use crate::common::{TempDir, cjmh, cjmh_in, file_names, fixture, root, stderr, stdout};
 
 #[test]
 fn run_writes_exactly_the_summary_and_the_manifest() {
@@ -17,16 +17,12 @@ fn run_writes_exactly_the_summary_and_the_manifest() {
         out.as_os_str(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let mut names: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        ["manifest.json", "summary.csv"],
-        "no temporary files left"
+    let names = file_names(&out);
+    assert!(
+        !names.iter().any(|n| n.starts_with('.')),
+        "temporary files left: {names:?}"
     );
+    assert_eq!(names, ["manifest.json", "summary.csv"]);
     assert!(stdout(&o).contains("small (3 replications)"));
 
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
@@ -46,7 +42,8 @@ fn run_writes_exactly_the_summary_and_the_manifest() {
     }
     assert_eq!(per_rep.len(), 3);
     for (rep, [entered, exited, inside]) in per_rep {
-        assert!(entered > 0.0);
+        assert!(entered > 0.0 && exited > 0.0 && inside >= 0.0);
+        // Counts are whole numbers far below 2^53, so f64 equality is exact here.
         assert_eq!(entered, exited + inside, "conservation, replication {rep}");
     }
 
@@ -57,7 +54,14 @@ fn run_writes_exactly_the_summary_and_the_manifest() {
     assert!(manifest["threads"].as_u64().unwrap() >= 1);
     assert_eq!(manifest["versions"]["rand"], "0.10.4");
     assert_eq!(manifest["scenarios"][0]["name"], "small");
-    assert_eq!(manifest["scenarios"][0]["hash"].as_str().unwrap().len(), 16);
+    let hash = manifest["scenarios"][0]["hash"].as_str().unwrap();
+    assert_eq!(hash.len(), 16);
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+    let loaded = cjmh::scenario::load(&fixture("valid/small.toml")).unwrap();
+    assert_eq!(
+        hash, loaded.hash,
+        "the manifest names the scenario that ran"
+    );
     assert_eq!(
         manifest["scenarios"][0]["resolved"]["stages"]["queue"]["capacity"]["value"],
         2.0
@@ -66,13 +70,21 @@ fn run_writes_exactly_the_summary_and_the_manifest() {
 
 #[test]
 fn check_accepts_valid_files_including_the_shipped_scenarios() {
-    let o = cjmh([
-        "check",
-        "tests/fixtures/valid/small.toml",
-        "scenarios/baseline.toml",
-        "scenarios/more-secure-beds.toml",
-        "scenarios/mmc-reference.toml",
-    ]);
+    let o = cjmh(["check".as_ref(), fixture("valid/small.toml").as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("small.toml: ok (2 stages, 1 arrival streams)"));
+    assert_eq!(stderr(&o), "");
+    // Relative paths from the repository root, as a user would type them.
+    let o = cjmh_in(
+        &root(),
+        [
+            "check",
+            "tests/fixtures/valid/small.toml",
+            "scenarios/baseline.toml",
+            "scenarios/more-secure-beds.toml",
+            "scenarios/mmc-reference.toml",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -127,23 +139,34 @@ fn help_and_version_exit_zero_and_bad_usage_exits_two() {
         assert_eq!(o.status.code(), Some(0), "{args:?}");
     }
     assert!(stdout(&cjmh(["run", "--help"])).contains("Replications per scenario"));
-    assert_eq!(cjmh(["frobnicate"]).status.code(), Some(2));
+    let o = cjmh(["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("frobnicate"), "{}", stderr(&o));
+    assert_eq!(
+        cjmh::<[&str; 0], &str>([]).status.code(),
+        Some(2),
+        "no subcommand"
+    );
     assert_eq!(
         cjmh(["run"]).status.code(),
         Some(2),
         "a scenario is required"
     );
-    assert_eq!(
-        cjmh([
-            "run",
-            "tests/fixtures/valid/small.toml",
-            "--replications",
-            "lots"
-        ])
-        .status
-        .code(),
-        Some(2)
-    );
+    let small = fixture("valid/small.toml");
+    let o = cjmh([
+        "run".as_ref(),
+        small.as_os_str(),
+        "--replications".as_ref(),
+        "lots".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = cjmh([
+        "run".as_ref(),
+        small.as_os_str(),
+        "--replications".as_ref(),
+        "0".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "zero replications");
 }
 
 #[test]
@@ -157,7 +180,11 @@ fn a_missing_scenario_file_exits_two_naming_it() {
 fn bench_prints_one_json_object() {
     let o = cjmh(["bench", "--model", "mmc", "--cohort", "20000", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "one line: {out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(v.is_object(), "{v}");
+    assert_eq!(v["model"], "mmc");
     assert_eq!(v["cohort"], 20000);
     assert!(v["people_per_second"].as_f64().unwrap() > 0.0);
     assert!(
@@ -204,13 +231,8 @@ fn events_file_has_a_row_per_visit_and_does_not_depend_on_threads() {
         events,
         std::fs::read_to_string(two.join("events.csv")).unwrap()
     );
-    let mut names: Vec<String> = std::fs::read_dir(&one)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        file_names(&one),
         ["events.csv", "manifest.json", "summary.csv"],
         "parts removed"
     );
@@ -257,4 +279,44 @@ fn no_events_file_unless_asked() {
     ]);
     assert!(o.status.success());
     assert!(!out.join("events.csv").exists());
+}
+
+#[test]
+fn run_without_out_writes_to_out_in_the_working_directory() {
+    let cwd = TempDir::new("default-out");
+    let small = fixture("valid/small.toml");
+    let o = cjmh_in(
+        cwd.path(),
+        [
+            "run".as_ref(),
+            small.as_os_str(),
+            "-r".as_ref(),
+            "1".as_ref(),
+            "-q".as_ref(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "--quiet prints nothing");
+    assert_eq!(file_names(cwd.path()), ["out"]);
+    assert_eq!(
+        file_names(&cwd.path().join("out")),
+        ["manifest.json", "summary.csv"]
+    );
+}
+
+#[test]
+fn an_output_path_that_cannot_be_a_directory_exits_one() {
+    let tmp = TempDir::new("bad-out");
+    let blocker = tmp.write("file", "not a directory");
+    let o = cjmh([
+        "run".as_ref(),
+        fixture("valid/small.toml").as_os_str(),
+        "-r".as_ref(),
+        "1".as_ref(),
+        "-q".as_ref(),
+        "--out".as_ref(),
+        blocker.join("out").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("output directory"), "{}", stderr(&o));
 }
