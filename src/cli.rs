@@ -8,8 +8,8 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
+use crate::model;
 use crate::model::mmc::{self, MmcParams};
-use crate::model::network;
 use crate::model::recorder::NullRecorder;
 use crate::output::events::{self, EventWriter};
 use crate::output::manifest::{self, Manifest, ScenarioEntry, Versions};
@@ -229,11 +229,11 @@ fn run(args: RunArgs) -> i32 {
                     let s = &scenarios[i];
                     let rep = if args.events {
                         let w = EventWriter::create(&events::part_path(&args.out, i, r), s, r)?;
-                        let (rep, w) = network::run(s, seed, r, w);
+                        let (rep, w) = model::run(s, seed, r, w);
                         w.finish()?;
                         rep
                     } else {
-                        network::run(s, seed, r, NullRecorder).0
+                        model::run(s, seed, r, NullRecorder).0
                     };
                     bar.inc(1);
                     Ok((

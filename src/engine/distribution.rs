@@ -410,9 +410,23 @@ pub enum Sampler {
     Histogram(Vec<(f64, f64, f64)>),
     /// (p, value) points of the inverse distribution function.
     Quantiles(Vec<(f64, f64)>),
+    /// Another sampler's draws multiplied by a factor.
+    Scaled(Box<Sampler>, f64),
 }
 
 impl Sampler {
+    /// The same distribution with every draw multiplied by `factor`.
+    pub fn scaled(&self, factor: f64) -> Sampler {
+        match self {
+            Sampler::Exponential { mean } => Sampler::Exponential {
+                mean: mean * factor,
+            },
+            Sampler::Fixed(v) => Sampler::Fixed(v * factor),
+            Sampler::Scaled(inner, f) => Sampler::Scaled(inner.clone(), f * factor),
+            other => Sampler::Scaled(Box::new(other.clone()), factor),
+        }
+    }
+
     /// Draws one value.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
@@ -455,6 +469,7 @@ impl Sampler {
                 let (p1, x1) = points[i];
                 x0 + (x1 - x0) * (u - p0) / (p1 - p0)
             }
+            Sampler::Scaled(inner, factor) => inner.sample(rng) * factor,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod distribution;
+pub mod hazard;
 pub mod random;
 pub mod resource;
 pub mod simulation;
@@ -14,6 +15,7 @@ pub mod time;
 
 pub use calendar::Calendar;
 pub use distribution::{Distribution, Sampler};
+pub use hazard::PiecewiseHazard;
 pub use random::{Purpose, Stream, Streams};
 pub use resource::{Discipline, Resource, ResourceSummary};
 pub use simulation::{Context, Model, Simulation, SimulationBuilder, SimulationError};

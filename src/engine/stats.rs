@@ -48,7 +48,20 @@ impl Estimate {
     }
 }
 
-/// Standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9).
+/// [`normal_quantile`] extended to the closed interval: minus infinity at 0, infinity at 1 (a
+/// share of 0 or 1 as a threshold that no draw, or every draw, falls below).
+pub fn normal_quantile_or_inf(p: f64) -> f64 {
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        normal_quantile(p)
+    }
+}
+
+/// The standard normal quantile function (Acklam's rational approximation, relative error
+/// under 1.2e-9).
 pub fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969_683_028_665_376e1,

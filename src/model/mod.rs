@@ -2,12 +2,28 @@
 //!
 //! - [`network`]: a network of stages read from a scenario file: arrival streams, stages with
 //!   capacity and queues, durations, and branching routes.
+//! - [`pathway`]: the criminal-justice mental-health pathway, stage by stage.
 //! - [`mmc`]: the M/M/c reference queue used by `cjmh verify` and `cjmh bench`.
 //! - [`recorder`]: how models report per-visit records without doing I/O themselves.
 
 pub mod mmc;
 pub mod network;
+pub mod pathway;
 pub mod recorder;
+
+/// Runs one replication of any scenario with the model it names.
+pub fn run<R: recorder::Recorder>(
+    scenario: &crate::scenario::Scenario,
+    seed: u64,
+    replication: u64,
+    recorder: R,
+) -> (network::Replication, R) {
+    if scenario.pathway.is_some() {
+        pathway::run(scenario, seed, replication, recorder)
+    } else {
+        network::run(scenario, seed, replication, recorder)
+    }
+}
 
 /// A replication's results: metric names and values, in a fixed order.
 pub type Metrics = Vec<(String, f64)>;

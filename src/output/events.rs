@@ -44,10 +44,10 @@ impl<'s> EventWriter<'s> {
             self.buffer.clear();
             return;
         }
-        let stages = &self.scenario.stages;
+        let stages = self.scenario.stage_names();
         for v in self.buffer.drain(..) {
             let destination = match v.destination {
-                Some(i) => stages[i as usize].name.as_str(),
+                Some(i) => stages[i as usize],
                 None => "exit",
             };
             if let Err(e) = writeln!(
@@ -56,7 +56,7 @@ impl<'s> EventWriter<'s> {
                 self.scenario.name,
                 self.replication,
                 v.person,
-                stages[v.stage as usize].name,
+                stages[v.stage as usize],
                 ticks_to_days(v.arrival),
                 ticks_to_days(v.start),
                 ticks_to_days(v.end),

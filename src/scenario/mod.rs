@@ -8,12 +8,14 @@
 
 pub mod error;
 pub mod file;
+pub mod pathway;
 pub mod spec;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{KeyPath, Problem, ScenarioError, Segment};
+pub use pathway::Pathway;
 pub use spec::{Param, ScenarioSpec};
 
 use crate::engine::{Discipline, Sampler, Tick};
@@ -84,8 +86,64 @@ pub struct Scenario {
     pub replications: Option<u32>,
     /// Arrival streams, in name order.
     pub arrivals: Vec<Arrival>,
-    /// Stages, in name order.
+    /// Stages, in name order (network model only).
     pub stages: Vec<Stage>,
+    /// The pathway model's parameters (`model = "pathway"`), or `None` for a network.
+    pub pathway: Option<Pathway>,
+}
+
+impl Scenario {
+    /// The same scenario with arrivals and every capacity multiplied by `factor` (see
+    /// `cjmh run --cohort`).
+    pub fn scaled(&self, factor: f64) -> Scenario {
+        let mut s = self.clone();
+        if let Some(p) = &mut s.pathway {
+            *p = p.scaled(factor);
+        }
+        for a in &mut s.arrivals {
+            a.interarrival = a.interarrival.scaled(1.0 / factor);
+        }
+        let cap = |c: u32| {
+            if c == crate::engine::resource::UNLIMITED || c == 0 {
+                c
+            } else {
+                ((c as f64 * factor).round() as u32).max(1)
+            }
+        };
+        for st in &mut s.stages {
+            st.capacity = cap(st.capacity);
+            for change in &mut st.capacity_schedule {
+                change.1 = cap(change.1);
+            }
+        }
+        s
+    }
+
+    /// Names of the stages that per-visit records number (`events.csv`).
+    pub fn stage_names(&self) -> Vec<&str> {
+        match self.pathway {
+            Some(_) => crate::model::pathway::STAGES.to_vec(),
+            None => self.stages.iter().map(|s| s.name.as_str()).collect(),
+        }
+    }
+
+    /// Expected number of new people over warm-up and horizon at the scenario's own scale.
+    pub fn expected_people(&self) -> f64 {
+        let days = crate::engine::ticks_to_days(self.warmup + self.horizon);
+        match &self.pathway {
+            Some(p) => p.new_people_per_day * days,
+            None => self
+                .spec
+                .arrivals
+                .values()
+                .map(|a| match (&a.rate_per_day, &a.interarrival) {
+                    (Some(r), _) => r.value * days,
+                    (_, Some(d)) => days / d.mean_value().unwrap_or(f64::INFINITY),
+                    _ => 0.0,
+                })
+                .sum(),
+        }
+    }
 }
 
 /// Reads and validates a scenario file.

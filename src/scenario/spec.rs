@@ -32,6 +32,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::pathway;
 use crate::engine::{Discipline, Distribution};
 
 /// A number with its evidence: the value used, where it comes from, and the range the sources
@@ -123,6 +124,109 @@ pub struct ScenarioSpec {
     /// Stages of the pathway, by name.
     #[serde(default)]
     pub stages: BTreeMap<String, StageSpec>,
+    /// Which model runs: `"network"` (the default: the `[stages]` and `[arrivals]` tables) or
+    /// `"pathway"` (the criminal-justice mental-health pathway: the sections below).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<pathway::PeopleSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub police: Option<pathway::PoliceSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liaison_diversion: Option<pathway::LiaisonDiversionSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub court: Option<pathway::CourtSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custody: Option<pathway::CustodySpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prison_care: Option<pathway::PrisonCareSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<pathway::TransferSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<pathway::ReleaseSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probation: Option<pathway::ProbationSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<pathway::CommunitySpec>,
+}
+
+impl ScenarioSpec {
+    /// The pathway sections, if every one is present; otherwise the names of those missing.
+    pub fn pathway(&self) -> Result<pathway::PathwaySpec, Vec<&'static str>> {
+        let mut missing = Vec::new();
+        macro_rules! take {
+            ($f:ident) => {
+                match &self.$f {
+                    Some(v) => Some(v.clone()),
+                    None => {
+                        missing.push(stringify!($f));
+                        None
+                    }
+                }
+            };
+        }
+        let people = take!(people);
+        let police = take!(police);
+        let liaison_diversion = take!(liaison_diversion);
+        let court = take!(court);
+        let custody = take!(custody);
+        let prison_care = take!(prison_care);
+        let transfer = take!(transfer);
+        let release = take!(release);
+        let probation = take!(probation);
+        let community = take!(community);
+        match (
+            people,
+            police,
+            liaison_diversion,
+            court,
+            custody,
+            prison_care,
+            transfer,
+            release,
+            probation,
+            community,
+        ) {
+            (
+                Some(people),
+                Some(police),
+                Some(liaison_diversion),
+                Some(court),
+                Some(custody),
+                Some(prison_care),
+                Some(transfer),
+                Some(release),
+                Some(probation),
+                Some(community),
+            ) => Ok(pathway::PathwaySpec {
+                people,
+                police,
+                liaison_diversion,
+                court,
+                custody,
+                prison_care,
+                transfer,
+                release,
+                probation,
+                community,
+            }),
+            _ => Err(missing),
+        }
+    }
+
+    /// Whether any pathway section is present.
+    pub fn has_pathway_sections(&self) -> bool {
+        self.people.is_some()
+            || self.police.is_some()
+            || self.liaison_diversion.is_some()
+            || self.court.is_some()
+            || self.custody.is_some()
+            || self.prison_care.is_some()
+            || self.transfer.is_some()
+            || self.release.is_some()
+            || self.probation.is_some()
+            || self.community.is_some()
+    }
 }
 
 /// `[simulation]`.

@@ -18,18 +18,25 @@ const MAX_RATE: f64 = 1e6;
 /// Longest run accepted, days (a thousand years): guards tick arithmetic, not realism.
 const MAX_DAYS: f64 = 365_000.0;
 
-struct Checker<'a> {
-    doc: &'a Document,
-    problems: &'a mut Vec<Problem>,
+pub(super) struct Checker<'a> {
+    pub(super) doc: &'a Document,
+    pub(super) problems: &'a mut Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn push(&mut self, key: KeyPath, message: impl Into<String>) {
+    pub(super) fn push(&mut self, key: KeyPath, message: impl Into<String>) {
         self.problems.push(self.doc.problem(key, message));
     }
 
     /// Checks a parameter's value and range; returns the value if it is usable.
-    fn param(&mut self, key: &KeyPath, p: &Param, min: f64, max: f64, what: &str) -> Option<f64> {
+    pub(super) fn param(
+        &mut self,
+        key: &KeyPath,
+        p: &Param,
+        min: f64,
+        max: f64,
+        what: &str,
+    ) -> Option<f64> {
         let mut ok = true;
         if !p.value.is_finite() {
             self.push(
@@ -77,7 +84,7 @@ impl Checker<'_> {
         ok.then_some(p.value)
     }
 
-    fn distribution(&mut self, key: &KeyPath, d: &Distribution) -> Option<Sampler> {
+    pub(super) fn distribution(&mut self, key: &KeyPath, d: &Distribution) -> Option<Sampler> {
         match d.sampler() {
             Ok(s) => Some(s),
             Err(problems) => {
@@ -89,7 +96,7 @@ impl Checker<'_> {
         }
     }
 
-    fn count(&mut self, key: &KeyPath, v: f64, what: &str) -> Option<u32> {
+    pub(super) fn count(&mut self, key: &KeyPath, v: f64, what: &str) -> Option<u32> {
         if !v.is_finite() || v < 0.0 || v.fract() != 0.0 || v > (UNLIMITED - 1) as f64 {
             self.push(
                 key.clone(),
@@ -141,6 +148,72 @@ pub(super) fn validate(
         c.push(sim.key("replications"), "replications must be at least 1");
     }
 
+    let model = spec.model.as_deref().unwrap_or("network");
+    let mut stages = Vec::new();
+    let mut arrivals = Vec::new();
+    let mut pathway = None;
+    match model {
+        "pathway" => {
+            for (name, present) in [
+                ("stages", !spec.stages.is_empty()),
+                ("arrivals", !spec.arrivals.is_empty()),
+            ] {
+                if present {
+                    c.push(root.key(name), format!("a pathway scenario has no [{name}] tables: its stages are fixed by the model and set by the sections [people], [court], ..."));
+                }
+            }
+            match spec.pathway() {
+                Ok(p) => pathway = super::pathway::resolve(&mut c, &p),
+                Err(missing) => {
+                    for m in missing {
+                        c.push(root.clone(), format!("a pathway scenario needs a [{m}] section (write it, or `extends` a scenario that has it)"));
+                    }
+                }
+            }
+        }
+        "network" => {
+            if spec.has_pathway_sections() {
+                c.push(root.key("model"), "sections such as [people] and [court] belong to the pathway model: add `model = \"pathway\"`");
+            }
+            (stages, arrivals) = network(&mut c, &spec, warmup, horizon);
+        }
+        other => c.push(
+            root.key("model"),
+            format!("unknown model `{other}` (known: network, pathway)"),
+        ),
+    }
+    if !c.problems.is_empty() {
+        return None;
+    }
+    let canonical = serde_json::to_vec(&spec).expect("a spec always serialises");
+    let name = spec.name.clone().unwrap_or_else(|| {
+        doc.files[0]
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    });
+    Some(Scenario {
+        name,
+        files: doc.files.clone(),
+        hash: format!("{:016x}", fnv1a64(&canonical)),
+        warmup: days_to_ticks(warmup?),
+        horizon: days_to_ticks(horizon?),
+        seed: spec.simulation.seed,
+        replications: spec.simulation.replications,
+        arrivals,
+        stages,
+        pathway,
+        spec,
+    })
+}
+
+fn network(
+    c: &mut Checker,
+    spec: &ScenarioSpec,
+    warmup: Option<f64>,
+    horizon: Option<f64>,
+) -> (Vec<Stage>, Vec<Arrival>) {
+    let root = KeyPath::root();
     let names: Vec<&String> = spec.stages.keys().collect();
     if names.is_empty() {
         c.push(
@@ -368,28 +441,7 @@ pub(super) fn validate(
                 ),
             );
     }
-    if !c.problems.is_empty() {
-        return None;
-    }
-    let canonical = serde_json::to_vec(&spec).expect("a spec always serialises");
-    let name = spec.name.clone().unwrap_or_else(|| {
-        doc.files[0]
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into())
-    });
-    Some(Scenario {
-        name,
-        files: doc.files.clone(),
-        hash: format!("{:016x}", fnv1a64(&canonical)),
-        warmup: days_to_ticks(warmup?),
-        horizon: days_to_ticks(horizon?),
-        seed: spec.simulation.seed,
-        replications: spec.simulation.replications,
-        arrivals,
-        stages,
-        spec,
-    })
+    (stages, arrivals)
 }
 
 /// A loop of routes through stages whose durations are all zero, if there is one: people on it

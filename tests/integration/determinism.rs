@@ -45,7 +45,7 @@ fn the_same_run_twice_gives_the_same_bytes_and_another_seed_differs() {
 fn a_replication_gives_the_same_result_alone_or_among_others() {
     // Replication 2 of a four-replication run equals replication 2 computed directly.
     let s = cjmh::scenario::load(&fixture("valid/small.toml")).unwrap();
-    let (alone, _) = cjmh::model::network::run(&s, 7, 2, cjmh::model::recorder::NullRecorder);
+    let (alone, _) = cjmh::model::run(&s, 7, 2, cjmh::model::recorder::NullRecorder);
     let tmp = TempDir::new("alone");
     let csv = String::from_utf8(summary("2", "7", &tmp, "x")).unwrap();
     for (metric, value) in &alone.metrics {
@@ -70,7 +70,7 @@ fn regression_high_arrival_rates_are_not_inflated_by_rounding() {
     .unwrap();
     let rates: Vec<f64> = (0..3)
         .map(|r| {
-            let (rep, _) = cjmh::model::network::run(&s, 9, r, cjmh::model::recorder::NullRecorder);
+            let (rep, _) = cjmh::model::run(&s, 9, r, cjmh::model::recorder::NullRecorder);
             rep.metrics
                 .iter()
                 .find(|(k, _)| k == "s.arrival_rate_per_day")

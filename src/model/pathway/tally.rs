@@ -1,0 +1,190 @@
+//! Running statistics of one pathway replication: counts, time-weighted levels and day
+//! histograms, all accumulated as the run goes (memory does not grow with the number of people
+//! or of replications).
+
+use crate::engine::{TICKS_PER_DAY, Tick};
+
+/// A count that changes over time (people in a place, beds in use), with its time-weighted mean
+/// over the measured window `[start, ...)`.
+#[derive(Debug, Clone, Default)]
+pub struct Level {
+    /// Current value.
+    pub n: i64,
+    /// Highest value reached at any time (whole run).
+    pub max: i64,
+    last: Tick,
+    area: u128,
+    start: Tick,
+}
+
+impl Level {
+    /// A level measured from `start`.
+    pub fn new(start: Tick) -> Self {
+        Self {
+            start,
+            ..Self::default()
+        }
+    }
+
+    fn advance(&mut self, now: Tick) {
+        let from = self.last.max(self.start);
+        if now > from {
+            self.area += self.n.max(0) as u128 * (now - from) as u128;
+        }
+        self.last = now;
+    }
+
+    /// Adds `delta` at `now`.
+    #[inline]
+    pub fn add(&mut self, now: Tick, delta: i64) {
+        self.advance(now);
+        self.n += delta;
+        self.max = self.max.max(self.n);
+    }
+
+    /// Time-weighted mean from the window start to `end`.
+    pub fn mean(&mut self, end: Tick) -> f64 {
+        self.advance(end);
+        if end > self.start {
+            self.area as f64 / (end - self.start) as f64
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// Area under the level from the window start to `end`, in person-days.
+    pub fn person_days(&mut self, end: Tick) -> f64 {
+        self.advance(end);
+        self.area as f64 / TICKS_PER_DAY as f64
+    }
+}
+
+/// Durations in whole-day bins, for medians and percentiles without keeping every value.
+#[derive(Debug, Clone)]
+pub struct DayHistogram {
+    bins: Vec<u64>,
+    n: u64,
+    sum_ticks: u128,
+    max_ticks: Tick,
+    within: [u64; 2],
+}
+
+/// Days covered by bins; longer durations share the last bin (their exact values still count in
+/// the mean and the maximum).
+const HISTOGRAM_DAYS: usize = 3660;
+
+impl Default for DayHistogram {
+    fn default() -> Self {
+        Self {
+            bins: vec![0; HISTOGRAM_DAYS + 1],
+            n: 0,
+            sum_ticks: 0,
+            max_ticks: 0,
+            within: [0; 2],
+        }
+    }
+}
+
+impl DayHistogram {
+    /// Records one duration.
+    #[inline]
+    pub fn record(&mut self, ticks: Tick) {
+        let day = (ticks / TICKS_PER_DAY) as usize;
+        self.bins[day.min(HISTOGRAM_DAYS)] += 1;
+        self.n += 1;
+        self.sum_ticks += ticks as u128;
+        self.max_ticks = self.max_ticks.max(ticks);
+        if ticks <= 14 * TICKS_PER_DAY {
+            self.within[0] += 1;
+        }
+        if ticks <= 28 * TICKS_PER_DAY {
+            self.within[1] += 1;
+        }
+    }
+
+    /// Mean in days (NaN if empty).
+    pub fn mean_days(&self) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        self.sum_ticks as f64 / self.n as f64 / TICKS_PER_DAY as f64
+    }
+
+    /// Longest in days (NaN if empty).
+    pub fn max_days(&self) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        self.max_ticks as f64 / TICKS_PER_DAY as f64
+    }
+
+    /// Share at most 14 days (`which` 0) or 28 days (`which` 1).
+    pub fn within_share(&self, which: usize) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        self.within[which] as f64 / self.n as f64
+    }
+
+    /// Share of durations of at least `day` whole days (NaN if empty).
+    pub fn share_from_day(&self, day: usize) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let at_least: u64 = self.bins[day.min(HISTOGRAM_DAYS)..].iter().sum();
+        at_least as f64 / self.n as f64
+    }
+
+    /// The `q` quantile in days, interpolated linearly within its day (NaN if empty).
+    pub fn quantile_days(&self, q: f64) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let target = q * self.n as f64;
+        let mut below = 0.0;
+        for (day, &count) in self.bins.iter().enumerate() {
+            let c = count as f64;
+            if c > 0.0 && below + c >= target {
+                return day as f64 + ((target - below) / c).clamp(0.0, 1.0);
+            }
+            below += c;
+        }
+        self.max_days()
+    }
+}
+
+/// A ratio with its parts, reported as NaN when the denominator is 0.
+pub fn ratio(numerator: f64, denominator: f64) -> f64 {
+    if denominator > 0.0 {
+        numerator / denominator
+    } else {
+        f64::NAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_weights_by_time_inside_the_window() {
+        let d = TICKS_PER_DAY;
+        let mut l = Level::new(10 * d);
+        l.add(0, 4); // 4 from day 0, but only days 10.. count
+        l.add(15 * d, -2); // 4 for days 10-15, then 2
+        assert!((l.mean(20 * d) - 3.0).abs() < 1e-12);
+        assert_eq!(l.max, 4);
+    }
+
+    #[test]
+    fn histogram_quantiles_interpolate_within_a_day() {
+        let mut h = DayHistogram::default();
+        for day in 0..100 {
+            h.record(day * TICKS_PER_DAY + TICKS_PER_DAY / 2);
+        }
+        assert!((h.quantile_days(0.5) - 50.0).abs() < 1e-9);
+        assert!((h.quantile_days(0.9) - 90.0).abs() < 1e-9);
+        assert!((h.within_share(0) - 0.14).abs() < 1e-12);
+        assert!((h.mean_days() - 50.0).abs() < 1e-9);
+    }
+}
