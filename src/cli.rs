@@ -56,6 +56,34 @@ enum Command {
     },
     /// Measures the engine's speed and memory on a reference model.
     Bench(BenchArgs),
+    /// Runs the baseline and compares it with every published calibration target: prison
+    /// population and receptions, remand share, transfers and their waits, reoffending, suicide
+    /// after release and on probation, IAPT recovery. Prints a Markdown table (target, source,
+    /// accepted band, simulated mean with its 95% interval) and exits 1 if any mean lies
+    /// outside its band.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CalibrateArgs {
+    /// Scenario to compare with the targets.
+    #[arg(default_value = "scenarios/baseline.toml")]
+    scenario: PathBuf,
+    /// Replications (default: the scenario's own setting, else 10).
+    #[arg(short, long)]
+    replications: Option<u64>,
+    /// Seed of every random stream (default: the scenario's own setting, else 1).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: every core). Results do not depend on this.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Also writes the table to this file (for example docs/calibration.md).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Prints nothing but errors, and shows no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,6 +110,12 @@ struct RunArgs {
     /// arrival, start of service, end, destination). Large: about one row per person per stage.
     #[arg(long)]
     events: bool,
+    /// Runs each scenario at a size where about this many new people arrive over warm-up and
+    /// horizon: arrivals and every capacity (secure beds, therapists, servers) are multiplied by
+    /// the same factor, so the system keeps its shape. Rates and shares are unchanged; counts
+    /// scale. The factor is recorded in manifest.json.
+    #[arg(long)]
+    cohort: Option<u64>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -127,6 +161,7 @@ pub fn main() -> i32 {
             quiet,
         } => with_threads(threads, || verify_cmd(seed, quiet)),
         Command::Bench(args) => bench(args),
+        Command::Calibrate(args) => calibrate(args),
     }
 }
 
@@ -161,12 +196,17 @@ fn check(paths: &[PathBuf]) -> i32 {
     match load_all(paths) {
         Some(scenarios) => {
             for s in scenarios {
-                println!(
-                    "{}: ok ({} stages, {} arrival streams)",
-                    s.files[0].display(),
-                    s.stages.len(),
-                    s.arrivals.len()
-                );
+                let shape = match s.pathway {
+                    Some(_) => {
+                        format!("pathway model, about {:.0} new people", s.expected_people())
+                    }
+                    None => format!(
+                        "{} stages, {} arrival streams",
+                        s.stages.len(),
+                        s.arrivals.len()
+                    ),
+                };
+                println!("{}: ok ({shape})", s.files[0].display());
             }
             0
         }
@@ -176,9 +216,26 @@ fn check(paths: &[PathBuf]) -> i32 {
 
 fn run(args: RunArgs) -> i32 {
     let started = Instant::now();
-    let Some(scenarios) = load_all(&args.scenarios) else {
+    let Some(mut scenarios) = load_all(&args.scenarios) else {
         return EXIT_BAD_INPUT;
     };
+    if let Some(cohort) = args.cohort {
+        if cohort == 0 {
+            eprintln!("error: --cohort must be at least 1");
+            return EXIT_BAD_INPUT;
+        }
+        for s in &mut scenarios {
+            let expected = s.expected_people();
+            if !(expected.is_finite() && expected > 0.0) {
+                eprintln!(
+                    "error: --cohort needs arrivals, but {} expects no new people",
+                    s.files[0].display()
+                );
+                return EXIT_BAD_INPUT;
+            }
+            *s = s.scaled(cohort as f64 / expected);
+        }
+    }
     let mut names: Vec<&str> = Vec::new();
     for s in &scenarios {
         if names.contains(&s.name.as_str()) {
@@ -289,6 +346,7 @@ fn run(args: RunArgs) -> i32 {
         seed,
         replications: args.replications,
         threads,
+        cohort: args.cohort,
         versions: Versions::current(),
         scenarios: scenarios
             .iter()
@@ -313,6 +371,88 @@ fn run(args: RunArgs) -> i32 {
         );
     }
     0
+}
+
+/// Runs `replications` replications of one scenario in parallel, in replication order.
+pub fn replications(
+    s: &Scenario,
+    seed: u64,
+    replications: u64,
+    threads: Option<usize>,
+    quiet: bool,
+) -> Vec<ReplicationResult> {
+    let bar = progress::bar(replications, quiet, "replications");
+    let results = with_threads(threads, || {
+        (0..replications)
+            .into_par_iter()
+            .map(|r| {
+                let rep = model::run(s, seed, r, NullRecorder).0;
+                bar.inc(1);
+                ReplicationResult {
+                    scenario: s.name.clone(),
+                    replication: r,
+                    metrics: rep.metrics,
+                }
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    results
+}
+
+fn calibrate(args: CalibrateArgs) -> i32 {
+    let started = Instant::now();
+    let s = match scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprint!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if s.pathway.is_none() {
+        eprintln!(
+            "error: {}: calibration compares the pathway model with published figures; this \
+             scenario is a network (set model = \"pathway\")",
+            args.scenario.display()
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let reps = args
+        .replications
+        .unwrap_or(s.replications.unwrap_or(10) as u64);
+    if reps < 2 {
+        eprintln!("error: --replications must be at least 2 for a confidence interval");
+        return EXIT_BAD_INPUT;
+    }
+    let seed = args.seed.or(s.seed).unwrap_or(1);
+    let results = replications(&s, seed, reps, args.threads, args.quiet);
+    let rows = crate::calibration::evaluate(&results);
+    let heading = format!(
+        "Calibration of `{}` ({}): {reps} replications, seed {seed}, cjmh {}. Regenerate with \
+         `cjmh calibrate {} --out <file>`.",
+        s.name,
+        args.scenario.display(),
+        env!("CARGO_PKG_VERSION"),
+        args.scenario.display(),
+    );
+    let table = crate::calibration::to_markdown(&rows, &heading);
+    if let Some(out) = &args.out {
+        if let Err(e) = atomic_write(out, table.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            return EXIT_FAILURE;
+        }
+    }
+    let failed = rows.iter().filter(|r| !r.pass()).count();
+    if !args.quiet {
+        print!("{table}");
+        println!(
+            "\n{} of {} targets in band ({:.1} s)",
+            rows.len() - failed,
+            rows.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if failed == 0 { 0 } else { EXIT_FAILURE }
 }
 
 fn verify_cmd(seed: u64, quiet: bool) -> i32 {

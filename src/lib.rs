@@ -9,6 +9,7 @@
 //! - [`verify`]: the engine's verification models against closed-form results;
 //! - [`cli`]: the `cjmh` command.
 
+pub mod calibration;
 pub mod cli;
 pub mod engine;
 pub mod model;

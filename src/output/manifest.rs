@@ -43,6 +43,10 @@ pub struct ScenarioEntry {
     pub hash: String,
     /// Replications run.
     pub replications: u64,
+    /// Factor applied to arrivals and capacities (`--cohort`); 1 when run as written.
+    pub scale: f64,
+    /// Expected new people over warm-up and horizon at the scale run.
+    pub expected_people: f64,
     /// The resolved scenario (after `extends`).
     pub resolved: ScenarioSpec,
 }
@@ -53,6 +57,8 @@ impl ScenarioEntry {
         Self {
             name: s.name.clone(),
             replications,
+            scale: s.scale,
+            expected_people: s.expected_people(),
             files: s.files.iter().map(|f| f.display().to_string()).collect(),
             hash: s.hash.clone(),
             resolved: s.spec.clone(),
@@ -73,6 +79,8 @@ pub struct Manifest {
     pub replications: Option<u64>,
     /// Worker threads.
     pub threads: usize,
+    /// People asked for with `--cohort`, if given (each scenario's factor is in `scenarios`).
+    pub cohort: Option<u64>,
     /// Program and generator versions.
     pub versions: Versions,
     /// Scenarios run.

@@ -90,6 +90,8 @@ pub struct Scenario {
     pub stages: Vec<Stage>,
     /// The pathway model's parameters (`model = "pathway"`), or `None` for a network.
     pub pathway: Option<Pathway>,
+    /// Factor applied to arrivals and capacities by [`Scenario::scaled`]; 1 as written.
+    pub scale: f64,
 }
 
 impl Scenario {
@@ -97,6 +99,7 @@ impl Scenario {
     /// `cjmh run --cohort`).
     pub fn scaled(&self, factor: f64) -> Scenario {
         let mut s = self.clone();
+        s.scale *= factor;
         if let Some(p) = &mut s.pathway {
             *p = p.scaled(factor);
         }

@@ -204,6 +204,7 @@ pub(super) fn validate(
         stages,
         pathway,
         spec,
+        scale: 1.0,
     })
 }
 

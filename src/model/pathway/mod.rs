@@ -1696,10 +1696,9 @@ fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Met
     push("other_court_outcomes", n(c.other_outcomes));
     let prison_mean = m.prison.mean(end);
     push("prison_population_mean", prison_mean);
-    push(
-        "remand_population_mean",
-        m.places[REMAND as usize].level.mean(end),
-    );
+    let remand_mean = m.places[REMAND as usize].level.mean(end);
+    push("remand_population_mean", remand_mean);
+    push("remand_population_share", ratio(remand_mean, prison_mean));
     push("custody_days", m.prison.person_days(end));
     push("prison_therapy_referrals", n(c.therapy_referrals));
     push("prison_therapy_started", n(c.therapy_started));
