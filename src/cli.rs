@@ -436,11 +436,11 @@ fn calibrate(args: CalibrateArgs) -> i32 {
         args.scenario.display(),
     );
     let table = crate::calibration::to_markdown(&rows, &heading);
-    if let Some(out) = &args.out {
-        if let Err(e) = atomic_write(out, table.as_bytes()) {
-            eprintln!("error: cannot write {}: {e}", out.display());
-            return EXIT_FAILURE;
-        }
+    if let Some(out) = &args.out
+        && let Err(e) = atomic_write(out, table.as_bytes())
+    {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return EXIT_FAILURE;
     }
     let failed = rows.iter().filter(|r| !r.pass()).count();
     if !args.quiet {
