@@ -5,8 +5,11 @@
 //! the integration tests assert every row from the same function, so the table in `docs/` and
 //! the tests cannot disagree about what "calibrated" means.
 
+use std::path::Path;
+
 use crate::engine::stats::Estimate;
 use crate::output::summary::ReplicationResult;
+use crate::scenario::Scenario;
 
 /// How a target is judged.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -268,6 +271,18 @@ fn number(x: f64) -> String {
     } else {
         s
     }
+}
+
+/// The line above the table: what ran, and how to regenerate it.
+pub fn heading(s: &Scenario, path: &Path, replications: u64, seed: u64) -> String {
+    format!(
+        "Calibration of `{}` ({}): {replications} replications, seed {seed}, cjmh {}. \
+         Regenerate with `cjmh calibrate {} --out <file>`.",
+        s.name,
+        path.display(),
+        env!("CARGO_PKG_VERSION"),
+        path.display(),
+    )
 }
 
 /// The calibration table as Markdown: one row per target. `heading` describes the run.

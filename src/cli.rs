@@ -427,14 +427,7 @@ fn calibrate(args: CalibrateArgs) -> i32 {
     let seed = args.seed.or(s.seed).unwrap_or(1);
     let results = replications(&s, seed, reps, args.threads, args.quiet);
     let rows = crate::calibration::evaluate(&results);
-    let heading = format!(
-        "Calibration of `{}` ({}): {reps} replications, seed {seed}, cjmh {}. Regenerate with \
-         `cjmh calibrate {} --out <file>`.",
-        s.name,
-        args.scenario.display(),
-        env!("CARGO_PKG_VERSION"),
-        args.scenario.display(),
-    );
+    let heading = crate::calibration::heading(&s, &args.scenario, reps, seed);
     let table = crate::calibration::to_markdown(&rows, &heading);
     if let Some(out) = &args.out
         && let Err(e) = atomic_write(out, table.as_bytes())

@@ -224,7 +224,10 @@ fn to_value(node: &Node) -> toml::Value {
 /// Lays `over` on top of `base`: tables merge key by key, everything else is replaced.
 fn merge(base: Node, over: Node) -> Node {
     match (base.kind, over.kind) {
-        (Kind::Table(mut entries), Kind::Table(over_entries)) => {
+        // A parameter (a table with `value` or `dist`) is replaced whole: a child that sets a
+        // new value with its own `source` must not inherit the parent's `low`/`high` range,
+        // nor a lognormal's `sd` when it switches the family.
+        (Kind::Table(mut entries), Kind::Table(over_entries)) if !is_parameter(&over_entries) => {
             for (k, v) in over_entries {
                 match entries.iter().position(|(name, _)| *name == k) {
                     Some(i) => {
@@ -246,6 +249,10 @@ fn merge(base: Node, over: Node) -> Node {
             origin: over.origin,
         },
     }
+}
+
+fn is_parameter(entries: &[(String, Node)]) -> bool {
+    entries.iter().any(|(k, _)| k == "value" || k == "dist")
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -369,6 +376,20 @@ mod tests {
         let over = parse("[a]\ny = 5\n[b]\nz = [9]\n", 1).unwrap();
         let merged = to_value(&merge(base, over));
         let expected: toml::Value = toml::from_str("[a]\nx = 1\ny = 5\n[b]\nz = [9]\n").unwrap();
+        assert_eq!(merged, expected);
+    }
+
+    #[test]
+    fn a_parameter_is_replaced_whole_not_merged() {
+        let base = parse(
+            "[a]\nx = { value = 0.2, low = 0.1, high = 0.3, source = \"s\" }\n",
+            0,
+        )
+        .unwrap();
+        let over = parse("[a]\nx = { value = 0.9, source = \"t\" }\n", 1).unwrap();
+        let merged = to_value(&merge(base, over));
+        let expected: toml::Value =
+            toml::from_str("[a]\nx = { value = 0.9, source = \"t\" }\n").unwrap();
         assert_eq!(merged, expected);
     }
 }

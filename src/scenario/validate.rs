@@ -166,7 +166,7 @@ pub(super) fn validate(
                 Ok(p) => pathway = super::pathway::resolve(&mut c, &p),
                 Err(missing) => {
                     for m in missing {
-                        c.push(root.clone(), format!("a pathway scenario needs a [{m}] section (write it, or `extends` a scenario that has it)"));
+                        c.push(root.key(m), format!("a pathway scenario needs a [{m}] section (write it, or `extends` a scenario that has it)"));
                     }
                 }
             }

@@ -1,9 +1,11 @@
 //! cjmh's integration tests: one binary, a module per behaviour.
 
+mod calibration;
 mod cli;
 mod common;
 mod determinism;
 mod extends;
 mod malformed_scenarios;
+mod pathway;
 mod value_stability;
 mod verification;

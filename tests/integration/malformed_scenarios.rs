@@ -73,6 +73,26 @@ const REQUIRED: &[(&str, &str)] = &[
     ("stage named `exit`", "stage-named-exit.toml"),
     ("no arrivals", "no-arrivals.toml"),
     ("zero horizon", "zero-horizon.toml"),
+    ("pathway: a share above 1", "pathway-share-above-one.toml"),
+    (
+        "pathway: a prevalence above 1",
+        "pathway-prevalence-above-one.toml",
+    ),
+    ("pathway: an unknown key", "pathway-unknown-key.toml"),
+    ("an unknown model", "pathway-unknown-model.toml"),
+    (
+        "pathway: negative secure beds",
+        "pathway-negative-beds.toml",
+    ),
+    (
+        "pathway: a reoffending share the delays cannot reach",
+        "pathway-unreachable-reoffending.toml",
+    ),
+    ("pathway: [stages] tables", "pathway-with-stages.toml"),
+    (
+        "pathway: a stay with a negative sd",
+        "pathway-stay-negative-sd.toml",
+    ),
 ];
 
 struct Case {

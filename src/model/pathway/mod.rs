@@ -64,7 +64,8 @@ const COMMUNITY: u8 = 5;
 const THERAPY_STAGE: u32 = 6;
 const INREACH_STAGE: u32 = 7;
 const TRANSFER_STAGE: u32 = 8;
-const PLACES: usize = 6;
+/// The first `PLACES` entries of [`STAGES`] are places: everyone in the model is in exactly one.
+pub const PLACES: usize = 6;
 /// Not in the model (dead or left): the destination of a last visit.
 const GONE: u8 = u8::MAX;
 
@@ -269,6 +270,9 @@ struct PlaceStats {
     entries: u64,
     exits: u64,
     sojourn_ticks: u128,
+    /// Time every visit (finished or not) spent here inside the measured window: with
+    /// `level`'s area this is Little's law over a finite window, L x T = sum of time in window.
+    window_ticks: u128,
     level: Level,
 }
 
@@ -389,6 +393,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// Moves a person to `to` (or out of the model with [`GONE`]) at `now`, recording the visit
     /// that ends.
     fn move_to(&mut self, slot: u32, to: u8, now: Tick) {
+        debug_assert_ne!(
+            self.people[slot as usize].place, to,
+            "a move to the same place"
+        );
         let (from, since, id) = {
             let p = &self.people[slot as usize];
             (p.place, p.place_since, p.id)
@@ -400,6 +408,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
             if measured {
                 st.exits += 1;
                 st.sojourn_ticks += (now - since) as u128;
+            }
+            let (lo, hi) = (since.max(self.warm), now.min(self.end));
+            if hi > lo {
+                st.window_ticks += (hi - lo) as u128;
             }
             if from == REMAND || from == SENTENCED {
                 self.prison.add(now, -1);
@@ -431,7 +443,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn new_slot(&mut self, person: Person) -> u32 {
         match self.free.pop() {
             Some(s) => {
-                self.people[s as usize] = person;
+                // Events of the slot's previous occupant may still be pending. Every token
+                // starts above the old occupant's, so none of those events can match the new
+                // person (a regression: an old release date once released a newcomer).
+                let old = self.people[s as usize];
+                self.people[s as usize] = Person {
+                    legal_token: old.legal_token + 1,
+                    spell_token: old.spell_token + 1,
+                    community_token: old.community_token + 1,
+                    therapy_token: old.therapy_token + 1,
+                    transfer_token: old.transfer_token + 1,
+                    ..person
+                };
                 s
             }
             None => {
@@ -1296,6 +1319,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
         } else {
             self.people[slot as usize].hospital_order = false;
             if q.sentenced {
+                // The sentence (or the hospital order) ends with this discharge: its pending
+                // release date must not release them a second time from the community.
+                self.people[slot as usize].legal_token += 1;
                 self.release_to_community(slot, now, ctx);
             } else {
                 let (group, end) = (q.group_after, q.supervision_end.max(now));
@@ -1657,6 +1683,12 @@ fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Met
     let end = m.end;
     let years = ticks_to_days(scenario.horizon) / 365.25;
     let c = m.c.clone();
+    for q in &m.people {
+        if q.place != GONE {
+            m.places[q.place as usize].window_ticks +=
+                end.saturating_sub(q.place_since.max(m.warm)) as u128;
+        }
+    }
     let mut out: Metrics = Vec::with_capacity(200);
     let mut push = |name: &str, v: f64| out.push((name.to_string(), v));
     let n = |v: u64| v as f64;
@@ -1859,6 +1891,10 @@ fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Met
             ratio(st.sojourn_ticks as f64 / TICKS_PER_DAY as f64, n(st.exits)),
         ));
         out.push((format!("{stage}.population_end"), st.level.n as f64));
+        out.push((
+            format!("{stage}.visit_days"),
+            st.window_ticks as f64 / TICKS_PER_DAY as f64,
+        ));
     }
     out
 }
