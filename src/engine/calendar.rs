@@ -68,8 +68,6 @@ pub struct Calendar<E> {
     heap: BinaryHeap<Entry<E>>,
     buckets: BTreeMap<u64, Vec<Entry<E>>>,
     loaded_epoch: u64,
-    /// Emptied vectors, reused as buckets so that steady state does not allocate.
-    spare: Vec<Vec<Entry<E>>>,
     len: usize,
     next_seq: u64,
 }
@@ -92,7 +90,6 @@ impl<E> Calendar<E> {
             heap: BinaryHeap::with_capacity(n),
             buckets: BTreeMap::new(),
             loaded_epoch: 0,
-            spare: Vec::new(),
             len: 0,
             next_seq: 0,
         }
@@ -112,11 +109,10 @@ impl<E> Calendar<E> {
         if epoch <= self.loaded_epoch {
             self.heap.push(entry);
         } else {
-            let spare = &mut self.spare;
-            self.buckets
-                .entry(epoch)
-                .or_insert_with(|| spare.pop().unwrap_or_default())
-                .push(entry);
+            // A new bucket allocates; emptied ones are not recycled. Reusing them kept every
+            // bucket at the largest size any epoch had reached: 312 MB instead of 107 MB peak
+            // for one national replication, for no measurable gain in speed.
+            self.buckets.entry(epoch).or_default().push(entry);
         }
     }
 
@@ -135,8 +131,7 @@ impl<E> Calendar<E> {
     fn load_next_epoch(&mut self) {
         if let Some((epoch, bucket)) = self.buckets.pop_first() {
             self.loaded_epoch = epoch;
-            let emptied = std::mem::replace(&mut self.heap, BinaryHeap::from(bucket));
-            self.spare.push(emptied.into_vec());
+            self.heap = BinaryHeap::from(bucket);
         }
     }
 
