@@ -51,15 +51,17 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// Events are bucketed by `time >> EPOCH_SHIFT`: 2^11 minutes, about 1.4 days.
-const EPOCH_SHIFT: u32 = 11;
+/// Events are bucketed by `time >> EPOCH_SHIFT`: 2^14 minutes, about 11 days. Long enough that
+/// many short stays (the M/M/c reference: 10 days) land straight in the heap, short enough that
+/// the heap holds only days of a national pathway run, not its years of pending events.
+const EPOCH_SHIFT: u32 = 14;
 
 /// Pending events, earliest first; equal times first-in first-out.
 ///
 /// Two levels, because a pathway run keeps hundreds of thousands of events pending (every
 /// person in the community waits for their next offence, death or the end of follow-up) and a
 /// single binary heap that size spent two thirds of the run in `pop`, each level a cache miss.
-/// Events in the current epoch (a window of 2^11 ticks) sit in a small heap; later ones are
+/// Events in the current epoch (a window of 2^14 ticks) sit in a small heap; later ones are
 /// appended to per-epoch buckets and heapified, in one O(n) pass, only when their epoch comes.
 /// The order is exactly that of one heap over (time, sequence): every event in the heap is due
 /// in an epoch no later than `loaded_epoch`, every bucketed event in a later one, and the heap is

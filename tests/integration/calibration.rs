@@ -33,6 +33,13 @@ fn the_national_baseline_meets_every_calibration_target_and_docs_show_this_run()
         docs == table,
         "docs/calibration.md is out of date: run `cjmh calibrate --out docs/calibration.md`"
     );
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for line in table.lines().filter(|l| l.starts_with('|')) {
+        assert!(
+            readme.lines().any(|r| r == line),
+            "README.md's calibration table lacks this row of docs/calibration.md:\n{line}"
+        );
+    }
 }
 
 #[test]

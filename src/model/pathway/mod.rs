@@ -852,8 +852,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.c.therapy_cut_short += 1;
             }
             if released {
+                // The course stream's first draw is set aside for this (see `start_therapy`);
+                // the second chose the intensity and must not decide the referral too.
                 let mut rng = self.stream(slot, purpose::THERAPY, q.therapies);
-                let _: f64 = rng.random();
                 if rng.random::<f64>() < self.p.onward_referral_share {
                     self.people[slot as usize].onward_pending = true;
                     if measured {
@@ -1456,8 +1457,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
             if self.measured(now) {
                 self.c.iapt_referrals += 1;
             }
-            if iapt_entered < p.iapt_entered_share && start < at && self.measured(start) {
-                self.c.iapt_started += 1;
+            // Each count is of what happens in the window: a course started in the warm-up
+            // and finished in the window is a completion of the window.
+            if iapt_entered < p.iapt_entered_share && start < at {
+                if self.measured(start) {
+                    self.c.iapt_started += 1;
+                }
                 if iapt_completed < p.iapt_completed_share && finish < at && self.measured(finish) {
                     self.c.iapt_completed += 1;
                     self.c.iapt_recovered += (iapt_recovered < p.iapt_recovery_share) as u64;
