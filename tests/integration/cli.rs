@@ -90,41 +90,50 @@ fn check_accepts_valid_files_including_the_shipped_scenarios() {
 
 #[test]
 fn shipped_scenarios_name_a_source_for_every_parameter() {
-    // Every number written as a parameter table carries `source`; bare numbers are not allowed in
-    // shipped scenarios except the run settings in [simulation].
-    for file in ["scenarios/baseline.toml", "scenarios/more-secure-beds.toml"] {
-        let s = cjmh::scenario::load(&crate::common::root().join(file)).unwrap();
-        for (name, a) in &s.spec.arrivals {
-            assert!(
-                a.rate_per_day.as_ref().is_some_and(|p| p.source.is_some()),
-                "{file}: arrivals.{name}.rate_per_day has no source"
-            );
-        }
-        for (name, st) in &s.spec.stages {
-            if let Some(c) = &st.capacity {
-                assert!(
-                    c.source.is_some(),
-                    "{file}: stages.{name}.capacity has no source"
-                );
+    // Every number is written as a parameter table (one with `value` or `dist`) that carries
+    // `source`; bare numbers are allowed only in the run settings of [simulation]. Walks the
+    // TOML itself, so it covers network stages and pathway sections alike.
+    fn walk(v: &toml::Value, path: &str, bad: &mut Vec<String>, parameters: &mut usize) {
+        match v {
+            toml::Value::Table(t) if t.contains_key("value") || t.contains_key("dist") => {
+                *parameters += 1;
+                if !t.contains_key("source") {
+                    bad.push(format!("{path}: no source"));
+                }
             }
-            assert!(
-                st.duration.as_ref().is_some_and(|d| d.source.is_some()),
-                "{file}: stages.{name}.duration has no source"
-            );
-            for (to, p) in &st.routes {
-                assert!(
-                    p.source.is_some(),
-                    "{file}: stages.{name}.routes.{to} has no source"
-                );
+            toml::Value::Table(t) => {
+                for (k, child) in t {
+                    if path.is_empty() && k == "simulation" {
+                        continue;
+                    }
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(child, &p, bad, parameters);
+                }
             }
-            for (i, c) in st.capacity_schedule.iter().enumerate() {
-                assert!(
-                    c.source.is_some(),
-                    "{file}: stages.{name}.capacity_schedule[{i}]"
-                );
+            toml::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, &format!("{path}[{i}]"), bad, parameters);
+                }
             }
+            toml::Value::Integer(_) | toml::Value::Float(_) => {
+                bad.push(format!("{path}: a bare number"));
+            }
+            _ => {}
         }
     }
+    let mut parameters = 0;
+    for file in ["scenarios/baseline.toml", "scenarios/more-secure-beds.toml"] {
+        let text = std::fs::read_to_string(crate::common::root().join(file)).unwrap();
+        let v: toml::Value = toml::from_str(&text).unwrap();
+        let mut bad = Vec::new();
+        walk(&v, "", &mut bad, &mut parameters);
+        assert!(bad.is_empty(), "{file}: {bad:?}");
+    }
+    assert!(parameters > 100, "only {parameters} parameters found");
 }
 
 #[test]
