@@ -1,6 +1,7 @@
 //! Results leave the program here: the tidy summary table, the manifest, the printed table,
 //! atomic file writing and progress bars. Exporters are pure functions from results to bytes.
 
+pub mod comparison;
 pub mod events;
 pub mod manifest;
 pub mod progress;

@@ -3,6 +3,7 @@
 mod calibration;
 mod cli;
 mod common;
+mod compare;
 mod determinism;
 mod extends;
 mod malformed_scenarios;

@@ -1,0 +1,85 @@
+//! `cjmh compare`: paired differences under common random numbers.
+
+use crate::common::{TempDir, cjmh_in, root};
+
+fn tiny(tmp: &TempDir, file: &str, name: &str, extra: &str) -> std::path::PathBuf {
+    let baseline = root().join("scenarios/baseline.toml");
+    tmp.write(
+        file,
+        &format!(
+            "extends = {:?}\nname = {name:?}\n\n[simulation]\nwarmup_days = 730\nhorizon_days = 730\n\n\
+             [people]\nnew_people_per_day = {{ value = 25, source = \"test\" }}\n{extra}",
+            baseline.display().to_string()
+        ),
+    )
+}
+
+fn rows(csv: &str, scenario: &str) -> Vec<Vec<String>> {
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter(|f| f[0] == scenario)
+        .collect()
+}
+
+#[test]
+fn an_identical_copy_differs_by_exactly_zero_and_more_beds_shorten_the_queue() {
+    let tmp = TempDir::new("compare");
+    // Scarce beds (a fifteenth of what this size needs), so that a bed queue forms.
+    let scarce = "\n[transfer.beds]\nhigh = { value = 2, source = \"test\" }\n\
+                  medium = { value = 8, source = \"test\" }\nlow = { value = 3, source = \"test\" }\n";
+    let base = tiny(&tmp, "base.toml", "base", scarce);
+    let copy = tiny(&tmp, "copy.toml", "copy", scarce);
+    let more = scarce.replace("value = 8,", "value = 40,");
+    let beds = tiny(&tmp, "beds.toml", "beds", &more);
+    let out = tmp.path().join("out");
+    let o = cjmh_in(
+        tmp.path(),
+        [
+            "compare".as_ref(),
+            "--baseline".as_ref(),
+            base.as_os_str(),
+            copy.as_os_str(),
+            beds.as_os_str(),
+            "-r".as_ref(),
+            "4".as_ref(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (diff, low, high) = (
+        col("difference_mean"),
+        col("difference_ci_low"),
+        col("difference_ci_high"),
+    );
+    let copy_rows = rows(&csv, "copy");
+    assert!(copy_rows.len() > 100);
+    for r in &copy_rows {
+        for c in [diff, low, high] {
+            assert!(
+                r[c].is_empty() || r[c] == "0",
+                "copy differs on {}: {:?}",
+                r[1],
+                r
+            );
+        }
+    }
+    let queue = rows(&csv, "beds")
+        .into_iter()
+        .find(|r| r[1] == "secure_beds.medium.queue_mean")
+        .unwrap();
+    let d: f64 = queue[diff].parse().unwrap();
+    let upper: f64 = queue[high].parse().unwrap();
+    assert!(
+        d < 0.0 && upper < 0.0,
+        "more medium beds did not shorten the queue: {queue:?}"
+    );
+    for f in ["summary.csv", "manifest.json"] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+}
