@@ -63,7 +63,8 @@ fn sample_variance(x: &[f64]) -> f64 {
 
 /// Compares `scenario` with `baseline`, replication by replication, for every metric of the
 /// baseline's first replication (in its order). Replications are paired by number; a metric
-/// undefined (NaN) in either run of a pair drops that pair for that metric.
+/// undefined (NaN) in either run of a pair drops that pair from the difference (each side's
+/// mean still uses all its own defined values).
 pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -> Vec<Row> {
     let Some(first) = baseline.first() else {
         return Vec::new();
@@ -96,6 +97,11 @@ pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -
                     x.iter().sum::<f64>() / x.len() as f64
                 }
             };
+            // Each side's own mean uses all its defined values, so a metric the baseline does
+            // not have (a time limit's breach share) still shows the scenario's level.
+            let finite = |v: &[(u64, f64)]| -> Vec<f64> {
+                v.iter().map(|p| p.1).filter(|x| x.is_finite()).collect()
+            };
             let independent_half_width = if n >= 2 {
                 student_t_quantile(0.975, (n - 1) as f64)
                     * ((sample_variance(&bs) + sample_variance(&ss)) / n as f64).sqrt()
@@ -106,8 +112,8 @@ pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -
                 scenario: name.clone(),
                 metric: metric.clone(),
                 n,
-                baseline_mean: mean(&bs),
-                scenario_mean: mean(&ss),
+                baseline_mean: mean(&finite(&b)),
+                scenario_mean: mean(&finite(&s)),
                 difference: if n == 0 {
                     Estimate {
                         n: 0,
@@ -255,6 +261,7 @@ mod tests {
         let r = &compare(&b, &s)[0];
         assert_eq!(r.n, 2);
         assert_eq!(r.difference.mean, 1.5);
+        assert_eq!((r.baseline_mean, r.scenario_mean), (3.0, 4.0));
     }
 
     #[test]

@@ -23,6 +23,24 @@ pub struct PathwaySpec {
     pub release: ReleaseSpec,
     pub probation: ProbationSpec,
     pub community: CommunitySpec,
+    /// Optional: a time limit on transfer to secure hospital (policy scenarios).
+    pub transfer_limit: Option<TransferLimitSpec>,
+}
+
+/// `[transfer_limit]` (optional): a time limit on transfer, and how it is met. When the limit
+/// draws near and no commissioned bed has been found, a spot-purchased or out-of-area bed is
+/// sought; if none is found the person waits on and the breach is counted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransferLimitSpec {
+    /// The limit, days.
+    pub days: Param,
+    /// When the clock starts: `"referral"` or `"assessment"` (the assessment that finds need).
+    pub starts_at: String,
+    /// Chance that a spot-purchased or out-of-area bed is found when one is sought.
+    pub spot_purchase_share: Param,
+    /// Days before the limit at which a spot bed is sought: the time its warrant and admission
+    /// take.
+    pub spot_lead_days: Param,
 }
 
 /// `[people]`: who enters, and what they bring.
@@ -328,6 +346,8 @@ pub struct Pathway {
     pub onward_referral_share: f64,
 
     pub acute_share: f64,
+    /// A time limit on transfer, if the scenario sets one.
+    pub transfer_limit: Option<TransferLimit>,
     pub onset_days: Sampler,
     pub assessment_days: Sampler,
     pub repeat_assessment_share: f64,
@@ -367,6 +387,17 @@ pub struct Pathway {
     pub reoffend_days: Sampler,
     pub psychosis_reoffend_ratio_men: f64,
     pub follow_up_days: f64,
+}
+
+/// A resolved `[transfer_limit]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransferLimit {
+    /// The limit, days.
+    pub days: f64,
+    /// Whether the clock starts at referral (else at the assessment that finds need).
+    pub from_referral: bool,
+    pub spot_purchase_share: f64,
+    pub spot_lead_days: f64,
 }
 
 /// Draws used to estimate the share of reoffenders who reoffend within a year under the
@@ -652,6 +683,34 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         k.key("repeat_assessment_days"),
         &t.repeat_assessment_days,
     );
+    let transfer_limit = s.transfer_limit.as_ref().map(|l| {
+        let k = root.key("transfer_limit");
+        let days = nonneg(c, k.key("days"), &l.days, DAYS, "a number of days");
+        let lead = nonneg(c, k.key("spot_lead_days"), &l.spot_lead_days, DAYS, "a number of days");
+        if lead > days {
+            c.push(
+                k.key("spot_lead_days"),
+                format!("a spot bed sought {lead} days before a limit of {days} days would be sought before the clock starts"),
+            );
+        }
+        let from_referral = match l.starts_at.as_str() {
+            "referral" => true,
+            "assessment" => false,
+            other => {
+                c.push(
+                    k.key("starts_at"),
+                    format!("unknown start `{other}` (known: referral, assessment)"),
+                );
+                false
+            }
+        };
+        TransferLimit {
+            days,
+            from_referral,
+            spot_purchase_share: share(c, k.key("spot_purchase_share"), &l.spot_purchase_share),
+            spot_lead_days: lead,
+        }
+    });
     let warrant_days = dist(c, k.key("warrant_days"), &t.warrant_days);
     let admission_days = dist(c, k.key("admission_days"), &t.admission_days);
     let high_share = share(c, k.key("high_share"), &t.high_share);
@@ -934,6 +993,7 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         recovery_share,
         onward_referral_share,
         acute_share,
+        transfer_limit,
         onset_days,
         assessment_days,
         repeat_assessment_share,

@@ -148,6 +148,8 @@ pub struct ScenarioSpec {
     pub probation: Option<pathway::ProbationSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub community: Option<pathway::CommunitySpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_limit: Option<pathway::TransferLimitSpec>,
 }
 
 impl ScenarioSpec {
@@ -209,6 +211,7 @@ impl ScenarioSpec {
                 release,
                 probation,
                 community,
+                transfer_limit: self.transfer_limit.clone(),
             }),
             _ => Err(missing),
         }
@@ -226,6 +229,7 @@ impl ScenarioSpec {
             || self.release.is_some()
             || self.probation.is_some()
             || self.community.is_some()
+            || self.transfer_limit.is_some()
     }
 }
 

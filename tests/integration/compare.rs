@@ -83,3 +83,40 @@ fn an_identical_copy_differs_by_exactly_zero_and_more_beds_shorten_the_queue() {
         assert!(out.join(f).exists(), "{f} missing");
     }
 }
+
+#[test]
+fn a_transfer_time_limit_raises_timely_transfers_and_buys_spot_beds() {
+    // Both scenarios at the same reduced size, replication by replication (common random
+    // numbers), through the library.
+    let load = |f: &str| cjmh::scenario::load(&root().join("scenarios").join(f)).unwrap();
+    let base = load("baseline.toml");
+    let factor = 150_000.0 / base.expected_people();
+    let (base, limit) = (
+        base.scaled(factor),
+        load("transfer-14-day.toml").scaled(factor),
+    );
+    let get = |m: &cjmh::model::Metrics, k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
+    for rep in 0..2 {
+        let run = |s: &cjmh::scenario::Scenario| {
+            cjmh::model::run(s, 7, rep, cjmh::model::recorder::NullRecorder)
+                .0
+                .metrics
+        };
+        let (b, l) = (run(&base), run(&limit));
+        assert_eq!(get(&b, "spot_purchases"), 0.0);
+        assert!(get(&b, "transfer_limit_breach_share").is_nan());
+        assert!(get(&l, "spot_purchases") > 0.0);
+        assert!(
+            get(&l, "transfer_within_14d_share") > get(&b, "transfer_within_14d_share"),
+            "replication {rep}"
+        );
+        assert!(get(&l, "secure_bed_days") > get(&b, "secure_bed_days"));
+        let breach = get(&l, "transfer_limit_breach_share");
+        assert!(breach > 0.0 && breach < 1.0, "{breach}");
+        // Spot beds never count against commissioned capacity.
+        for level in ["high", "medium", "low"] {
+            let cap = get(&l, &format!("secure_beds.{level}.capacity"));
+            assert!(get(&l, &format!("secure_beds.{level}.occupancy_max")) <= cap);
+        }
+    }
+}

@@ -90,6 +90,10 @@ const REQUIRED: &[(&str, &str)] = &[
     ),
     ("pathway: [stages] tables", "pathway-with-stages.toml"),
     (
+        "a transfer limit with an unknown start",
+        "pathway-limit-unknown-start.toml",
+    ),
+    (
         "pathway: a stay with a negative sd",
         "pathway-stay-negative-sd.toml",
     ),

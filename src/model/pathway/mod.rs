@@ -81,6 +81,7 @@ mod purpose {
     pub const TRANSFER: u32 = 107;
     pub const RELEASE: u32 = 108;
     pub const COMMUNITY: u32 = 109;
+    pub const SPOT_BED: u32 = 110;
 }
 
 // Condition bits.
@@ -178,6 +179,8 @@ struct Person {
     supervision_end: Tick,
     group_after: u8,
     hospital_order: bool,
+    /// In (or admitted to) a spot-purchased or out-of-area bed, not a commissioned one.
+    spot: bool,
     custody_started: Tick,
 
     // Prison care.
@@ -235,6 +238,11 @@ enum Event {
         token: u32,
     },
     TransferStep {
+        slot: u32,
+        token: u32,
+    },
+    /// A transfer time limit draws near: seek a spot-purchased bed if still waiting.
+    TransferDeadline {
         slot: u32,
         token: u32,
     },
@@ -311,6 +319,10 @@ struct Counts {
     died_before_transfer: u64,
     secure_admissions: u64,
     secure_discharges: u64,
+    spot_purchases: u64,
+    limit_transfers: u64,
+    limit_breaches: u64,
+    limit_breach_ticks: u128,
     secure_los_ticks: u128,
     returned_to_prison: u64,
     releases: u64,
@@ -361,6 +373,8 @@ struct PathwayModel<'a, R: Recorder> {
     inreach: Pool,
     beds: [Pool; 3],
     in_hospital: Level,
+    /// Spot-purchased beds held or occupied (no capacity: they are bought when needed).
+    spot_beds: Level,
     transfer_wait: DayHistogram,
     transfer_after_assessment: DayHistogram,
     transfer_final_stage: DayHistogram,
@@ -1202,6 +1216,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
             q.transfer = T_WAITING;
             (q.level as usize, q.transfer_token)
         };
+        let q = self.people[slot as usize];
+        if let (Some(limit), false) = (self.p.transfer_limit, q.hospital_order) {
+            let seek_at = self.limit_start(&q) + days(limit.days - limit.spot_lead_days);
+            ctx.schedule_at(seek_at.max(now), Event::TransferDeadline { slot, token });
+        }
         let pool = &mut self.beds[level];
         if pool.busy.n < pool.capacity as i64 {
             self.reserve_bed(slot, now, ctx);
@@ -1209,6 +1228,45 @@ impl<R: Recorder> PathwayModel<'_, R> {
             pool.queue.push_back((slot, token));
             pool.queued.add(now, 1);
         }
+    }
+
+    fn limit_start(&self, q: &Person) -> Tick {
+        match self.p.transfer_limit {
+            Some(l) if l.from_referral => q.referred_at,
+            _ => q.assessed_at,
+        }
+    }
+
+    /// The limit draws near and no commissioned bed has been found: a spot-purchased or
+    /// out-of-area bed is sought, and found with `spot_purchase_share`; the warrant and
+    /// admission to it take `spot_lead_days`. If none is found the person waits on.
+    fn seek_spot_bed(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
+        let Some(limit) = self.p.transfer_limit else {
+            return;
+        };
+        let q = self.people[slot as usize];
+        let mut rng = self.stream(slot, purpose::SPOT_BED, q.transfers);
+        if rng.random::<f64>() >= limit.spot_purchase_share {
+            return;
+        }
+        // Out of the commissioned queue: its entry goes stale because the state is no longer
+        // T_WAITING.
+        self.beds[q.level as usize].queued.add(now, -1);
+        self.spot_beds.add(now, 1);
+        if self.measured(now) {
+            self.c.spot_purchases += 1;
+        }
+        let token = {
+            let r = &mut self.people[slot as usize];
+            r.transfer = T_FINAL;
+            r.spot = true;
+            r.final_since = now;
+            r.transfer_token
+        };
+        ctx.schedule_in(
+            days(limit.spot_lead_days),
+            Event::TransferStep { slot, token },
+        );
     }
 
     /// A bed is found: it is held while the warrant is issued and the admission arranged.
@@ -1240,6 +1298,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = self.people[slot as usize];
         match q.transfer {
             T_WAITING => self.beds[q.level as usize].queued.add(now, -1),
+            T_FINAL if q.spot => self.spot_beds.add(now, -1),
             T_FINAL => {
                 self.beds[q.level as usize].busy.add(now, -1);
                 self.next_bed(q.level as usize, now, ctx);
@@ -1260,6 +1319,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         r.transfer = T_NONE;
         r.transfer_token += 1;
         r.hospital_order = false;
+        r.spot = false;
     }
 
     fn admit(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
@@ -1271,6 +1331,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.transfer_wait.record(now - q.referred_at);
                 self.transfer_after_assessment.record(now - q.assessed_at);
                 self.transfer_final_stage.record(now - q.final_since);
+                if let Some(limit) = self.p.transfer_limit {
+                    self.c.limit_transfers += 1;
+                    let waited = now - self.limit_start(&q);
+                    if waited > days(limit.days) {
+                        self.c.limit_breaches += 1;
+                        self.c.limit_breach_ticks += (waited - days(limit.days)) as u128;
+                    }
+                }
             }
         }
         self.recorder.visit(&Visit {
@@ -1299,9 +1367,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.c.secure_discharges += 1;
             self.c.secure_los_ticks += (now - q.place_since) as u128;
         }
-        self.beds[q.level as usize].busy.add(now, -1);
+        if q.spot {
+            self.spot_beds.add(now, -1);
+            self.people[slot as usize].spot = false;
+        } else {
+            self.beds[q.level as usize].busy.add(now, -1);
+            self.next_bed(q.level as usize, now, ctx);
+        }
         self.in_hospital.add(now, -1);
-        self.next_bed(q.level as usize, now, ctx);
         {
             let r = &mut self.people[slot as usize];
             r.transfer = T_NONE;
@@ -1593,6 +1666,12 @@ impl<R: Recorder> Model for PathwayModel<'_, R> {
                     self.transfer_step(slot, now, ctx);
                 }
             }
+            Event::TransferDeadline { slot, token } => {
+                let q = self.people[slot as usize];
+                if alive(self, slot) && q.transfer_token == token && q.transfer == T_WAITING {
+                    self.seek_spot_bed(slot, now, ctx);
+                }
+            }
             Event::Discharge { slot, token } => {
                 if alive(self, slot) && self.people[slot as usize].transfer_token == token {
                     self.discharge(slot, now, ctx);
@@ -1659,6 +1738,7 @@ pub fn run<R: Recorder>(
         inreach: pool(p.inreach_caseload),
         beds: std::array::from_fn(|i| pool(p.beds[i])),
         in_hospital: Level::new(warm),
+        spot_beds: Level::new(warm),
         transfer_wait: DayHistogram::default(),
         transfer_after_assessment: DayHistogram::default(),
         transfer_final_stage: DayHistogram::default(),
@@ -1802,6 +1882,21 @@ fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Met
     push("secure_bed_utilisation", ratio(occupied, capacity));
     push("secure_bed_queue_mean", waiting);
     push("secure_bed_days", m.in_hospital.person_days(end));
+    push("spot_purchases", n(c.spot_purchases));
+    push("spot_bed_occupancy_mean", m.spot_beds.mean(end));
+    push("spot_bed_days", m.spot_beds.person_days(end));
+    push("transfer_limit_breaches", n(c.limit_breaches));
+    push(
+        "transfer_limit_breach_share",
+        ratio(n(c.limit_breaches), n(c.limit_transfers)),
+    );
+    push(
+        "transfer_limit_breach_days_mean",
+        ratio(
+            c.limit_breach_ticks as f64 / TICKS_PER_DAY as f64,
+            n(c.limit_breaches),
+        ),
+    );
     push(
         "secure_los_days_mean",
         ratio(
