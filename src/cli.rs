@@ -533,18 +533,33 @@ fn compare(args: CompareArgs) -> i32 {
         );
         return EXIT_FAILURE;
     }
-    let mut all: Vec<ReplicationResult> = Vec::new();
-    let mut rows = Vec::new();
-    let mut baseline: Vec<ReplicationResult> = Vec::new();
-    for (i, s) in scenarios.iter().enumerate() {
-        let results = replications(s, seed, reps, args.threads, args.quiet);
-        if i == 0 {
-            baseline = results.clone();
-        } else {
-            rows.extend(comparison::compare(&baseline, &results));
-        }
-        all.extend(results);
-    }
+    // Every (scenario, replication) in one pool, so no core idles at a scenario's end; results
+    // come back in unit order whatever the thread count.
+    let units: Vec<(usize, u64)> = (0..scenarios.len())
+        .flat_map(|i| (0..reps).map(move |r| (i, r)))
+        .collect();
+    let bar = progress::bar(units.len() as u64, args.quiet, "replications");
+    let all: Vec<ReplicationResult> = with_threads(args.threads, || {
+        units
+            .par_iter()
+            .map(|&(i, r)| {
+                let s = &scenarios[i];
+                let metrics = model::run(s, seed, r, NullRecorder).0.metrics;
+                bar.inc(1);
+                ReplicationResult {
+                    scenario: s.name.clone(),
+                    replication: r,
+                    metrics,
+                }
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let per_scenario: Vec<&[ReplicationResult]> = all.chunks(reps as usize).collect();
+    let rows: Vec<comparison::Row> = per_scenario[1..]
+        .iter()
+        .flat_map(|results| comparison::compare(per_scenario[0], results))
+        .collect();
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

@@ -25,6 +25,21 @@ pub struct PathwaySpec {
     pub community: CommunitySpec,
     /// Optional: a time limit on transfer to secure hospital (policy scenarios).
     pub transfer_limit: Option<TransferLimitSpec>,
+    /// Optional: support around release for people with mental health needs (policy scenarios).
+    pub release_support: Option<ReleaseSupportSpec>,
+}
+
+/// `[release_support]` (optional): release treated as a time of crisis (seed 001
+/// recommendation 6): engagement before release, met at the gate, time-limited support after.
+/// People with a mental health need who are released take it up with `uptake_share`; for them
+/// the shares released without a GP and in contact with a community mental health team at six
+/// months are these instead of `[release]`'s. Nothing else changes: the trials (E2-E5) found no
+/// effect on outcomes the model carries beyond these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseSupportSpec {
+    pub uptake_share: Param,
+    pub no_gp_share: Param,
+    pub cmht_contact_6m_share: Param,
 }
 
 /// `[transfer_limit]` (optional): a time limit on transfer, and how it is met. When the limit
@@ -348,6 +363,8 @@ pub struct Pathway {
     pub acute_share: f64,
     /// A time limit on transfer, if the scenario sets one.
     pub transfer_limit: Option<TransferLimit>,
+    /// Support around release, if the scenario sets it.
+    pub release_support: Option<ReleaseSupport>,
     pub onset_days: Sampler,
     pub assessment_days: Sampler,
     pub repeat_assessment_share: f64,
@@ -398,6 +415,14 @@ pub struct TransferLimit {
     pub from_referral: bool,
     pub spot_purchase_share: f64,
     pub spot_lead_days: f64,
+}
+
+/// A resolved `[release_support]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReleaseSupport {
+    pub uptake_share: f64,
+    pub no_gp_share: f64,
+    pub cmht_contact_6m_share: f64,
 }
 
 /// Draws used to estimate the share of reoffenders who reoffend within a year under the
@@ -711,6 +736,18 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
             spot_lead_days: lead,
         }
     });
+    let release_support = s.release_support.as_ref().map(|r| {
+        let k = root.key("release_support");
+        ReleaseSupport {
+            uptake_share: share(c, k.key("uptake_share"), &r.uptake_share),
+            no_gp_share: share(c, k.key("no_gp_share"), &r.no_gp_share),
+            cmht_contact_6m_share: share(
+                c,
+                k.key("cmht_contact_6m_share"),
+                &r.cmht_contact_6m_share,
+            ),
+        }
+    });
     let warrant_days = dist(c, k.key("warrant_days"), &t.warrant_days);
     let admission_days = dist(c, k.key("admission_days"), &t.admission_days);
     let high_share = share(c, k.key("high_share"), &t.high_share);
@@ -994,6 +1031,7 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         onward_referral_share,
         acute_share,
         transfer_limit,
+        release_support,
         onset_days,
         assessment_days,
         repeat_assessment_share,

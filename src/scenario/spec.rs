@@ -150,6 +150,8 @@ pub struct ScenarioSpec {
     pub community: Option<pathway::CommunitySpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_limit: Option<pathway::TransferLimitSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_support: Option<pathway::ReleaseSupportSpec>,
 }
 
 impl ScenarioSpec {
@@ -212,6 +214,7 @@ impl ScenarioSpec {
                 probation,
                 community,
                 transfer_limit: self.transfer_limit.clone(),
+                release_support: self.release_support.clone(),
             }),
             _ => Err(missing),
         }
@@ -230,6 +233,7 @@ impl ScenarioSpec {
             || self.probation.is_some()
             || self.community.is_some()
             || self.transfer_limit.is_some()
+            || self.release_support.is_some()
     }
 }
 

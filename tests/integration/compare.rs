@@ -120,3 +120,24 @@ fn a_transfer_time_limit_raises_timely_transfers_and_buys_spot_beds() {
         }
     }
 }
+
+#[test]
+fn combined_uses_each_policy_exactly_as_its_own_file_does() {
+    let load = |f: &str| {
+        cjmh::scenario::load(&root().join("scenarios").join(f))
+            .unwrap()
+            .spec
+    };
+    let all = load("combined.toml");
+    let ld = load("liaison-diversion-full.toml");
+    let limit = load("transfer-14-day.toml");
+    let support = load("release-crisis-support.toml");
+    let iapt = load("probation-colocated-iapt.toml");
+    assert_eq!(all.liaison_diversion, ld.liaison_diversion);
+    assert_eq!(all.transfer, limit.transfer);
+    assert_eq!(all.transfer_limit, limit.transfer_limit);
+    assert_eq!(all.release_support, support.release_support);
+    assert_eq!(all.probation, iapt.probation);
+    assert_eq!(all.community, iapt.community);
+    assert!(all.transfer_limit.is_some() && all.release_support.is_some());
+}

@@ -320,6 +320,8 @@ struct Counts {
     secure_admissions: u64,
     secure_discharges: u64,
     spot_purchases: u64,
+    release_support_eligible: u64,
+    release_support_participants: u64,
     limit_transfers: u64,
     limit_breaches: u64,
     limit_breach_ticks: u128,
@@ -946,8 +948,25 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = self.people[slot as usize];
         let mut rng = self.stream(slot, purpose::RELEASE, releases);
         let nfa = rng.random::<f64>() < p.no_fixed_abode_share;
-        let no_gp = rng.random::<f64>() < p.no_gp_share;
-        let cmht = rng.random::<f64>() < p.cmht_contact_6m_share;
+        let (u_gp, u_cmht): (f64, f64) = (rng.random(), rng.random());
+        let (mut no_gp_share, mut cmht_share) = (p.no_gp_share, p.cmht_contact_6m_share);
+        // Drawn after the release's own draws, so a scenario with support leaves them alone;
+        // the same uniforms then decide GP and CMHT, so support only moves people across.
+        if let Some(support) = p.release_support
+            && q.conditions & MH_NEED != 0
+        {
+            let supported = rng.random::<f64>() < support.uptake_share;
+            if measured {
+                self.c.release_support_eligible += 1;
+                self.c.release_support_participants += supported as u64;
+            }
+            if supported {
+                no_gp_share = support.no_gp_share;
+                cmht_share = support.cmht_contact_6m_share;
+            }
+        }
+        let no_gp = u_gp < no_gp_share;
+        let cmht = u_cmht < cmht_share;
         if measured {
             self.c.releases += 1;
             self.c.releases_no_fixed_abode += nfa as u64;
@@ -1883,6 +1902,11 @@ fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Met
     push("secure_bed_queue_mean", waiting);
     push("secure_bed_days", m.in_hospital.person_days(end));
     push("spot_purchases", n(c.spot_purchases));
+    push("release_support_eligible", n(c.release_support_eligible));
+    push(
+        "release_support_participants",
+        n(c.release_support_participants),
+    );
     push("spot_bed_occupancy_mean", m.spot_beds.mean(end));
     push("spot_bed_days", m.spot_beds.person_days(end));
     push("transfer_limit_breaches", n(c.limit_breaches));
