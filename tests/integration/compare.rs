@@ -141,3 +141,44 @@ fn combined_uses_each_policy_exactly_as_its_own_file_does() {
     assert_eq!(all.community, iapt.community);
     assert!(all.transfer_limit.is_some() && all.release_support.is_some());
 }
+
+#[test]
+fn release_support_moves_gp_registration_and_nothing_the_trials_did_not_find() {
+    let load = |f: &str| cjmh::scenario::load(&root().join("scenarios").join(f)).unwrap();
+    let base = load("baseline.toml");
+    let factor = 60_000.0 / base.expected_people();
+    let (base, support) = (
+        base.scaled(factor),
+        load("release-crisis-support.toml").scaled(factor),
+    );
+    let get = |m: &cjmh::model::Metrics, k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
+    let run = |s: &cjmh::scenario::Scenario| {
+        cjmh::model::run(s, 11, 0, cjmh::model::recorder::NullRecorder)
+            .0
+            .metrics
+    };
+    let (b, s) = (run(&base), run(&support));
+    assert_eq!(get(&b, "release_support_participants"), 0.0);
+    let (eligible, took) = (
+        get(&s, "release_support_eligible"),
+        get(&s, "release_support_participants"),
+    );
+    // Uptake 0.77 (E2): within 4 binomial standard errors.
+    let se = (0.77 * 0.23 / eligible).sqrt();
+    assert!(
+        (took / eligible - 0.77).abs() < 4.0 * se,
+        "{took} of {eligible}"
+    );
+    assert!(get(&s, "release_no_gp_share") < get(&b, "release_no_gp_share"));
+    // Common random numbers: everything the support does not touch is identical, draw for draw.
+    for k in [
+        "reoffences",
+        "post_release_suicides",
+        "post_release_drug_deaths",
+        "community_mh_contact_6m_share",
+        "receptions",
+        "transfers_completed",
+    ] {
+        assert_eq!(get(&s, k), get(&b, k), "{k}");
+    }
+}
