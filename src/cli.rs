@@ -154,6 +154,9 @@ struct RunArgs {
 enum BenchModel {
     /// The M/M/c reference queue: 0.9 arrivals a day, 10 servers, mean service 10 days.
     Mmc,
+    /// The national pathway baseline (scenarios/baseline.toml, built into the binary) scaled to
+    /// the cohort: warm-up and five measured years.
+    Pathway,
 }
 
 #[derive(clap::Args, Debug)]
@@ -161,9 +164,12 @@ struct BenchArgs {
     /// Model to run.
     #[arg(long, value_enum, default_value_t = BenchModel::Mmc)]
     model: BenchModel,
-    /// People who arrive in all.
+    /// People who arrive in all (for the pathway: new people over warm-up and horizon).
     #[arg(long, default_value_t = 1_000_000)]
     cohort: u64,
+    /// A pathway scenario to run instead of the built-in baseline (with --model pathway).
+    #[arg(long)]
+    scenario: Option<PathBuf>,
     /// Worker threads; the cohort is split into this many independent catchments.
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -645,19 +651,56 @@ fn bench(args: BenchArgs) -> i32 {
     let per: Vec<u64> = (0..threads as u64)
         .map(|i| args.cohort / threads as u64 + u64::from(i < args.cohort % threads as u64))
         .collect();
+    let pathway = match args.model {
+        BenchModel::Mmc => None,
+        BenchModel::Pathway => {
+            let loaded = match &args.scenario {
+                Some(path) => scenario::load(path),
+                None => scenario::load_str(
+                    std::path::Path::new("scenarios/baseline.toml (built in)"),
+                    include_str!("../scenarios/baseline.toml"),
+                ),
+            };
+            match loaded {
+                Ok(s) if s.pathway.is_some() => Some(s),
+                Ok(_) => {
+                    eprintln!("error: --model pathway needs a pathway scenario");
+                    return EXIT_BAD_INPUT;
+                }
+                Err(e) => {
+                    eprint!("error: {e}");
+                    return EXIT_BAD_INPUT;
+                }
+            }
+        }
+    };
     let started = Instant::now();
-    let results: Vec<_> = with_threads(Some(threads), || {
+    // (people, events) per catchment.
+    let results: Vec<(u64, u64)> = with_threads(Some(threads), || {
         per.par_iter()
             .enumerate()
-            .map(|(i, &n)| mmc::run(MmcParams::reference(n), 1, i as u64))
+            .map(|(i, &n)| match &pathway {
+                None => {
+                    let r = mmc::run(MmcParams::reference(n), 1, i as u64);
+                    (r.arrived, r.events)
+                }
+                Some(s) => {
+                    // Each catchment is the baseline at its share of the cohort: arrivals and
+                    // capacities scaled together, its own replication stream.
+                    let scaled = s.scaled(n as f64 / s.expected_people());
+                    let rep = model::run(&scaled, 1, i as u64, NullRecorder).0;
+                    (rep.people, rep.events)
+                }
+            })
             .collect()
     });
     let secs = started.elapsed().as_secs_f64();
-    let people: u64 = results.iter().map(|r| r.arrived).sum();
-    let events: u64 = results.iter().map(|r| r.events).sum();
+    let people: u64 = results.iter().map(|r| r.0).sum();
+    let events: u64 = results.iter().map(|r| r.1).sum();
     let peak = peak_memory_bytes();
-    let model = match args.model {
-        BenchModel::Mmc => "mmc",
+    let (model, what) = match args.model {
+        BenchModel::Mmc => ("mmc", "0.9 arrivals/day, 10 servers, mean service 10 days"),
+        BenchModel::Pathway => ("pathway", "the national baseline scaled to the cohort"),
     };
     if args.json {
         let v = serde_json::json!({
@@ -674,7 +717,7 @@ fn bench(args: BenchArgs) -> i32 {
         });
         println!("{v}");
     } else {
-        println!("model              {model} (0.9 arrivals/day, 10 servers, mean service 10 days)");
+        println!("model              {model} ({what})");
         println!("people             {people}");
         println!("threads            {threads}");
         println!("wall time          {secs:.3} s");

@@ -203,6 +203,30 @@ fn bench_prints_one_json_object() {
 }
 
 #[test]
+fn bench_runs_the_built_in_pathway_baseline_from_any_directory() {
+    // `cjmh` runs in an empty temporary directory: the baseline is built into the binary.
+    let o = cjmh([
+        "bench",
+        "--model",
+        "pathway",
+        "--cohort",
+        "20000",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["model"], "pathway");
+    assert_eq!(v["threads"], 2);
+    // New people are Poisson with mean 20,000 (two catchments of 10,000): 4 sd is 566.
+    let people = v["cohort"].as_f64().unwrap();
+    assert!((people - 20_000.0).abs() < 566.0, "{people}");
+    // Every person has at least a police contact, its end and a court outcome.
+    assert!(v["events"].as_f64().unwrap() > 3.0 * people, "{v}");
+}
+
+#[test]
 fn bench_with_threads_splits_the_cohort() {
     let o = cjmh(["bench", "--cohort", "10001", "--threads", "2", "--json"]);
     assert!(o.status.success());
