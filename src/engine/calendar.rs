@@ -67,7 +67,10 @@ const EPOCH_SHIFT: u32 = 14;
 /// in an epoch no later than `loaded_epoch`, every bucketed event in a later one, and the heap is
 /// empty only when the whole calendar is.
 pub struct Calendar<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// The loaded epoch's events, sorted by descending (time, sequence): the next is last.
+    current: Vec<Entry<E>>,
+    /// Events scheduled into the loaded epoch after it was loaded.
+    late: BinaryHeap<Entry<E>>,
     buckets: BTreeMap<u64, Vec<Entry<E>>>,
     loaded_epoch: u64,
     len: usize,
@@ -89,7 +92,8 @@ impl<E> Calendar<E> {
     /// An empty calendar with room for `n` events in the current epoch before it reallocates.
     pub fn with_capacity(n: usize) -> Self {
         Self {
-            heap: BinaryHeap::with_capacity(n),
+            current: Vec::new(),
+            late: BinaryHeap::with_capacity(n),
             buckets: BTreeMap::new(),
             loaded_epoch: 0,
             len: 0,
@@ -109,7 +113,7 @@ impl<E> Calendar<E> {
         }
         self.len += 1;
         if epoch <= self.loaded_epoch {
-            self.heap.push(entry);
+            self.late.push(entry);
         } else {
             // A new bucket allocates; emptied ones are not recycled. Reusing them kept every
             // bucket at the largest size any epoch had reached: 312 MB instead of 107 MB peak
@@ -118,29 +122,51 @@ impl<E> Calendar<E> {
         }
     }
 
+    /// Whether the next event is the last of `current` rather than the top of `late`.
+    #[inline]
+    fn next_is_current(&self) -> Option<bool> {
+        match (self.current.last(), self.late.peek()) {
+            (Some(c), Some(l)) => Some(c.key() < l.key()),
+            (Some(_), None) => Some(true),
+            (None, Some(_)) => Some(false),
+            (None, None) => None,
+        }
+    }
+
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Tick, E)> {
-        let entry = self.heap.pop()?;
+        let entry = if self.next_is_current()? {
+            self.current.pop()?
+        } else {
+            self.late.pop()?
+        };
         self.len -= 1;
-        if self.heap.is_empty() {
+        if self.current.is_empty() && self.late.is_empty() {
             self.load_next_epoch();
         }
         Some((entry.time(), entry.event))
     }
 
+    /// Sorts the next epoch's bucket once: popping then walks memory in order, where a heap of
+    /// the same size would jump about it (a national 3-million-person catchment spent 28% of
+    /// its time in a heap's `pop`).
     #[cold]
     fn load_next_epoch(&mut self) {
-        if let Some((epoch, bucket)) = self.buckets.pop_first() {
+        if let Some((epoch, mut bucket)) = self.buckets.pop_first() {
             self.loaded_epoch = epoch;
-            self.heap = BinaryHeap::from(bucket);
+            bucket.sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
+            self.current = bucket;
         }
     }
 
     /// The time of the earliest event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<Tick> {
-        self.heap.peek().map(|e| e.time())
+        match self.next_is_current()? {
+            true => self.current.last().map(|e| e.time()),
+            false => self.late.peek().map(|e| e.time()),
+        }
     }
 
     /// Number of pending events.
