@@ -215,6 +215,33 @@ fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -
     }
 }
 
+/// Whether every scenario has its own name (outputs are keyed by it); prints the clash if not.
+fn names_are_unique(scenarios: &[Scenario]) -> bool {
+    let mut names: Vec<&str> = Vec::new();
+    for s in scenarios {
+        if names.contains(&s.name.as_str()) {
+            eprintln!(
+                "error: two scenarios are named `{}`; give one a different `name`",
+                s.name
+            );
+            return false;
+        }
+        names.push(&s.name);
+    }
+    true
+}
+
+/// The worker threads a command uses: as asked, else every core; at least one.
+fn thread_count(asked: Option<usize>) -> usize {
+    asked
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1)
+}
+
 /// Loads every scenario, printing every problem of every file; `None` if any had one.
 fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
     let mut ok = Vec::new();
@@ -275,30 +302,15 @@ fn run(args: RunArgs) -> i32 {
             *s = s.scaled(cohort as f64 / expected);
         }
     }
-    let mut names: Vec<&str> = Vec::new();
-    for s in &scenarios {
-        if names.contains(&s.name.as_str()) {
-            eprintln!(
-                "error: two scenarios are named `{}`; give one a different `name`",
-                s.name
-            );
-            return EXIT_BAD_INPUT;
-        }
-        names.push(&s.name);
+    if !names_are_unique(&scenarios) {
+        return EXIT_BAD_INPUT;
     }
     if args.replications == Some(0) {
         eprintln!("error: --replications must be at least 1");
         return EXIT_BAD_INPUT;
     }
     let seed = args.seed.or(scenarios[0].seed).unwrap_or(1);
-    let threads = args
-        .threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    let threads = thread_count(args.threads);
     let reps_of = |s: &Scenario| {
         args.replications
             .unwrap_or(s.replications.unwrap_or(10) as u64)
@@ -517,16 +529,8 @@ fn compare(args: CompareArgs) -> i32 {
     let Some(scenarios) = load_all(&paths) else {
         return EXIT_BAD_INPUT;
     };
-    let mut names: Vec<&str> = Vec::new();
-    for s in &scenarios {
-        if names.contains(&s.name.as_str()) {
-            eprintln!(
-                "error: two scenarios are named `{}`; give one a different `name`",
-                s.name
-            );
-            return EXIT_BAD_INPUT;
-        }
-        names.push(&s.name);
+    if !names_are_unique(&scenarios) {
+        return EXIT_BAD_INPUT;
     }
     let reps = args
         .replications
@@ -570,11 +574,7 @@ fn compare(args: CompareArgs) -> i32 {
         .iter()
         .flat_map(|results| comparison::compare(per_scenario[0], results))
         .collect();
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = thread_count(args.threads);
     let writes = [
         ("comparison.csv", comparison::to_csv(&rows)),
         ("summary.csv", summary::to_csv(&all)),

@@ -55,12 +55,6 @@ fn values(results: &[ReplicationResult], metric: &str) -> Vec<(u64, f64)> {
         .collect()
 }
 
-fn sample_variance(x: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-}
-
 /// Compares `scenario` with `baseline`, replication by replication, for every metric of the
 /// baseline's first replication (in its order). Replications are paired by number; a metric
 /// undefined (NaN) in either run of a pair drops that pair from the difference (each side's
@@ -104,7 +98,9 @@ pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -
             };
             let independent_half_width = if n >= 2 {
                 student_t_quantile(0.975, (n - 1) as f64)
-                    * ((sample_variance(&bs) + sample_variance(&ss)) / n as f64).sqrt()
+                    * ((Estimate::of(&bs, 0.95).sd.powi(2) + Estimate::of(&ss, 0.95).sd.powi(2))
+                        / n as f64)
+                        .sqrt()
             } else {
                 f64::NAN
             };
