@@ -67,8 +67,25 @@ enum Command {
     /// numbers: the same person meets the same luck in every scenario) and writes
     /// comparison.csv: for each scenario and metric, the baseline and scenario means and the
     /// paired difference with its 95% interval, and how much narrower that interval is than
-    /// independent streams would have given. Also writes summary.csv and manifest.json.
+    /// independent streams would have given. When the scenarios have [costs], it adds the
+    /// investment case (net cost by payer, QALYs, ICER, net monetary benefit at £20,000 and
+    /// £30,000 per QALY, return on investment) to comparison.csv and prints it. Also writes
+    /// summary.csv and manifest.json.
     Compare(CompareArgs),
+    /// Prints a scenario's unit-cost table as Markdown: every cost line with its payer, driver,
+    /// unit cost and range at the source's price year, the inflation factor to the scenario's
+    /// price year, and the source; then the QALY lines. Runs nothing.
+    Costs(CostsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CostsArgs {
+    /// Scenario whose [costs] and [qalys] to print.
+    #[arg(default_value = "scenarios/baseline.toml")]
+    scenario: PathBuf,
+    /// Also writes the table to this file (for example docs/costs.md).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -200,6 +217,7 @@ pub fn main() -> i32 {
         } => with_threads(threads, || verify_cmd(seed, quiet)),
         Command::Bench(args) => bench(args),
         Command::Calibrate(args) => calibrate(args),
+        Command::Costs(args) => costs(args),
         Command::Compare(args) => compare(args),
     }
 }
@@ -499,6 +517,35 @@ fn calibrate(args: CalibrateArgs) -> i32 {
     if failed == 0 { 0 } else { EXIT_FAILURE }
 }
 
+fn costs(args: CostsArgs) -> i32 {
+    let s = match scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprint!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let Some(e) = &s.economics else {
+        eprintln!(
+            "error: {}: the scenario has no [costs] section (write one, or `extends` a scenario \
+             that has it, such as scenarios/baseline.toml)",
+            args.scenario.display()
+        );
+        return EXIT_BAD_INPUT;
+    };
+    // Paths in the table are relative, so the generated file does not depend on where the
+    // repository lives.
+    let table = e.to_markdown(&args.scenario.display().to_string());
+    if let Some(out) = &args.out
+        && let Err(err) = atomic_write(out, table.as_bytes())
+    {
+        eprintln!("error: cannot write {}: {err}", out.display());
+        return EXIT_FAILURE;
+    }
+    print!("{table}");
+    0
+}
+
 /// Metrics the printed comparison shows; comparison.csv has every metric.
 const COMPARE_HEADLINE: &[&str] = &[
     "receptions_per_year",
@@ -572,7 +619,11 @@ fn compare(args: CompareArgs) -> i32 {
     let per_scenario: Vec<&[ReplicationResult]> = all.chunks(reps as usize).collect();
     let rows: Vec<comparison::Row> = per_scenario[1..]
         .iter()
-        .flat_map(|results| comparison::compare(per_scenario[0], results))
+        .flat_map(|results| {
+            let mut rows = comparison::compare(per_scenario[0], results);
+            rows.extend(comparison::investment_case(per_scenario[0], results));
+            rows
+        })
         .collect();
     let threads = thread_count(args.threads);
     let writes = [
@@ -607,6 +658,12 @@ fn compare(args: CompareArgs) -> i32 {
     }
     if !args.quiet {
         print!("{}", comparison::render(&rows, COMPARE_HEADLINE));
+        if let Some(e) = &scenarios[0].economics {
+            print!(
+                "{}",
+                comparison::render_investment(&rows, &e.price_year, e.discount_rate)
+            );
+        }
         println!(
             "\nCRN width: the paired interval's width as a share of what independent streams would give.\nwrote {} ({:.1} s, seed {seed})",
             args.out.join("comparison.csv").display(),

@@ -5,12 +5,14 @@
 //! - [`engine`]: time, the event calendar, resources, random streams, distributions;
 //! - [`model`]: what is simulated (the stage network, the reference queueing models);
 //! - [`scenario`]: scenario files, `extends`, validation;
+//! - [`economics`]: unit costs, payers, inflation, discounting, QALYs and the investment case;
 //! - [`output`]: the summary table, the manifest, atomic writing, progress;
 //! - [`verify`]: the engine's verification models against closed-form results;
 //! - [`cli`]: the `cjmh` command.
 
 pub mod calibration;
 pub mod cli;
+pub mod economics;
 pub mod engine;
 pub mod model;
 pub mod output;

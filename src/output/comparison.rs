@@ -7,6 +7,10 @@
 //! have given is computed from the two scenarios' own spreads, (s_b^2 + s_s^2) / n, which is what
 //! the variance of a difference of independent means is; no extra runs are needed.
 
+use crate::economics::investment::{
+    WILLINGNESS_TO_PAY, describe_icer, icer, net_monetary_benefit, return_on_investment, thousands,
+};
+use crate::economics::{PAYERS, PUBLIC_PAYERS};
 use crate::engine::stats::{Estimate, student_t_quantile};
 use crate::output::summary::{ReplicationResult, format_value};
 
@@ -111,13 +115,7 @@ pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -
                 baseline_mean: mean(&finite(&b)),
                 scenario_mean: mean(&finite(&s)),
                 difference: if n == 0 {
-                    Estimate {
-                        n: 0,
-                        mean: f64::NAN,
-                        sd: f64::NAN,
-                        low: f64::NAN,
-                        high: f64::NAN,
-                    }
+                    undefined()
                 } else {
                     Estimate::of(&ds, 0.95)
                 },
@@ -125,6 +123,221 @@ pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -
             }
         })
         .collect()
+}
+
+fn undefined() -> Estimate {
+    Estimate {
+        n: 0,
+        mean: f64::NAN,
+        sd: f64::NAN,
+        low: f64::NAN,
+        high: f64::NAN,
+    }
+}
+
+/// Paired (baseline, scenario) values of `metric`, replication by replication, where both are
+/// defined.
+fn paired(
+    baseline: &[ReplicationResult],
+    scenario: &[ReplicationResult],
+    metric: &str,
+) -> Vec<(u64, f64)> {
+    let s = values(scenario, metric);
+    values(baseline, metric)
+        .into_iter()
+        .filter_map(|(rep, bv)| {
+            s.iter()
+                .find(|&&(r, _)| r == rep)
+                .map(|&(_, sv)| (rep, sv - bv))
+        })
+        .filter(|(_, d)| d.is_finite())
+        .collect()
+}
+
+/// The investment case of `scenario` against `baseline` (see [`crate::economics::investment`]),
+/// as rows whose `difference` carries the measure; the baseline and scenario means are left
+/// undefined. Empty when the runs have no costs.
+///
+/// - `investment.nmb_{λ}`: net monetary benefit, public sector, per replication: a paired
+///   interval.
+/// - `investment.icer_public_sector`: mean Δcost / mean ΔQALYs (no interval: a ratio of means
+///   has none that is reliable with few replications; the sweeps' PSA gives its uncertainty).
+/// - `investment.roi.{payer}` and `investment.roi.public_sector`: mean savings on the payer's
+///   consequence lines / mean extra service spending (no interval, for the same reason).
+pub fn investment_case(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -> Vec<Row> {
+    let d_cost = paired(baseline, scenario, "cost.public_sector");
+    let d_qalys = paired(baseline, scenario, "qalys.total");
+    if d_cost.is_empty() || d_qalys.is_empty() {
+        return Vec::new();
+    }
+    let name = scenario
+        .first()
+        .map(|r| r.scenario.clone())
+        .unwrap_or_default();
+    let mean = |v: &[(u64, f64)]| v.iter().map(|p| p.1).sum::<f64>() / v.len() as f64;
+    let row = |metric: String, difference: Estimate| Row {
+        scenario: name.clone(),
+        metric,
+        n: difference.n,
+        baseline_mean: f64::NAN,
+        scenario_mean: f64::NAN,
+        difference,
+        independent_half_width: f64::NAN,
+    };
+    let point = |v: f64, n: usize| Estimate {
+        n,
+        mean: v,
+        ..undefined()
+    };
+    let mut out = Vec::new();
+    let n = d_cost.len().min(d_qalys.len());
+    for wtp in WILLINGNESS_TO_PAY {
+        let nmb: Vec<f64> = d_cost
+            .iter()
+            .filter_map(|&(rep, c)| {
+                d_qalys
+                    .iter()
+                    .find(|&&(r, _)| r == rep)
+                    .map(|&(_, q)| net_monetary_benefit(wtp, c, q))
+            })
+            .collect();
+        out.push(row(
+            format!("investment.nmb_{wtp:.0}"),
+            Estimate::of(&nmb, 0.95),
+        ));
+    }
+    out.push(row(
+        "investment.icer_public_sector".into(),
+        point(icer(mean(&d_cost), mean(&d_qalys)), n),
+    ));
+    let d_service = paired(baseline, scenario, "cost.service");
+    let investment = if d_service.is_empty() {
+        f64::NAN
+    } else {
+        mean(&d_service)
+    };
+    let mut public_savings = 0.0;
+    let mut any = false;
+    for (p, payer) in PAYERS.iter().enumerate() {
+        let d = paired(
+            baseline,
+            scenario,
+            &format!("cost.payer_consequences.{payer}"),
+        );
+        if d.is_empty() {
+            continue;
+        }
+        let savings = -mean(&d);
+        if p < PUBLIC_PAYERS {
+            public_savings += savings;
+            any = true;
+        }
+        out.push(row(
+            format!("investment.roi.{payer}"),
+            point(return_on_investment(savings, investment), d.len()),
+        ));
+    }
+    if any {
+        out.push(row(
+            "investment.roi.public_sector".into(),
+            point(return_on_investment(public_savings, investment), n),
+        ));
+    }
+    out
+}
+
+/// A printed investment case for each scenario: net cost by payer, QALYs, ICER, net monetary
+/// benefit and return on investment, in £ million with paired 95% intervals.
+pub fn render_investment(rows: &[Row], price_year: &str, rate: f64) -> String {
+    let mut scenarios: Vec<&str> = Vec::new();
+    for r in rows {
+        if !scenarios.contains(&r.scenario.as_str()) {
+            scenarios.push(&r.scenario);
+        }
+    }
+    let find = |scenario: &str, metric: &str| {
+        rows.iter()
+            .find(|r| r.scenario == scenario && r.metric == metric)
+    };
+    let millions = |e: &Estimate| {
+        let m = |x: f64| {
+            if x.is_finite() {
+                format!("{:+.1}", x / 1e6)
+            } else {
+                "-".into()
+            }
+        };
+        format!("{:>9}  ({} to {})", m(e.mean), m(e.low), m(e.high))
+    };
+    let mut s = format!(
+        "\nInvestment case: scenario minus baseline over the measured window, £ million at {price_year} prices, discounted at {:.1}% a year.\nPublic sector = NHS England, integrated care boards, HMPPS/MoJ and local authorities; the wider costs of crime are shown beside it.\nIntervals are paired 95% intervals over replications: simulation noise only, at the scenario's central unit costs,\nutilities and effects. The uncertainty in those parameters (their low/high ranges) is not in these intervals.\n",
+        rate * 100.0
+    );
+    for sc in scenarios {
+        let Some(total) = find(sc, "cost.public_sector") else {
+            continue;
+        };
+        s.push_str(&format!("\n{sc} ({} paired replications)\n", total.n));
+        let line = |s: &mut String, label: &str, metric: &str| {
+            if let Some(r) = find(sc, metric) {
+                s.push_str(&format!("  {label:<44} {}\n", millions(&r.difference)));
+            }
+        };
+        line(&mut s, "policy's own cost (service lines)", "cost.service");
+        for payer in PAYERS {
+            line(
+                &mut s,
+                &format!("net cost: {payer}"),
+                &format!("cost.payer.{payer}"),
+            );
+        }
+        line(&mut s, "net cost: public sector", "cost.public_sector");
+        if let Some(q) = find(sc, "qalys.total") {
+            let e = &q.difference;
+            s.push_str(&format!(
+                "  {:<44} {:>+9.1}  ({:+.1} to {:+.1})\n",
+                "QALYs gained", e.mean, e.low, e.high
+            ));
+            let cost = total.difference.mean;
+            let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
+                " (the QALY interval includes 0)"
+            } else {
+                ""
+            };
+            s.push_str(&format!(
+                "  {:<44} {}{unclear}\n",
+                "ICER (public sector)",
+                describe_icer(cost, e.mean)
+            ));
+        }
+        for wtp in WILLINGNESS_TO_PAY {
+            line(
+                &mut s,
+                &format!("net monetary benefit at £{}/QALY", thousands(wtp)),
+                &format!("investment.nmb_{wtp:.0}"),
+            );
+        }
+        let mut roi = Vec::new();
+        for payer in PAYERS.iter().copied().chain(["public_sector"]) {
+            if let Some(r) = find(sc, &format!("investment.roi.{payer}"))
+                && r.difference.mean.is_finite()
+            {
+                // Round before printing, so a tiny negative does not show as "-0.00".
+                let v = (r.difference.mean * 100.0).round() / 100.0 + 0.0;
+                roi.push(format!("{payer} £{v:.2}"));
+            }
+        }
+        s.push_str(&format!(
+            "  {:<44} {}\n",
+            "saved per £1 of policy spending",
+            if roi.is_empty() {
+                "- (no extra service spending)".to_string()
+            } else {
+                roi.join(", ")
+            }
+        ));
+    }
+    s
 }
 
 /// The bytes of `comparison.csv`: one row per scenario and metric.

@@ -6,6 +6,7 @@
 //! are ready for the engine. Every problem found is reported at once, located by file, key path
 //! and line.
 
+pub mod costs;
 pub mod error;
 pub mod file;
 pub mod pathway;
@@ -92,6 +93,8 @@ pub struct Scenario {
     pub pathway: Option<Pathway>,
     /// Factor applied to arrivals and capacities by [`Scenario::scaled`]; 1 as written.
     pub scale: f64,
+    /// Unit costs and QALYs (`[costs]`, `[qalys]`), if the scenario has them.
+    pub economics: Option<crate::economics::Economics>,
 }
 
 impl Scenario {

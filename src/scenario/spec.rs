@@ -32,7 +32,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::pathway;
+use super::{costs, pathway};
 use crate::engine::{Discipline, Distribution};
 
 /// A number with its evidence: the value used, where it comes from, and the range the sources
@@ -152,6 +152,12 @@ pub struct ScenarioSpec {
     pub transfer_limit: Option<pathway::TransferLimitSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_support: Option<pathway::ReleaseSupportSpec>,
+    /// Unit costs, payers, price year and discounting (pathway model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub costs: Option<costs::CostsSpec>,
+    /// QALYs per unit of the model's drivers (needs `[costs]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qalys: Option<costs::QalysSpec>,
 }
 
 impl ScenarioSpec {

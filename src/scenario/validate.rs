@@ -182,6 +182,19 @@ pub(super) fn validate(
             format!("unknown model `{other}` (known: network, pathway)"),
         ),
     }
+    let economics = if model == "pathway" {
+        super::costs::resolve(&mut c, spec.costs.as_ref(), spec.qalys.as_ref())
+    } else {
+        for (name, present) in [
+            ("costs", spec.costs.is_some()),
+            ("qalys", spec.qalys.is_some()),
+        ] {
+            if present {
+                c.push(root.key(name), format!("[{name}] prices the pathway model's activity: it needs `model = \"pathway\"`"));
+            }
+        }
+        None
+    };
     if !c.problems.is_empty() {
         return None;
     }
@@ -205,6 +218,7 @@ pub(super) fn validate(
         pathway,
         spec,
         scale: 1.0,
+        economics,
     })
 }
 

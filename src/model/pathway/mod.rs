@@ -31,6 +31,7 @@ use std::collections::VecDeque;
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1, StandardNormal};
 
+use crate::economics::{Driver, Drivers};
 use crate::engine::{
     Context, Model, Purpose, SimulationBuilder, Stream, Streams, TICKS_PER_DAY, Tick,
     days_to_ticks, ticks_to_days,
@@ -41,7 +42,7 @@ use crate::scenario::{Pathway, Scenario};
 use super::Metrics;
 use super::network::Replication;
 use super::recorder::{Recorder, Visit};
-use tally::{DayHistogram, Level, ratio};
+use tally::{ByYear, DayHistogram, Level, LevelByYear, YEAR_TICKS, ratio};
 
 /// Places and care stages, as numbered in `events.csv` and in per-stage metrics.
 pub const STAGES: [&str; 9] = [
@@ -382,7 +383,35 @@ struct PathwayModel<'a, R: Recorder> {
     transfer_final_stage: DayHistogram,
     therapy_wait: DayHistogram,
     c: Counts,
+    years: Years,
     recorder: R,
+}
+
+/// What costs and QALYs are priced on, by year of the measured window (`economics::Driver`).
+struct Years {
+    custody: LevelByYear,
+    spot: LevelByYear,
+    ld_referrals: ByYear,
+    support: ByYear,
+    iapt: ByYear,
+    probation: ByYear,
+    reoffences: ByYear,
+    life_lost: ByYear,
+}
+
+impl Years {
+    fn new(warm: Tick, end: Tick) -> Self {
+        Self {
+            custody: LevelByYear::new(warm, end),
+            spot: LevelByYear::new(warm, end),
+            ld_referrals: ByYear::new(warm, end),
+            support: ByYear::new(warm, end),
+            iapt: ByYear::new(warm, end),
+            probation: ByYear::new(warm, end),
+            reoffences: ByYear::new(warm, end),
+            life_lost: ByYear::new(warm, end),
+        }
+    }
 }
 
 #[inline]
@@ -431,6 +460,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             if from == REMAND || from == SENTENCED {
                 self.prison.add(now, -1);
+                self.years.custody.add(now, -1);
             }
             self.recorder.visit(&Visit {
                 person: id,
@@ -449,6 +479,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             if to == REMAND || to == SENTENCED {
                 self.prison.add(now, 1);
+                self.years.custody.add(now, 1);
             }
         }
         let p = &mut self.people[slot as usize];
@@ -660,6 +691,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
                     } else {
                         p.mhtr_share
                     };
+        }
+        if referred {
+            self.years.ld_referrals.count(now);
         }
         if self.measured(now) {
             self.c.ld_referrals += referred as u64;
@@ -961,6 +995,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.c.release_support_participants += supported as u64;
             }
             if supported {
+                self.years.support.count(now);
                 no_gp_share = support.no_gp_share;
                 cmht_share = support.cmht_contact_6m_share;
             }
@@ -983,6 +1018,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn custody_death(&mut self, slot: u32, suicide: bool, now: Tick, ctx: &mut Context<'_, Event>) {
         if self.measured(now) {
+            self.years.life_lost.span(now, self.end, 1);
             self.c.deaths_in_custody += 1;
             self.c.suicides_in_custody += suicide as u64;
             if matches!(
@@ -1272,6 +1308,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         // T_WAITING.
         self.beds[q.level as usize].queued.add(now, -1);
         self.spot_beds.add(now, 1);
+        self.years.spot.add(now, 1);
         if self.measured(now) {
             self.c.spot_purchases += 1;
         }
@@ -1317,7 +1354,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = self.people[slot as usize];
         match q.transfer {
             T_WAITING => self.beds[q.level as usize].queued.add(now, -1),
-            T_FINAL if q.spot => self.spot_beds.add(now, -1),
+            T_FINAL if q.spot => {
+                self.spot_beds.add(now, -1);
+                self.years.spot.add(now, -1);
+            }
             T_FINAL => {
                 self.beds[q.level as usize].busy.add(now, -1);
                 self.next_bed(q.level as usize, now, ctx);
@@ -1388,6 +1428,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         if q.spot {
             self.spot_beds.add(now, -1);
+            self.years.spot.add(now, -1);
             self.people[slot as usize].spot = false;
         } else {
             self.beds[q.level as usize].busy.add(now, -1);
@@ -1536,6 +1577,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
         }
         self.c.probation_days += clip(now, at.min(supervision_end));
+        self.years.probation.span(now, at.min(supervision_end), 1);
 
         // Psychological therapy in the community (the IAPT pipeline, P1-P4): onward referral
         // from prison therapy, or referral by probation for people with depression or anxiety.
@@ -1557,6 +1599,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 }
                 if iapt_completed < p.iapt_completed_share && finish < at && self.measured(finish) {
                     self.c.iapt_completed += 1;
+                    self.years.iapt.count(finish);
                     self.c.iapt_recovered += (iapt_recovered < p.iapt_recovery_share) as u64;
                 }
             }
@@ -1576,6 +1619,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             K_REOFFENCE => {
                 if measured {
                     self.c.reoffences += 1;
+                    self.years.reoffences.count(now);
                 }
                 if q.cohort_open {
                     if now - q.cohort_release <= days(365.0) {
@@ -1614,6 +1658,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             _ => {
                 if measured {
+                    self.years.life_lost.span(now, self.end, 1);
                     match kind {
                         K_SUICIDE => {
                             self.c.community_suicides += 1;
@@ -1763,6 +1808,7 @@ pub fn run<R: Recorder>(
         transfer_final_stage: DayHistogram::default(),
         therapy_wait: DayHistogram::default(),
         c: Counts::default(),
+        years: Years::new(warm, end),
         recorder,
     };
     let mut b = SimulationBuilder::new(model);
@@ -2020,5 +2066,56 @@ fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Met
             st.window_ticks as f64 / TICKS_PER_DAY as f64,
         ));
     }
+    if let Some(e) = &scenario.economics {
+        out.extend(e.metrics(&drivers(m)));
+    }
     out
+}
+
+/// The economic drivers of the run, by year of the window.
+fn drivers<R: Recorder>(m: &mut PathwayModel<'_, R>) -> Drivers {
+    let (warm, end) = (m.warm, m.end);
+    let y = &mut m.years;
+    let mut d = Drivers::new(y.ld_referrals.years().len());
+    let day = TICKS_PER_DAY as f64;
+    let set = |d: &mut Drivers, driver: Driver, v: &[u128], per: f64| {
+        for (i, x) in v.iter().enumerate() {
+            d.set(driver, i, *x as f64 / per);
+        }
+    };
+    set(&mut d, Driver::CustodyDays, y.custody.finish(end), day);
+    set(&mut d, Driver::SpotBedDays, y.spot.finish(end), day);
+    set(
+        &mut d,
+        Driver::LiaisonDiversionReferrals,
+        y.ld_referrals.years(),
+        1.0,
+    );
+    set(
+        &mut d,
+        Driver::ReleaseSupportParticipants,
+        y.support.years(),
+        1.0,
+    );
+    set(&mut d, Driver::IaptCoursesCompleted, y.iapt.years(), 1.0);
+    set(&mut d, Driver::ProbationDays, y.probation.years(), day);
+    set(&mut d, Driver::Reoffences, y.reoffences.years(), 1.0);
+    set(
+        &mut d,
+        Driver::LifeYearsLost,
+        y.life_lost.years(),
+        YEAR_TICKS as f64,
+    );
+    for level in 0..3 {
+        // Commissioned beds are paid for every day of the window, occupied or not.
+        let mut beds = ByYear::new(warm, end);
+        beds.span(warm, end, m.beds[level].capacity as u64);
+        set(
+            &mut d,
+            Driver::SecureBedCapacityDays(level),
+            beds.years(),
+            day,
+        );
+    }
+    d
 }

@@ -59,6 +59,90 @@ impl Level {
     }
 }
 
+/// Ticks in a year of the measured window: 365.25 days (whole minutes).
+pub const YEAR_TICKS: Tick = TICKS_PER_DAY * 1461 / 4;
+
+/// Amounts by year of the measured window `[start, end)`, for discounting: event counts, or
+/// weighted ticks of time spans. Integer, so sums do not depend on the order of adding.
+#[derive(Debug, Clone)]
+pub struct ByYear {
+    start: Tick,
+    end: Tick,
+    v: Vec<u128>,
+}
+
+impl ByYear {
+    /// Zero for every year of `[start, end)`; the last year may be short.
+    pub fn new(start: Tick, end: Tick) -> Self {
+        let years = end.saturating_sub(start).div_ceil(YEAR_TICKS).max(1);
+        Self {
+            start,
+            end,
+            v: vec![0; years as usize],
+        }
+    }
+
+    /// Counts one event at `t` if it is inside the window.
+    #[inline]
+    pub fn count(&mut self, t: Tick) {
+        if t >= self.start && t < self.end {
+            self.v[((t - self.start) / YEAR_TICKS) as usize] += 1;
+        }
+    }
+
+    /// Adds `weight` x the ticks of `[from, to)` that fall inside the window, year by year.
+    #[inline]
+    pub fn span(&mut self, from: Tick, to: Tick, weight: u64) {
+        let (mut a, b) = (from.max(self.start), to.min(self.end));
+        if weight == 0 {
+            return;
+        }
+        while a < b {
+            let year = (a - self.start) / YEAR_TICKS;
+            let year_end = (self.start + (year + 1) * YEAR_TICKS).min(b);
+            self.v[year as usize] += (year_end - a) as u128 * weight as u128;
+            a = year_end;
+        }
+    }
+
+    /// The amount in each year.
+    pub fn years(&self) -> &[u128] {
+        &self.v
+    }
+}
+
+/// A level (people in prison, spot beds held) whose area is kept by year of the window.
+#[derive(Debug, Clone)]
+pub struct LevelByYear {
+    n: u64,
+    last: Tick,
+    area: ByYear,
+}
+
+impl LevelByYear {
+    pub fn new(start: Tick, end: Tick) -> Self {
+        Self {
+            n: 0,
+            last: 0,
+            area: ByYear::new(start, end),
+        }
+    }
+
+    /// Adds `delta` at `now`.
+    #[inline]
+    pub fn add(&mut self, now: Tick, delta: i64) {
+        self.area.span(self.last, now, self.n);
+        self.last = now;
+        self.n = self.n.saturating_add_signed(delta);
+    }
+
+    /// Area in level-ticks, by year, up to `end`.
+    pub fn finish(&mut self, end: Tick) -> &[u128] {
+        self.add(end, 0);
+        self.area.years()
+    }
+}
+
 /// Durations in whole-day bins, for medians and percentiles without keeping every value.
 #[derive(Debug, Clone)]
 pub struct DayHistogram {
@@ -174,6 +258,22 @@ mod tests {
         l.add(15 * d, -2); // 4 for days 10-15, then 2
         assert!((l.mean(20 * d) - 3.0).abs() < 1e-12);
         assert_eq!(l.max, 4);
+    }
+
+    #[test]
+    fn spans_split_at_year_boundaries_inside_the_window() {
+        let y = YEAR_TICKS;
+        let mut b = ByYear::new(10, 10 + 2 * y + 5);
+        assert_eq!(b.years().len(), 3);
+        b.span(0, 10 + y + 3, 2); // before the window: cut; then all of year 0, 3 ticks of year 1
+        b.count(9); // before the window
+        b.count(10 + 2 * y + 4); // last (short) year
+        b.count(10 + 2 * y + 5); // at the end: outside
+        assert_eq!(b.years(), &[2 * y as u128, 6, 1]);
+        let mut l = LevelByYear::new(10, 10 + 2 * y);
+        l.add(0, 3);
+        l.add(10 + y, -1);
+        assert_eq!(l.finish(10 + 2 * y), &[3 * y as u128, 2 * y as u128]);
     }
 
     #[test]

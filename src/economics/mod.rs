@@ -1,0 +1,507 @@
+//! Costs and QALYs: what a run's activity costs each payer, at one price year, discounted.
+//!
+//! A run measures **drivers** by year of the measured window (custody days, referrals, courses,
+//! reoffences, life-years lost to deaths, ...: [`Driver`]). A scenario's `[costs]` section
+//! (resolved into [`Economics`]) prices each driver in **lines**: a unit cost at the price year
+//! its source gives, the payer, and whether the line is a service a policy buys or a
+//! consequence of what happens to people. [`Economics::metrics`] turns drivers into money:
+//!
+//! - **Inflation**: each unit cost is multiplied by `index[target year] / index[its price
+//!   year]` from the scenario's deflator table (the HM Treasury GDP deflator's basis, ONS
+//!   series YBGB).
+//! - **Discounting**: the amount in year `y` of the window (0 for the first year) is divided by
+//!   `(1 + rate)^y`, the HM Treasury Green Book convention with the first year undiscounted.
+//! - **Payers**: every line belongs to one of [`PAYERS`]. The first [`PUBLIC_PAYERS`] are the
+//!   public sector; the wider costs of crime (to victims and society) are reported beside them.
+//!
+//! QALY lines work the same way (a driver times QALYs per unit, discounted). The comparison of
+//! two runs (ICER, net monetary benefit, return on investment) is in [`investment`].
+//!
+//! Everything here is a pure function of its inputs: no I/O, no randomness.
+
+pub mod investment;
+
+/// Who pays, in output order. The first [`PUBLIC_PAYERS`] are the public sector.
+pub const PAYERS: [&str; 5] = [
+    "nhs_england",
+    "integrated_care_boards",
+    "hmpps",
+    "local_authorities",
+    "wider_costs_of_crime",
+];
+
+/// How many of [`PAYERS`] (from the first) are public bodies.
+pub const PUBLIC_PAYERS: usize = 4;
+
+/// What a run measures by year, for pricing. The names (`Driver::NAMES`) are what a cost line's
+/// `driver` key takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    /// Person-days in prison (remand and sentenced custody): `custody_days`.
+    CustodyDays,
+    /// Days of spot-purchased secure beds held or occupied: `spot_bed_days`.
+    SpotBedDays,
+    /// Commissioned secure beds x days, by level (0 high, 1 medium, 2 low), whether occupied or
+    /// not: commissioners pay for beds, not for patients.
+    SecureBedCapacityDays(usize),
+    /// `liaison_diversion_referrals`.
+    LiaisonDiversionReferrals,
+    /// `release_support_participants`.
+    ReleaseSupportParticipants,
+    /// `iapt_courses_completed`.
+    IaptCoursesCompleted,
+    /// Person-days under supervision in the community (`probation_person_years` x 365.25).
+    ProbationDays,
+    /// `reoffences`.
+    Reoffences,
+    /// Life-years lost inside the window to deaths in the window: for a death at time t, the
+    /// time from t to the window's end, in years of 365.25 days.
+    LifeYearsLost,
+}
+
+impl Driver {
+    /// Every driver, in a fixed order (their index in [`Drivers`]).
+    pub const ALL: [Driver; 11] = [
+        Driver::CustodyDays,
+        Driver::SpotBedDays,
+        Driver::SecureBedCapacityDays(0),
+        Driver::SecureBedCapacityDays(1),
+        Driver::SecureBedCapacityDays(2),
+        Driver::LiaisonDiversionReferrals,
+        Driver::ReleaseSupportParticipants,
+        Driver::IaptCoursesCompleted,
+        Driver::ProbationDays,
+        Driver::Reoffences,
+        Driver::LifeYearsLost,
+    ];
+
+    /// The names a scenario file uses, in the order of [`Driver::ALL`].
+    pub const NAMES: [&str; 11] = [
+        "custody_days",
+        "spot_bed_days",
+        "secure_bed_capacity_days.high",
+        "secure_bed_capacity_days.medium",
+        "secure_bed_capacity_days.low",
+        "liaison_diversion_referrals",
+        "release_support_participants",
+        "iapt_courses_completed",
+        "probation_days",
+        "reoffences",
+        "life_years_lost",
+    ];
+
+    /// Position in [`Driver::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Driver::CustodyDays => 0,
+            Driver::SpotBedDays => 1,
+            Driver::SecureBedCapacityDays(l) => 2 + l.min(2),
+            Driver::LiaisonDiversionReferrals => 5,
+            Driver::ReleaseSupportParticipants => 6,
+            Driver::IaptCoursesCompleted => 7,
+            Driver::ProbationDays => 8,
+            Driver::Reoffences => 9,
+            Driver::LifeYearsLost => 10,
+        }
+    }
+
+    /// The driver a scenario file names, if any.
+    pub fn from_name(name: &str) -> Option<Driver> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| Self::ALL[i])
+    }
+
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self.index()]
+    }
+}
+
+/// Driver amounts by year of the measured window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drivers {
+    years: usize,
+    values: Vec<f64>,
+}
+
+impl Drivers {
+    /// All zero, for a window of `years` years (the last may be part of a year).
+    pub fn new(years: usize) -> Self {
+        Self {
+            years,
+            values: vec![0.0; years * Driver::ALL.len()],
+        }
+    }
+
+    /// Years in the window.
+    pub fn years(&self) -> usize {
+        self.years
+    }
+
+    /// Sets the amount of `driver` in year `year` (from 0).
+    pub fn set(&mut self, driver: Driver, year: usize, amount: f64) {
+        self.values[driver.index() * self.years + year] = amount;
+    }
+
+    /// The amount of `driver` in year `year` (from 0).
+    pub fn get(&self, driver: Driver, year: usize) -> f64 {
+        self.values[driver.index() * self.years + year]
+    }
+
+    /// The amount of `driver` over the whole window.
+    pub fn total(&self, driver: Driver) -> f64 {
+        (0..self.years).map(|y| self.get(driver, y)).sum()
+    }
+}
+
+/// Whether a cost line is a service a policy buys (its investment) or a consequence of what
+/// happens to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// A service commissioned (secure beds, spot beds, L&D, support, therapy): what a policy
+    /// invests in.
+    Service,
+    /// What follows from people's paths (prison places, probation, crime).
+    Consequence,
+}
+
+/// One priced driver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostLine {
+    /// Name in the scenario (`[costs.lines.NAME]`).
+    pub name: String,
+    /// Index into [`PAYERS`].
+    pub payer: usize,
+    pub kind: LineKind,
+    pub driver: Driver,
+    /// Unit cost as the source gives it, at `price_year`.
+    pub unit_cost: f64,
+    /// Price year of `unit_cost` (a key of the deflator table).
+    pub price_year: String,
+    /// `index[target] / index[price_year]`.
+    pub inflation: f64,
+    /// Where the unit cost comes from.
+    pub source: String,
+    /// The range the sources give, at `price_year`.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// What the line pays for, and why the value.
+    pub description: Option<String>,
+    pub note: Option<String>,
+}
+
+impl CostLine {
+    /// The unit cost at the target price year.
+    pub fn unit_cost_at_target(&self) -> f64 {
+        self.unit_cost * self.inflation
+    }
+}
+
+/// One driver valued in QALYs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QalyLine {
+    /// Name in the scenario (`[qalys.lines.NAME]`).
+    pub name: String,
+    pub driver: Driver,
+    /// QALYs per unit of the driver (negative for a loss).
+    pub qalys_per_unit: f64,
+    pub source: String,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub description: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A scenario's `[costs]` and `[qalys]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Economics {
+    /// The price year every cost is expressed in.
+    pub price_year: String,
+    /// Annual discount rate for costs and QALYs.
+    pub discount_rate: f64,
+    pub cost_lines: Vec<CostLine>,
+    pub qaly_lines: Vec<QalyLine>,
+}
+
+/// The factor applied to an amount in year `year` (0 for the first year) at `rate` a year.
+pub fn discount_factor(rate: f64, year: usize) -> f64 {
+    (1.0 + rate).powi(-(year as i32))
+}
+
+impl Economics {
+    /// The discounted value at the target price year of `per_unit` x `driver`, summed over the
+    /// window's years.
+    fn value(&self, drivers: &Drivers, driver: Driver, per_unit: f64) -> f64 {
+        (0..drivers.years())
+            .map(|y| drivers.get(driver, y) * per_unit * discount_factor(self.discount_rate, y))
+            .sum()
+    }
+
+    /// Payers that have at least one line, in [`PAYERS`] order.
+    pub fn payers(&self) -> Vec<usize> {
+        (0..PAYERS.len())
+            .filter(|&p| self.cost_lines.iter().any(|l| l.payer == p))
+            .collect()
+    }
+
+    /// Cost and QALY metrics of one run, in pounds at the target price year, discounted:
+    ///
+    /// - `cost.line.{line}`: each line;
+    /// - `cost.payer.{payer}`: each payer that has lines (the sum of its lines);
+    /// - `cost.payer_consequences.{payer}`: the same without its service lines;
+    /// - `cost.service`: all service lines (what policies invest in);
+    /// - `cost.public_sector`: the public payers; `cost.societal`: every payer;
+    /// - `qalys.line.{line}`, `qalys.total`.
+    pub fn metrics(&self, drivers: &Drivers) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        let line_costs: Vec<f64> = self
+            .cost_lines
+            .iter()
+            .map(|l| self.value(drivers, l.driver, l.unit_cost_at_target()))
+            .collect();
+        for (l, v) in self.cost_lines.iter().zip(&line_costs) {
+            out.push((format!("cost.line.{}", l.name), *v));
+        }
+        let sum = |keep: &dyn Fn(&CostLine) -> bool| -> f64 {
+            self.cost_lines
+                .iter()
+                .zip(&line_costs)
+                .filter(|(l, _)| keep(l))
+                .map(|(_, v)| *v)
+                .sum()
+        };
+        let payers = self.payers();
+        for &p in &payers {
+            out.push((format!("cost.payer.{}", PAYERS[p]), sum(&|l| l.payer == p)));
+        }
+        for &p in &payers {
+            out.push((
+                format!("cost.payer_consequences.{}", PAYERS[p]),
+                sum(&|l| l.payer == p && l.kind == LineKind::Consequence),
+            ));
+        }
+        out.push(("cost.service".into(), sum(&|l| l.kind == LineKind::Service)));
+        out.push((
+            "cost.public_sector".into(),
+            sum(&|l| l.payer < PUBLIC_PAYERS),
+        ));
+        out.push(("cost.societal".into(), sum(&|_| true)));
+        let mut total = 0.0;
+        for l in &self.qaly_lines {
+            let v = self.value(drivers, l.driver, l.qalys_per_unit);
+            total += v;
+            out.push((format!("qalys.line.{}", l.name), v));
+        }
+        out.push(("qalys.total".into(), total));
+        // An empty sum or a zero times a negative is -0, which would print as "-0".
+        for (_, v) in &mut out {
+            *v += 0.0;
+        }
+        out
+    }
+}
+
+impl Economics {
+    /// The unit-cost table as Markdown: every line with its payer, driver, unit cost and range
+    /// as the source gives them, the inflation factor, the unit cost at the target price year,
+    /// and the source; then the QALY lines. `cjmh costs` prints it; docs/costs.md is its output
+    /// for the baseline.
+    pub fn to_markdown(&self, scenario: &str) -> String {
+        let money = |x: f64| {
+            if x >= 1000.0 {
+                format!("£{}", investment::thousands(x))
+            } else {
+                format!("£{x:.2}")
+            }
+        };
+        let range =
+            |low: Option<f64>, high: Option<f64>, f: &dyn Fn(f64) -> String| match (low, high) {
+                (None, None) => "-".to_string(),
+                (l, h) => format!(
+                    "{} to {}",
+                    l.map(f).unwrap_or_else(|| "-".into()),
+                    h.map(f).unwrap_or_else(|| "-".into())
+                ),
+            };
+        let cell = |s: &str| s.replace('|', "\\|");
+        let mut s = format!(
+            "# Unit costs and QALYs\n\n\
+             Generated by `cjmh costs` from `{scenario}`; do not edit by hand. Costs are converted to \
+             **{} prices** with the scenario's deflator (factor = index at {} / index at the line's \
+             price year) and discounted at **{:.1}%** a year, the first year undiscounted. \
+             docs/metrics.md defines the drivers and the cost metrics.\n\n\
+             | line | payer | kind | driver | unit cost | range | price year | factor | at {} | source | note |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|\n",
+            self.price_year,
+            self.price_year,
+            self.discount_rate * 100.0,
+            self.price_year
+        );
+        for l in &self.cost_lines {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | `{}` | {} | {} | {} | {:.4} | {} | {} | {} |\n",
+                l.name,
+                PAYERS[l.payer],
+                match l.kind {
+                    LineKind::Service => "service",
+                    LineKind::Consequence => "consequence",
+                },
+                l.driver.name(),
+                money(l.unit_cost),
+                range(l.low, l.high, &money),
+                l.price_year,
+                l.inflation,
+                money(l.unit_cost_at_target()),
+                cell(&l.source),
+                cell(l.note.as_deref().or(l.description.as_deref()).unwrap_or("")),
+            ));
+        }
+        s.push_str(
+            "\n| QALY line | driver | QALYs per unit | range | source | note |\n|---|---|---|---|---|---|\n",
+        );
+        for l in &self.qaly_lines {
+            s.push_str(&format!(
+                "| `{}` | `{}` | {} | {} | {} | {} |\n",
+                l.name,
+                l.driver.name(),
+                l.qalys_per_unit,
+                range(l.low, l.high, &|x| format!("{x}")),
+                cell(&l.source),
+                cell(l.note.as_deref().or(l.description.as_deref()).unwrap_or("")),
+            ));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str, payer: usize, kind: LineKind, driver: Driver, cost: f64) -> CostLine {
+        CostLine {
+            name: name.into(),
+            payer,
+            kind,
+            driver,
+            unit_cost: cost,
+            price_year: "2011".into(),
+            inflation: 112.375 / 79.0,
+            source: "test".into(),
+            low: None,
+            high: None,
+            description: None,
+            note: None,
+        }
+    }
+
+    fn get(m: &[(String, f64)], name: &str) -> f64 {
+        m.iter().find(|(n, _)| n == name).unwrap().1
+    }
+
+    #[test]
+    fn discounting_and_inflation_match_hand_computed_values() {
+        // 1,000 custody days in each of 5 years at £100 a day in 2011 prices, to 2024-25 prices
+        // (index 112.375 / 79.0), at 3.5%:
+        // 100 x 112.375 / 79 = 142.2468354; x 1000 x (1 + 1/1.035 + 1/1.035^2 + 1/1.035^3
+        // + 1/1.035^4) = 142,246.8354 x 4.6730792 = 664,730.73.
+        let e = Economics {
+            price_year: "2024-25".into(),
+            discount_rate: 0.035,
+            cost_lines: vec![line(
+                "prison",
+                2,
+                LineKind::Consequence,
+                Driver::CustodyDays,
+                100.0,
+            )],
+            qaly_lines: vec![],
+        };
+        let mut d = Drivers::new(5);
+        for y in 0..5 {
+            d.set(Driver::CustodyDays, y, 1000.0);
+        }
+        let m = e.metrics(&d);
+        assert!((get(&m, "cost.line.prison") - 664_730.73).abs() < 0.01);
+        assert!((discount_factor(0.035, 4) - 0.871_442_3).abs() < 1e-7);
+    }
+
+    #[test]
+    fn payer_totals_are_the_sums_of_their_lines() {
+        let e = Economics {
+            price_year: "2011".into(),
+            discount_rate: 0.0,
+            cost_lines: vec![
+                CostLine {
+                    inflation: 1.0,
+                    ..line("beds", 0, LineKind::Service, Driver::SpotBedDays, 400.0)
+                },
+                CostLine {
+                    inflation: 1.0,
+                    ..line(
+                        "healthcare",
+                        0,
+                        LineKind::Consequence,
+                        Driver::CustodyDays,
+                        10.0,
+                    )
+                },
+                CostLine {
+                    inflation: 1.0,
+                    ..line(
+                        "prison",
+                        2,
+                        LineKind::Consequence,
+                        Driver::CustodyDays,
+                        100.0,
+                    )
+                },
+                CostLine {
+                    inflation: 1.0,
+                    ..line(
+                        "crime",
+                        4,
+                        LineKind::Consequence,
+                        Driver::Reoffences,
+                        5000.0,
+                    )
+                },
+            ],
+            qaly_lines: vec![QalyLine {
+                name: "deaths".into(),
+                driver: Driver::LifeYearsLost,
+                qalys_per_unit: -0.5,
+                source: "test".into(),
+                low: None,
+                high: None,
+                description: None,
+                note: None,
+            }],
+        };
+        let mut d = Drivers::new(2);
+        d.set(Driver::SpotBedDays, 0, 3.0);
+        d.set(Driver::CustodyDays, 1, 7.0);
+        d.set(Driver::Reoffences, 0, 2.0);
+        d.set(Driver::LifeYearsLost, 1, 4.0);
+        let m = e.metrics(&d);
+        assert_eq!(get(&m, "cost.payer.nhs_england"), 1200.0 + 70.0);
+        assert_eq!(get(&m, "cost.payer_consequences.nhs_england"), 70.0);
+        assert_eq!(get(&m, "cost.payer.hmpps"), 700.0);
+        assert_eq!(get(&m, "cost.service"), 1200.0);
+        assert_eq!(get(&m, "cost.public_sector"), 1970.0);
+        assert_eq!(get(&m, "cost.societal"), 11_970.0);
+        assert_eq!(get(&m, "qalys.total"), -2.0);
+        // Payers without lines are left out rather than reported as costing nothing.
+        assert!(!m.iter().any(|(n, _)| n == "cost.payer.local_authorities"));
+    }
+
+    #[test]
+    fn driver_names_round_trip() {
+        for d in Driver::ALL {
+            assert_eq!(Driver::from_name(d.name()), Some(d));
+        }
+        assert_eq!(Driver::from_name("bed_days"), None);
+    }
+}
