@@ -184,6 +184,8 @@ pub(super) fn validate(
     }
     let economics = if model == "pathway" {
         super::costs::resolve(&mut c, spec.costs.as_ref(), spec.qalys.as_ref())
+    } else if model != "network" {
+        None
     } else {
         for (name, present) in [
             ("costs", spec.costs.is_some()),

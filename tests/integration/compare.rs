@@ -59,6 +59,20 @@ fn an_identical_copy_differs_by_exactly_zero_and_more_beds_shorten_the_queue() {
     );
     let copy_rows = rows(&csv, "copy");
     assert!(copy_rows.len() > 100);
+    // The investment case is there too, and an identical copy neither costs nor gains anything.
+    for metric in [
+        "cost.public_sector",
+        "qalys.total",
+        "investment.nmb_20000",
+        "investment.nmb_30000",
+        "investment.icer_public_sector",
+        "investment.roi.hmpps",
+    ] {
+        assert!(
+            copy_rows.iter().any(|r| r[1] == metric),
+            "{metric} missing from comparison.csv"
+        );
+    }
     for r in &copy_rows {
         for c in [diff, low, high] {
             assert!(
@@ -111,6 +125,10 @@ fn a_transfer_time_limit_raises_timely_transfers_and_buys_spot_beds() {
             "replication {rep}"
         );
         assert!(get(&l, "secure_bed_days") > get(&b, "secure_bed_days"));
+        // Spot beds are bought at their price, paid by NHS England.
+        assert_eq!(get(&b, "cost.line.spot_beds"), 0.0);
+        assert!(get(&l, "cost.line.spot_beds") > 0.0);
+        assert!(get(&l, "cost.payer.nhs_england") > get(&b, "cost.payer.nhs_england"));
         let breach = get(&l, "transfer_limit_breach_share");
         assert!(breach > 0.0 && breach < 1.0, "{breach}");
         // Spot beds never count against commissioned capacity.
@@ -181,4 +199,27 @@ fn release_support_moves_gp_registration_and_nothing_the_trials_did_not_find() {
     ] {
         assert_eq!(get(&s, k), get(&b, k), "{k}");
     }
+    // So in money and QALYs only the support's own lines move: its cost, and E3's QALY
+    // difference (a small loss at the point estimate).
+    for (k, v) in &b {
+        let changes = k == "cost.line.release_support"
+            || k == "qalys.line.release_support"
+            || k == "qalys.total"
+            || k == "cost.service"
+            || k == "cost.public_sector"
+            || k == "cost.societal"
+            || k == "cost.payer.nhs_england";
+        if (k.starts_with("cost.") || k.starts_with("qalys.")) && !changes {
+            assert_eq!(get(&s, k), *v, "{k}");
+        }
+    }
+    let cost = get(&s, "cost.line.release_support");
+    assert!(cost > 0.0);
+    assert!(get(&s, "qalys.line.release_support") < 0.0);
+    let d = get(&s, "cost.public_sector") - get(&b, "cost.public_sector");
+    // Equal up to the rounding of sums of about 1e10.
+    assert!(
+        (d - cost).abs() < 1e-9 * get(&b, "cost.public_sector"),
+        "{d} vs {cost}"
+    );
 }

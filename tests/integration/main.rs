@@ -4,6 +4,7 @@ mod calibration;
 mod cli;
 mod common;
 mod compare;
+mod costs;
 mod determinism;
 mod extends;
 mod malformed_scenarios;

@@ -97,6 +97,20 @@ const REQUIRED: &[(&str, &str)] = &[
         "pathway: a stay with a negative sd",
         "pathway-stay-negative-sd.toml",
     ),
+    (
+        "a cost line's price year not in the deflator",
+        "costs-unknown-price-year.toml",
+    ),
+    (
+        "a cost line with an unknown payer",
+        "costs-unknown-payer.toml",
+    ),
+    (
+        "a cost line with an unknown driver",
+        "costs-unknown-driver.toml",
+    ),
+    ("a negative unit cost", "costs-negative-unit-cost.toml"),
+    ("[costs] in a network scenario", "costs-in-a-network.toml"),
 ];
 
 struct Case {

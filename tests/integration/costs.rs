@@ -1,0 +1,224 @@
+//! Costs and QALYs: each line prices exactly the activity it names, payers add up, and
+//! inflation and discounting give the hand-computed amounts.
+
+use std::collections::BTreeMap;
+
+use crate::common::{TempDir, cjmh_in, root, stderr, stdout};
+
+/// A two-year pathway run at a small size, extending the baseline with `extra`.
+fn small(tmp: &TempDir, name: &str, extra: &str) -> std::path::PathBuf {
+    let baseline = root().join("scenarios/baseline.toml");
+    tmp.write(
+        &format!("{name}.toml"),
+        &format!(
+            "extends = {:?}\nname = {name:?}\n\n[simulation]\nwarmup_days = 730\nhorizon_days = 730\n\n\
+             [people]\nnew_people_per_day = {{ value = 25, source = \"test\" }}\n{extra}",
+            baseline.display().to_string()
+        ),
+    )
+}
+
+/// Runs one replication and returns its metrics by name.
+fn run(tmp: &TempDir, scenario: &std::path::Path) -> BTreeMap<String, f64> {
+    let out = tmp.path().join("out");
+    let o = cjmh_in(
+        tmp.path(),
+        [
+            "run".as_ref(),
+            scenario.as_os_str(),
+            "-r".as_ref(),
+            "1".as_ref(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[2].to_string(), f[3].parse().unwrap_or(f64::NAN))
+        })
+        .collect()
+}
+
+/// Each baseline cost line's payer and kind, read from the file itself.
+fn lines() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(root().join("scenarios/baseline.toml")).unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    v["costs"]["lines"]
+        .as_table()
+        .unwrap()
+        .iter()
+        .map(|(name, l)| {
+            (
+                name.clone(),
+                l["payer"].as_str().unwrap().to_string(),
+                l["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn each_line_prices_exactly_the_activity_it_names() {
+    // Every unit cost 1 at the target price year, no discounting, and -1 QALY per life-year:
+    // then each line must equal its driver as the activity metrics report it.
+    let tmp = TempDir::new("costs-unit");
+    let mut extra = String::from("\n[costs]\ndiscount_rate = { value = 0, source = \"test\" }\n");
+    for (name, _, _) in lines() {
+        extra.push_str(&format!(
+            "\n[costs.lines.{name}]\nunit_cost = {{ value = 1, source = \"test\" }}\nprice_year = \"2024-25\"\n"
+        ));
+    }
+    extra.push_str(
+        "\n[qalys.lines.deaths]\nqalys_per_unit = { value = -1, source = \"test\" }\n\
+         [release_support]\nuptake_share = { value = 0.77, source = \"test\" }\n\
+         no_gp_share = { value = 0.35, source = \"test\" }\n\
+         cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n\
+         [transfer.beds]\nhigh = { value = 2, source = \"test\" }\n\
+         medium = { value = 8, source = \"test\" }\nlow = { value = 3, source = \"test\" }\n\
+         [transfer_limit]\ndays = { value = 14, source = \"test\" }\nstarts_at = \"assessment\"\n\
+         spot_purchase_share = { value = 0.8, source = \"test\" }\n\
+         spot_lead_days = { value = 3, source = \"test\" }\n",
+    );
+    let m = run(&tmp, &small(&tmp, "unit", &extra));
+    let pairs = [
+        ("prison_places", m["custody_days"]),
+        ("prison_healthcare", m["custody_days"]),
+        ("probation", m["probation_person_years"] * 365.25),
+        ("crime", m["reoffences"]),
+        ("iapt", m["iapt_courses_completed"]),
+        ("liaison_diversion", m["liaison_diversion_referrals"]),
+        ("release_support", m["release_support_participants"]),
+        ("spot_beds", m["spot_bed_days"]),
+        (
+            "secure_beds_medium",
+            m["secure_beds.medium.capacity"] * 730.0,
+        ),
+        ("secure_beds_high", m["secure_beds.high.capacity"] * 730.0),
+        ("secure_beds_low", m["secure_beds.low.capacity"] * 730.0),
+    ];
+    for (line, activity) in pairs {
+        let cost = m[&format!("cost.line.{line}")];
+        assert!(activity > 0.0, "{line}: no activity to price");
+        assert!(close(cost, activity), "{line}: {cost} vs {activity}");
+    }
+    // Life-years lost inside the window: at least something for every death, at most the whole
+    // two-year window each.
+    let deaths = m["deaths_in_custody"]
+        + m["community_suicides"]
+        + m["community_drug_deaths"]
+        + m["community_other_deaths"];
+    let lost = -m["qalys.line.deaths"];
+    assert!(deaths > 0.0);
+    assert!(
+        lost > 0.0 && lost <= deaths * 730.0 / 365.25,
+        "{lost} for {deaths} deaths"
+    );
+}
+
+#[test]
+fn payers_add_up_and_inflation_and_discounting_match_hand_computed_values() {
+    let tmp = TempDir::new("costs-payers");
+    let m = run(&tmp, &small(&tmp, "payers", ""));
+    let lines = lines();
+    let line = |name: &str| m[&format!("cost.line.{name}")];
+    let mut public = 0.0;
+    for payer in [
+        "nhs_england",
+        "integrated_care_boards",
+        "hmpps",
+        "wider_costs_of_crime",
+    ] {
+        let sum: f64 = lines
+            .iter()
+            .filter(|l| l.1 == payer)
+            .map(|l| line(&l.0))
+            .sum();
+        let consequences: f64 = lines
+            .iter()
+            .filter(|l| l.1 == payer && l.2 == "consequence")
+            .map(|l| line(&l.0))
+            .sum();
+        assert!(close(m[&format!("cost.payer.{payer}")], sum), "{payer}");
+        assert!(
+            close(m[&format!("cost.payer_consequences.{payer}")], consequences),
+            "{payer}"
+        );
+        if payer != "wider_costs_of_crime" {
+            public += sum;
+        }
+    }
+    assert!(close(m["cost.public_sector"], public));
+    assert!(close(
+        m["cost.societal"],
+        public + m["cost.payer.wider_costs_of_crime"]
+    ));
+    let service: f64 = lines
+        .iter()
+        .filter(|l| l.2 == "service")
+        .map(|l| line(&l.0))
+        .sum();
+    assert!(close(m["cost.service"], service));
+    // No local authority line is shipped, so none is reported (rather than a false zero).
+    assert!(!m.contains_key("cost.payer.local_authorities"));
+
+    // Commissioned medium beds: capacity x days, known exactly by year. The window is 730 days:
+    // 365.25 in the first year (undiscounted), 364.75 in the second (/ 1.035). Unit cost
+    // £165,000 / 365.25 = £451.75 a day in 2013 prices, x 112.375 / 81.9 (ONS YBGB 2024-25 over
+    // 2013):
+    // 451.75 x 1.372100122 x (365.25 + 364.75 / 1.035) = 619.84623 x 717.66546 = 444,842.23
+    // a bed.
+    let beds = m["secure_beds.medium.capacity"];
+    let expected = beds * 444_842.23;
+    assert!(
+        (line("secure_beds_medium") - expected).abs() < beds * 0.1,
+        "{} vs {expected}",
+        line("secure_beds_medium")
+    );
+}
+
+#[test]
+fn docs_costs_md_is_the_output_of_cjmh_costs() {
+    let o = cjmh_in(&root(), ["costs", "scenarios/baseline.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = std::fs::read_to_string(root().join("docs/costs.md")).unwrap();
+    assert_eq!(
+        stdout(&o),
+        doc,
+        "docs/costs.md is stale: run `cjmh costs --out docs/costs.md`"
+    );
+    // Every shipped line is in it, with its source.
+    for (name, _, _) in lines() {
+        assert!(doc.contains(&format!("| `{name}` |")), "{name}");
+    }
+}
+
+#[test]
+fn the_deflator_is_the_ons_series_averaged_by_financial_year() {
+    // ONS YBGB quarterly values (release of 30 June 2025) for the financial years the shipped
+    // lines use; each financial year is the mean of its four quarters (April to March).
+    let quarters: &[(&str, [f64; 4])] = &[
+        ("2009-10", [76.1, 76.4, 75.9, 77.0]),
+        ("2016-17", [84.6, 85.5, 86.1, 86.4]),
+        ("2018-19", [88.1, 88.6, 89.3, 89.3]),
+        ("2022-23", [99.1, 100.7, 103.2, 105.0]),
+        ("2024-25", [110.1, 112.1, 113.2, 114.1]),
+        ("2015-16", [83.2, 83.5, 83.9, 84.4]),
+    ];
+    let text = std::fs::read_to_string(root().join("scenarios/baseline.toml")).unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    let index = &v["costs"]["deflator"]["index"];
+    for (year, q) in quarters {
+        let mean = q.iter().sum::<f64>() / 4.0;
+        let shipped = index[*year].as_float().unwrap();
+        assert!((shipped - mean).abs() < 1e-9, "{year}: {shipped} vs {mean}");
+    }
+}
