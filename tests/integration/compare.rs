@@ -223,3 +223,45 @@ fn release_support_moves_gp_registration_and_nothing_the_trials_did_not_find() {
         "{d} vs {cost}"
     );
 }
+
+#[test]
+fn each_remaining_policy_moves_its_own_mechanism_and_its_own_cost_line() {
+    // One replication each at a reduced size, under common random numbers with the baseline.
+    let load = |f: &str| cjmh::scenario::load(&root().join("scenarios").join(f)).unwrap();
+    let base = load("baseline.toml");
+    let factor = 100_000.0 / base.expected_people();
+    let get = |m: &cjmh::model::Metrics, k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
+    let run = |s: &cjmh::scenario::Scenario| {
+        cjmh::model::run(&s.scaled(factor), 5, 0, cjmh::model::recorder::NullRecorder)
+            .0
+            .metrics
+    };
+    let b = run(&base);
+
+    // Full L&D: more people seen, more diverted, fewer custodial sentences; it costs NHS England
+    // more for L&D and HMPPS less for prison places.
+    let ld = run(&load("liaison-diversion-full.toml"));
+    assert!(get(&ld, "liaison_diversion_referrals") > get(&b, "liaison_diversion_referrals"));
+    assert!(get(&ld, "diverted_from_custody") > get(&b, "diverted_from_custody"));
+    assert!(get(&ld, "custodial_sentences") < get(&b, "custodial_sentences"));
+    assert!(get(&ld, "cost.line.liaison_diversion") > get(&b, "cost.line.liaison_diversion"));
+    assert!(get(&ld, "cost.line.prison_places") < get(&b, "cost.line.prison_places"));
+
+    // IAPT in probation: more referrals and courses, paid by the integrated care boards; the
+    // model links IAPT to nothing else, so reoffending is identical draw for draw.
+    let iapt = run(&load("probation-colocated-iapt.toml"));
+    assert!(get(&iapt, "iapt_referrals") > get(&b, "iapt_referrals"));
+    assert!(get(&iapt, "iapt_courses_started") > get(&b, "iapt_courses_started"));
+    assert!(
+        get(&iapt, "cost.payer.integrated_care_boards")
+            > get(&b, "cost.payer.integrated_care_boards")
+    );
+    assert_eq!(get(&iapt, "reoffences"), get(&b, "reoffences"));
+
+    // 28-day limit from referral: shorter waits end to end, more transfers, spot beds bought.
+    let limit = run(&load("transfer-28-day.toml"));
+    assert!(get(&limit, "transfer_wait_days_mean") < get(&b, "transfer_wait_days_mean"));
+    assert!(get(&limit, "transfers_completed") > get(&b, "transfers_completed"));
+    assert!(get(&limit, "spot_purchases") > 0.0);
+    assert!(get(&limit, "cost.line.spot_beds") > 0.0);
+}
