@@ -732,21 +732,25 @@ fn bench(args: BenchArgs) -> i32 {
         }
     };
     let started = Instant::now();
-    // (people, events) per catchment.
-    let results: Vec<(u64, u64)> = with_threads(Some(threads), || {
+    // (people, events, (people waited for, their total wait in days)) per catchment.
+    let results: Vec<(u64, u64, (u64, f64))> = with_threads(Some(threads), || {
         per.par_iter()
             .enumerate()
             .map(|(i, &n)| match &pathway {
                 None => {
                     let r = mmc::run(MmcParams::reference(n), 1, i as u64);
-                    (r.arrived, r.events)
+                    (
+                        r.arrived,
+                        r.events,
+                        (r.measured, r.wait_mean_days * r.measured as f64),
+                    )
                 }
                 Some(s) => {
                     // Each catchment is the baseline at its share of the cohort: arrivals and
                     // capacities scaled together, its own replication stream.
                     let scaled = s.scaled(n as f64 / s.expected_people());
                     let rep = model::run(&scaled, 1, i as u64, NullRecorder).0;
-                    (rep.people, rep.events)
+                    (rep.people, rep.events, (0, 0.0))
                 }
             })
             .collect()
@@ -754,6 +758,11 @@ fn bench(args: BenchArgs) -> i32 {
     let secs = started.elapsed().as_secs_f64();
     let people: u64 = results.iter().map(|r| r.0).sum();
     let events: u64 = results.iter().map(|r| r.1).sum();
+    let waited: u64 = results.iter().map(|r| r.2.0).sum();
+    // The M/M/c queue's mean wait, so a run of the peers (benches/peers/) can show that every
+    // tool simulated the same system: Erlang C gives 6.687 days.
+    let mean_wait =
+        (waited > 0).then(|| results.iter().map(|r| r.2.1).sum::<f64>() / waited as f64);
     let peak = peak_memory_bytes();
     let (model, what) = match args.model {
         BenchModel::Mmc => ("mmc", "0.9 arrivals/day, 10 servers, mean service 10 days"),
@@ -771,6 +780,7 @@ fn bench(args: BenchArgs) -> i32 {
             "ns_per_event": secs * 1e9 / events as f64,
             "events": events,
             "peak_memory_bytes": peak,
+            "mean_wait_days": mean_wait,
         });
         println!("{v}");
     } else {
@@ -782,6 +792,9 @@ fn bench(args: BenchArgs) -> i32 {
         println!("events per second  {:.0}", events as f64 / secs);
         println!("ns per person      {:.1}", secs * 1e9 / people as f64);
         println!("ns per event       {:.1}", secs * 1e9 / events as f64);
+        if let Some(w) = mean_wait {
+            println!("mean wait          {w:.3} days (Erlang C: 6.687)");
+        }
         match peak {
             Some(b) => println!("peak memory        {:.1} MiB", b as f64 / 1048576.0),
             None => println!("peak memory        unknown"),
