@@ -14,7 +14,8 @@ use crate::model::recorder::NullRecorder;
 use crate::output::comparison;
 use crate::output::events::{self, EventWriter};
 use crate::output::manifest::{self, Manifest, ScenarioEntry, Versions};
-use crate::output::summary::{self, ReplicationResult};
+use crate::output::summary::{self, ReplicationResult, SummaryWriter};
+use crate::output::table::ScenarioStats;
 use crate::output::write::atomic_write;
 use crate::output::{progress, table};
 use crate::scenario::{self, Scenario};
@@ -222,6 +223,31 @@ pub fn main() -> i32 {
     }
 }
 
+/// Work units per thread handed out at a time by [`in_order`]: enough to keep every thread busy
+/// to the end of a batch, few enough that the results held at once stay small.
+const UNITS_PER_THREAD: usize = 8;
+
+/// Runs `work` on every unit in parallel, in batches, and hands each result to `consume` in
+/// unit order, so that what is written and accumulated does not depend on the thread count.
+/// Stops at the first error `consume` returns.
+fn in_order<U: Sync, R: Send, E: Send>(
+    units: &[U],
+    threads: Option<usize>,
+    work: impl Fn(&U) -> R + Sync,
+    mut consume: impl FnMut(&U, R) -> Result<(), E> + Send,
+) -> Result<(), E> {
+    with_threads(threads, || {
+        let batch = rayon::current_num_threads().max(1) * UNITS_PER_THREAD;
+        for chunk in units.chunks(batch) {
+            let results: Vec<R> = chunk.par_iter().map(&work).collect();
+            for (u, r) in chunk.iter().zip(results) {
+                consume(u, r)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
@@ -346,50 +372,59 @@ fn run(args: RunArgs) -> i32 {
         );
         return EXIT_FAILURE;
     }
-    let bar = progress::bar(units.len() as u64, args.quiet, "replications");
-    let outcomes: Vec<std::io::Result<(ReplicationResult, u64)>> =
-        with_threads(Some(threads), || {
-            units
-                .par_iter()
-                .map(|&(i, r)| {
-                    let s = &scenarios[i];
-                    let rep = if args.events {
-                        let w = EventWriter::create(&events::part_path(&args.out, i, r), s, r)?;
-                        let (rep, w) = model::run(s, seed, r, w);
-                        w.finish()?;
-                        rep
-                    } else {
-                        model::run(s, seed, r, NullRecorder).0
-                    };
-                    bar.inc(1);
-                    Ok((
-                        ReplicationResult {
-                            scenario: s.name.clone(),
-                            replication: r,
-                            metrics: rep.metrics,
-                        },
-                        rep.events,
-                    ))
-                })
-                .collect()
-        });
-    bar.finish_and_clear();
-    let mut results = Vec::with_capacity(outcomes.len());
-    let mut events_handled = 0;
-    for outcome in outcomes {
-        match outcome {
-            Ok((r, n)) => {
-                events_handled += n;
-                results.push(r);
-            }
-            Err(e) => {
-                eprintln!("error: cannot write the events file: {e}");
-                for &(i, r) in &units {
-                    let _ = std::fs::remove_file(events::part_path(&args.out, i, r));
-                }
-                return EXIT_FAILURE;
-            }
+    let summary_path = args.out.join("summary.csv");
+    let mut summary = match SummaryWriter::create(summary::temp_path(&summary_path, "run"), true) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", summary_path.display());
+            return EXIT_FAILURE;
         }
+    };
+    let mut stats: Vec<ScenarioStats> = scenarios
+        .iter()
+        .map(|s| ScenarioStats::new(&s.name))
+        .collect();
+    let mut events_handled = 0;
+    let progress = progress::Progress::new(units.len() as u64, args.quiet, "replications");
+    // Results are consumed in unit order whatever the thread count: rows are written and
+    // statistics accumulated as replications finish, so memory does not grow with their number.
+    let outcome = in_order(
+        &units,
+        Some(threads),
+        |&(i, r)| -> std::io::Result<(ReplicationResult, u64)> {
+            let s = &scenarios[i];
+            let rep = if args.events {
+                let w = EventWriter::create(&events::part_path(&args.out, i, r), s, r)?;
+                let (rep, w) = model::run(s, seed, r, w);
+                w.finish()?;
+                rep
+            } else {
+                model::run(s, seed, r, NullRecorder).0
+            };
+            progress.done(rep.people);
+            Ok((
+                ReplicationResult {
+                    scenario: s.name.clone(),
+                    replication: r,
+                    metrics: rep.metrics,
+                },
+                rep.events,
+            ))
+        },
+        |&(i, _), result| {
+            let (r, n) = result?;
+            events_handled += n;
+            stats[i].add(&r);
+            summary.write(&r)
+        },
+    );
+    progress.finish();
+    if let Err(e) = outcome {
+        eprintln!("error: cannot write the outputs: {e}");
+        for &(i, r) in &units {
+            let _ = std::fs::remove_file(events::part_path(&args.out, i, r));
+        }
+        return EXIT_FAILURE;
     }
     let mut outputs = vec!["summary.csv".to_string()];
     if args.events {
@@ -403,9 +438,7 @@ fn run(args: RunArgs) -> i32 {
         }
         outputs.push("events.csv".into());
     }
-
-    let summary_path = args.out.join("summary.csv");
-    if let Err(e) = atomic_write(&summary_path, &summary::to_csv(&results)) {
+    if let Err(e) = summary.finish(&summary_path) {
         eprintln!("error: cannot write {}: {e}", summary_path.display());
         return EXIT_FAILURE;
     }
@@ -431,7 +464,7 @@ fn run(args: RunArgs) -> i32 {
         return EXIT_FAILURE;
     }
     if !args.quiet {
-        print!("{}", table::render(&results));
+        print!("{}", table::render(&stats));
         println!(
             "\nwrote {} and {} ({:.1} s, seed {seed}, {threads} threads)",
             summary_path.display(),
@@ -450,13 +483,13 @@ pub fn replications(
     threads: Option<usize>,
     quiet: bool,
 ) -> Vec<ReplicationResult> {
-    let bar = progress::bar(replications, quiet, "replications");
+    let progress = progress::Progress::new(replications, quiet, "replications");
     let results = with_threads(threads, || {
         (0..replications)
             .into_par_iter()
             .map(|r| {
                 let rep = model::run(s, seed, r, NullRecorder).0;
-                bar.inc(1);
+                progress.done(rep.people);
                 ReplicationResult {
                     scenario: s.name.clone(),
                     replication: r,
@@ -465,7 +498,7 @@ pub fn replications(
             })
             .collect()
     });
-    bar.finish_and_clear();
+    progress.finish();
     results
 }
 
@@ -594,41 +627,66 @@ fn compare(args: CompareArgs) -> i32 {
         );
         return EXIT_FAILURE;
     }
-    // Every (scenario, replication) in one pool, so no core idles at a scenario's end; results
-    // come back in unit order whatever the thread count.
-    let units: Vec<(usize, u64)> = (0..scenarios.len())
-        .flat_map(|i| (0..reps).map(move |r| (i, r)))
+    // Every (replication, scenario) in one pool, replication by replication, so that each
+    // replication's baseline is at hand when its scenarios finish: the comparison and the
+    // summary are accumulated as results come, in unit order whatever the thread count, and
+    // memory does not grow with the number of replications.
+    let units: Vec<(u64, usize)> = (0..reps)
+        .flat_map(|r| (0..scenarios.len()).map(move |i| (r, i)))
         .collect();
-    let bar = progress::bar(units.len() as u64, args.quiet, "replications");
-    let all: Vec<ReplicationResult> = with_threads(args.threads, || {
-        units
-            .par_iter()
-            .map(|&(i, r)| {
-                let s = &scenarios[i];
-                let metrics = model::run(s, seed, r, NullRecorder).0.metrics;
-                bar.inc(1);
-                ReplicationResult {
-                    scenario: s.name.clone(),
-                    replication: r,
-                    metrics,
-                }
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let per_scenario: Vec<&[ReplicationResult]> = all.chunks(reps as usize).collect();
-    let rows: Vec<comparison::Row> = per_scenario[1..]
+    let summary_path = args.out.join("summary.csv");
+    let mut parts = Vec::new();
+    for i in 0..scenarios.len() {
+        match SummaryWriter::create(summary::temp_path(&summary_path, &i.to_string()), i == 0) {
+            Ok(w) => parts.push(w),
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", summary_path.display());
+                return EXIT_FAILURE;
+            }
+        }
+    }
+    let mut accumulators: Vec<comparison::Accumulator> = scenarios[1..]
         .iter()
-        .flat_map(|results| {
-            let mut rows = comparison::compare(per_scenario[0], results);
-            rows.extend(comparison::investment_case(per_scenario[0], results));
-            rows
-        })
+        .map(|s| comparison::Accumulator::new(&s.name))
         .collect();
+    let mut baseline: Option<ReplicationResult> = None;
+    let progress = progress::Progress::new(units.len() as u64, args.quiet, "replications");
+    let outcome = in_order(
+        &units,
+        args.threads,
+        |&(r, i)| {
+            let s = &scenarios[i];
+            let rep = model::run(s, seed, r, NullRecorder).0;
+            progress.done(rep.people);
+            ReplicationResult {
+                scenario: s.name.clone(),
+                replication: r,
+                metrics: rep.metrics,
+            }
+        },
+        |&(_, i), result| -> std::io::Result<()> {
+            parts[i].write(&result)?;
+            if i == 0 {
+                baseline = Some(result);
+            } else if let Some(b) = &baseline {
+                accumulators[i - 1].add(b, &result);
+            }
+            Ok(())
+        },
+    );
+    progress.finish();
+    if let Err(e) = outcome {
+        eprintln!("error: cannot write {}: {e}", summary_path.display());
+        return EXIT_FAILURE;
+    }
+    let rows: Vec<comparison::Row> = accumulators.iter().flat_map(|a| a.rows()).collect();
+    if let Err(e) = SummaryWriter::join(parts, &summary_path) {
+        eprintln!("error: cannot write {}: {e}", summary_path.display());
+        return EXIT_FAILURE;
+    }
     let threads = thread_count(args.threads);
     let writes = [
         ("comparison.csv", comparison::to_csv(&rows)),
-        ("summary.csv", summary::to_csv(&all)),
         (
             "manifest.json",
             manifest::to_json(&Manifest {

@@ -48,6 +48,67 @@ impl Estimate {
     }
 }
 
+/// A mean, standard deviation and interval accumulated one value at a time (Welford's
+/// method), so statistics over replications need memory for one value, not all of them. Values
+/// must be added in a fixed order for results not to depend on scheduling.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Running {
+    n: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    /// Adds one value.
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// Values added.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The mean so far (NaN before any value).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.mean }
+    }
+
+    /// Sample standard deviation (NaN for fewer than two values).
+    pub fn sd(&self) -> f64 {
+        if self.n < 2 {
+            f64::NAN
+        } else {
+            (self.m2.max(0.0) / (self.n - 1) as f64).sqrt()
+        }
+    }
+
+    /// As [`Estimate::of`] would give for the same values (up to rounding).
+    pub fn estimate(&self, level: f64) -> Estimate {
+        let (n, mean, sd) = (self.n, self.mean(), self.sd());
+        if n < 2 {
+            return Estimate {
+                n,
+                mean,
+                sd,
+                low: f64::NAN,
+                high: f64::NAN,
+            };
+        }
+        let half = student_t_quantile(0.5 + level / 2.0, (n - 1) as f64) * sd / (n as f64).sqrt();
+        Estimate {
+            n,
+            mean,
+            sd,
+            low: mean - half,
+            high: mean + half,
+        }
+    }
+}
+
 /// [`normal_quantile`] extended to the closed interval: minus infinity at 0, infinity at 1 (a
 /// share of 0 or 1 as a threshold that no draw, or every draw, falls below).
 pub fn normal_quantile_or_inf(p: f64) -> f64 {
@@ -129,6 +190,30 @@ pub fn student_t_quantile(p: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn running_estimates_match_the_two_pass_ones() {
+        let values = [3.0, 1e6 + 1.5, -2.25, 7.0, 7.0, 0.125];
+        let mut r = Running::default();
+        assert!(r.mean().is_nan());
+        for v in values {
+            r.push(v);
+        }
+        let (a, b) = (r.estimate(0.95), Estimate::of(&values, 0.95));
+        assert_eq!(a.n, b.n);
+        for (x, y) in [
+            (a.mean, b.mean),
+            (a.sd, b.sd),
+            (a.low, b.low),
+            (a.high, b.high),
+        ] {
+            assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}");
+        }
+        let mut one = Running::default();
+        one.push(4.0);
+        assert_eq!(one.estimate(0.95).mean, 4.0);
+        assert!(one.estimate(0.95).low.is_nan());
+    }
 
     #[test]
     fn quantiles_match_tables() {

@@ -11,7 +11,7 @@ use crate::economics::investment::{
     WILLINGNESS_TO_PAY, describe_icer, icer, net_monetary_benefit, return_on_investment, thousands,
 };
 use crate::economics::{PAYERS, PUBLIC_PAYERS};
-use crate::engine::stats::{Estimate, student_t_quantile};
+use crate::engine::stats::{Estimate, Running, student_t_quantile};
 use crate::output::summary::{ReplicationResult, format_value};
 
 /// One scenario against the baseline on one metric.
@@ -47,84 +47,6 @@ impl Row {
     }
 }
 
-fn values(results: &[ReplicationResult], metric: &str) -> Vec<(u64, f64)> {
-    results
-        .iter()
-        .filter_map(|r| {
-            r.metrics
-                .iter()
-                .find(|(m, _)| m == metric)
-                .map(|(_, v)| (r.replication, *v))
-        })
-        .collect()
-}
-
-/// Compares `scenario` with `baseline`, replication by replication, for every metric of the
-/// baseline's first replication (in its order). Replications are paired by number; a metric
-/// undefined (NaN) in either run of a pair drops that pair from the difference (each side's
-/// mean still uses all its own defined values).
-pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -> Vec<Row> {
-    let Some(first) = baseline.first() else {
-        return Vec::new();
-    };
-    let name = scenario
-        .first()
-        .map(|r| r.scenario.clone())
-        .unwrap_or_default();
-    first
-        .metrics
-        .iter()
-        .map(|(metric, _)| {
-            let b = values(baseline, metric);
-            let s = values(scenario, metric);
-            let pairs: Vec<(f64, f64)> = b
-                .iter()
-                .filter_map(|&(rep, bv)| {
-                    s.iter().find(|&&(r, _)| r == rep).map(|&(_, sv)| (bv, sv))
-                })
-                .filter(|(bv, sv)| bv.is_finite() && sv.is_finite())
-                .collect();
-            let n = pairs.len();
-            let bs: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-            let ss: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-            let ds: Vec<f64> = pairs.iter().map(|p| p.1 - p.0).collect();
-            let mean = |x: &[f64]| {
-                if x.is_empty() {
-                    f64::NAN
-                } else {
-                    x.iter().sum::<f64>() / x.len() as f64
-                }
-            };
-            // Each side's own mean uses all its defined values, so a metric the baseline does
-            // not have (a time limit's breach share) still shows the scenario's level.
-            let finite = |v: &[(u64, f64)]| -> Vec<f64> {
-                v.iter().map(|p| p.1).filter(|x| x.is_finite()).collect()
-            };
-            let independent_half_width = if n >= 2 {
-                student_t_quantile(0.975, (n - 1) as f64)
-                    * ((Estimate::of(&bs, 0.95).sd.powi(2) + Estimate::of(&ss, 0.95).sd.powi(2))
-                        / n as f64)
-                        .sqrt()
-            } else {
-                f64::NAN
-            };
-            Row {
-                scenario: name.clone(),
-                metric: metric.clone(),
-                n,
-                baseline_mean: mean(&finite(&b)),
-                scenario_mean: mean(&finite(&s)),
-                difference: if n == 0 {
-                    undefined()
-                } else {
-                    Estimate::of(&ds, 0.95)
-                },
-                independent_half_width,
-            }
-        })
-        .collect()
-}
-
 fn undefined() -> Estimate {
     Estimate {
         n: 0,
@@ -135,115 +57,223 @@ fn undefined() -> Estimate {
     }
 }
 
-/// Paired (baseline, scenario) values of `metric`, replication by replication, where both are
-/// defined.
-fn paired(
-    baseline: &[ReplicationResult],
-    scenario: &[ReplicationResult],
-    metric: &str,
-) -> Vec<(u64, f64)> {
-    let s = values(scenario, metric);
-    values(baseline, metric)
-        .into_iter()
-        .filter_map(|(rep, bv)| {
-            s.iter()
-                .find(|&&(r, _)| r == rep)
-                .map(|&(_, sv)| (rep, sv - bv))
-        })
-        .filter(|(_, d)| d.is_finite())
-        .collect()
+/// One metric's running statistics: each side on its own, and the pairs.
+#[derive(Debug, Clone, Default)]
+struct MetricStats {
+    name: String,
+    baseline: Running,
+    scenario: Running,
+    paired_baseline: Running,
+    paired_scenario: Running,
+    difference: Running,
 }
 
-/// The investment case of `scenario` against `baseline` (see [`crate::economics::investment`]),
-/// as rows whose `difference` carries the measure; the baseline and scenario means are left
-/// undefined. Empty when the runs have no costs.
-///
-/// - `investment.nmb_{λ}`: net monetary benefit, public sector, per replication: a paired
-///   interval.
-/// - `investment.icer_public_sector`: mean Δcost / mean ΔQALYs (no interval: a ratio of means
-///   has none that is reliable with few replications; the sweeps' PSA gives its uncertainty).
-/// - `investment.roi.{payer}` and `investment.roi.public_sector`: mean savings on the payer's
-///   consequence lines / mean extra service spending (no interval, for the same reason).
-pub fn investment_case(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -> Vec<Row> {
-    let d_cost = paired(baseline, scenario, "cost.public_sector");
-    let d_qalys = paired(baseline, scenario, "qalys.total");
-    if d_cost.is_empty() || d_qalys.is_empty() {
-        return Vec::new();
+/// One scenario against the baseline, accumulated a replication at a time (so memory does not
+/// grow with the number of replications). Replications must be added in a fixed order.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    scenario: String,
+    metrics: Vec<MetricStats>,
+    nmb: [Running; 2],
+}
+
+/// Metrics the investment case is built from.
+const PUBLIC_COST: &str = "cost.public_sector";
+const QALYS: &str = "qalys.total";
+const SERVICE: &str = "cost.service";
+
+impl Accumulator {
+    /// No replications yet.
+    pub fn new(scenario: &str) -> Self {
+        Self {
+            scenario: scenario.to_string(),
+            metrics: Vec::new(),
+            nmb: Default::default(),
+        }
     }
+
+    /// Adds one pair of replications with the same number: every metric of the baseline's
+    /// first replication (in its order), looked up by name in the scenario. A metric undefined
+    /// (NaN) in either run drops that pair from the difference; each side's own mean still uses
+    /// all its defined values.
+    pub fn add(&mut self, baseline: &ReplicationResult, scenario: &ReplicationResult) {
+        if self.metrics.is_empty() {
+            self.metrics = baseline
+                .metrics
+                .iter()
+                .map(|(m, _)| MetricStats {
+                    name: m.clone(),
+                    ..MetricStats::default()
+                })
+                .collect();
+        }
+        let lookup = |results: &ReplicationResult, i: usize, name: &str| -> f64 {
+            match results.metrics.get(i) {
+                Some((m, v)) if m == name => *v,
+                _ => results
+                    .metrics
+                    .iter()
+                    .find(|(m, _)| m == name)
+                    .map_or(f64::NAN, |(_, v)| *v),
+            }
+        };
+        let (mut d_cost, mut d_qalys) = (f64::NAN, f64::NAN);
+        for (i, m) in self.metrics.iter_mut().enumerate() {
+            let (b, s) = (lookup(baseline, i, &m.name), lookup(scenario, i, &m.name));
+            if b.is_finite() {
+                m.baseline.push(b);
+            }
+            if s.is_finite() {
+                m.scenario.push(s);
+            }
+            if b.is_finite() && s.is_finite() {
+                m.paired_baseline.push(b);
+                m.paired_scenario.push(s);
+                m.difference.push(s - b);
+                match m.name.as_str() {
+                    PUBLIC_COST => d_cost = s - b,
+                    QALYS => d_qalys = s - b,
+                    _ => {}
+                }
+            }
+        }
+        if d_cost.is_finite() && d_qalys.is_finite() {
+            for (acc, wtp) in self.nmb.iter_mut().zip(WILLINGNESS_TO_PAY) {
+                acc.push(net_monetary_benefit(wtp, d_cost, d_qalys));
+            }
+        }
+    }
+
+    fn metric(&self, name: &str) -> Option<&MetricStats> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+
+    /// One row per metric, then the investment case (see [`Accumulator::investment_rows`]).
+    pub fn rows(&self) -> Vec<Row> {
+        let mut rows: Vec<Row> = self
+            .metrics
+            .iter()
+            .map(|m| {
+                let n = m.difference.n();
+                let independent_half_width = if n >= 2 {
+                    student_t_quantile(0.975, (n - 1) as f64)
+                        * ((m.paired_baseline.sd().powi(2) + m.paired_scenario.sd().powi(2))
+                            / n as f64)
+                            .sqrt()
+                } else {
+                    f64::NAN
+                };
+                Row {
+                    scenario: self.scenario.clone(),
+                    metric: m.name.clone(),
+                    n,
+                    baseline_mean: m.baseline.mean(),
+                    scenario_mean: m.scenario.mean(),
+                    difference: if n == 0 {
+                        undefined()
+                    } else {
+                        m.difference.estimate(0.95)
+                    },
+                    independent_half_width,
+                }
+            })
+            .collect();
+        rows.extend(self.investment_rows());
+        rows
+    }
+
+    /// The investment case (see [`crate::economics::investment`]), as rows whose `difference`
+    /// carries the measure; the baseline and scenario means are left undefined. Empty when the
+    /// runs have no costs.
+    ///
+    /// - `investment.nmb_{λ}`: net monetary benefit, public sector, per replication: a paired
+    ///   interval.
+    /// - `investment.icer_public_sector`: mean Δcost / mean ΔQALYs (no interval: a ratio of
+    ///   means has none that is reliable with few replications).
+    /// - `investment.roi.{payer}` and `investment.roi.public_sector`: mean savings on the
+    ///   payer's consequence lines / mean extra service spending (no interval, likewise).
+    fn investment_rows(&self) -> Vec<Row> {
+        let (Some(cost), Some(qalys)) = (self.metric(PUBLIC_COST), self.metric(QALYS)) else {
+            return Vec::new();
+        };
+        if cost.difference.n() == 0 || qalys.difference.n() == 0 {
+            return Vec::new();
+        }
+        let row = |metric: String, difference: Estimate| Row {
+            scenario: self.scenario.clone(),
+            metric,
+            n: difference.n,
+            baseline_mean: f64::NAN,
+            scenario_mean: f64::NAN,
+            difference,
+            independent_half_width: f64::NAN,
+        };
+        let point = |v: f64, n: usize| Estimate {
+            n,
+            mean: v,
+            ..undefined()
+        };
+        let mut out = Vec::new();
+        for (acc, wtp) in self.nmb.iter().zip(WILLINGNESS_TO_PAY) {
+            out.push(row(format!("investment.nmb_{wtp:.0}"), acc.estimate(0.95)));
+        }
+        let n = cost.difference.n().min(qalys.difference.n());
+        out.push(row(
+            "investment.icer_public_sector".into(),
+            point(icer(cost.difference.mean(), qalys.difference.mean()), n),
+        ));
+        let investment = self
+            .metric(SERVICE)
+            .map_or(f64::NAN, |m| m.difference.mean());
+        let mut public_savings = 0.0;
+        let mut any = false;
+        for (p, payer) in PAYERS.iter().enumerate() {
+            let Some(m) = self.metric(&format!("cost.payer_consequences.{payer}")) else {
+                continue;
+            };
+            if m.difference.n() == 0 {
+                continue;
+            }
+            let savings = -m.difference.mean();
+            if p < PUBLIC_PAYERS {
+                public_savings += savings;
+                any = true;
+            }
+            out.push(row(
+                format!("investment.roi.{payer}"),
+                point(return_on_investment(savings, investment), m.difference.n()),
+            ));
+        }
+        if any {
+            out.push(row(
+                "investment.roi.public_sector".into(),
+                point(return_on_investment(public_savings, investment), n),
+            ));
+        }
+        out
+    }
+}
+
+/// Compares `scenario` with `baseline`, pairing replications by number (see [`Accumulator`]).
+pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -> Vec<Row> {
     let name = scenario
         .first()
         .map(|r| r.scenario.clone())
         .unwrap_or_default();
-    let mean = |v: &[(u64, f64)]| v.iter().map(|p| p.1).sum::<f64>() / v.len() as f64;
-    let row = |metric: String, difference: Estimate| Row {
+    let mut acc = Accumulator::new(&name);
+    let empty = ReplicationResult {
         scenario: name.clone(),
-        metric,
-        n: difference.n,
-        baseline_mean: f64::NAN,
-        scenario_mean: f64::NAN,
-        difference,
-        independent_half_width: f64::NAN,
+        replication: 0,
+        metrics: Vec::new(),
     };
-    let point = |v: f64, n: usize| Estimate {
-        n,
-        mean: v,
-        ..undefined()
-    };
-    let mut out = Vec::new();
-    let n = d_cost.len().min(d_qalys.len());
-    for wtp in WILLINGNESS_TO_PAY {
-        let nmb: Vec<f64> = d_cost
+    for b in baseline {
+        let s = scenario
             .iter()
-            .filter_map(|&(rep, c)| {
-                d_qalys
-                    .iter()
-                    .find(|&&(r, _)| r == rep)
-                    .map(|&(_, q)| net_monetary_benefit(wtp, c, q))
-            })
-            .collect();
-        out.push(row(
-            format!("investment.nmb_{wtp:.0}"),
-            Estimate::of(&nmb, 0.95),
-        ));
+            .find(|s| s.replication == b.replication)
+            .unwrap_or(&empty);
+        acc.add(b, s);
     }
-    out.push(row(
-        "investment.icer_public_sector".into(),
-        point(icer(mean(&d_cost), mean(&d_qalys)), n),
-    ));
-    let d_service = paired(baseline, scenario, "cost.service");
-    let investment = if d_service.is_empty() {
-        f64::NAN
-    } else {
-        mean(&d_service)
-    };
-    let mut public_savings = 0.0;
-    let mut any = false;
-    for (p, payer) in PAYERS.iter().enumerate() {
-        let d = paired(
-            baseline,
-            scenario,
-            &format!("cost.payer_consequences.{payer}"),
-        );
-        if d.is_empty() {
-            continue;
-        }
-        let savings = -mean(&d);
-        if p < PUBLIC_PAYERS {
-            public_savings += savings;
-            any = true;
-        }
-        out.push(row(
-            format!("investment.roi.{payer}"),
-            point(return_on_investment(savings, investment), d.len()),
-        ));
-    }
-    if any {
-        out.push(row(
-            "investment.roi.public_sector".into(),
-            point(return_on_investment(public_savings, investment), n),
-        ));
-    }
-    out
+    acc.rows()
 }
 
 /// A printed investment case for each scenario: net cost by payer, QALYs, ICER, net monetary

@@ -1,5 +1,9 @@
 //! `summary.csv`: one row per scenario, replication and metric (tidy long form).
 
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
 use crate::model::Metrics;
 
 /// The results of one replication of one scenario.
@@ -43,6 +47,116 @@ pub fn to_csv(results: &[ReplicationResult]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
+/// A temporary name beside `path` for a file being written (hidden, with the process id).
+pub fn temp_path(path: &Path, tag: &str) -> PathBuf {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    dir.join(format!(".{name}.{tag}.tmp-{}", std::process::id()))
+}
+
+/// Writes `summary.csv` rows as replications finish, under a temporary name, so that memory
+/// does not grow with the number of replications and a reader never sees half a file. Dropped
+/// without [`SummaryWriter::finish`] (an error, an early return), it removes its file.
+pub struct SummaryWriter {
+    path: PathBuf,
+    w: Option<csv::Writer<BufWriter<File>>>,
+}
+
+impl SummaryWriter {
+    /// Starts a file at `tmp`, with the header row if `header`.
+    pub fn create(tmp: PathBuf, header: bool) -> std::io::Result<Self> {
+        let f = File::create(&tmp)?;
+        let mut w = csv::Writer::from_writer(BufWriter::new(f));
+        if header {
+            w.write_record(["scenario", "replication", "metric", "value"])?;
+        }
+        Ok(Self {
+            path: tmp,
+            w: Some(w),
+        })
+    }
+
+    /// Appends one replication's rows.
+    pub fn write(&mut self, r: &ReplicationResult) -> std::io::Result<()> {
+        let w = self.w.as_mut().expect("open until finished");
+        let rep = r.replication.to_string();
+        for (metric, value) in &r.metrics {
+            w.write_record([
+                r.scenario.as_str(),
+                rep.as_str(),
+                metric.as_str(),
+                format_value(*value).as_str(),
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Flushes to disk and closes; returns the temporary path, which the caller now owns.
+    fn close(mut self) -> std::io::Result<PathBuf> {
+        let w = self.w.take().expect("open until finished");
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        let f = f.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        Ok(std::mem::take(&mut self.path))
+    }
+
+    /// Flushes and renames the file to `path`.
+    pub fn finish(self, path: &Path) -> std::io::Result<()> {
+        let tmp = self.close()?;
+        std::fs::rename(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
+
+    /// Writes `parts` one after another (the first with the header, the others without) into
+    /// `path`, atomically, and removes the parts.
+    pub fn join(parts: Vec<SummaryWriter>, path: &Path) -> std::io::Result<()> {
+        let mut files = Vec::new();
+        let mut failed = None;
+        for p in parts {
+            match p.close() {
+                Ok(f) => files.push(f),
+                Err(e) => failed = Some(e),
+            }
+        }
+        let tmp = temp_path(path, "joined");
+        let result = (|| {
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let mut out = BufWriter::new(File::create(&tmp)?);
+            for f in &files {
+                std::io::copy(&mut File::open(f)?, &mut out)?;
+            }
+            let out = out.into_inner().map_err(|e| e.into_error())?;
+            out.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        for f in &files {
+            let _ = std::fs::remove_file(f);
+        }
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+impl Drop for SummaryWriter {
+    fn drop(&mut self) {
+        if self.w.is_some() {
+            self.w = None;
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +173,35 @@ mod tests {
             text,
             "scenario,replication,metric,value\n\"a,b\",3,x,0.30000000000000004\n\"a,b\",3,y,\n"
         );
+    }
+
+    #[test]
+    fn streamed_and_joined_summaries_equal_the_one_written_at_once() {
+        let dir = std::env::temp_dir().join(format!("cjmh-summary-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rep = |s: &str, r: u64, x: f64| ReplicationResult {
+            scenario: s.into(),
+            replication: r,
+            metrics: vec![("x".into(), x), ("y".into(), f64::NAN)],
+        };
+        let all = [rep("a", 0, 1.0), rep("a", 1, 2.5), rep("b", 0, -3.0)];
+        let path = dir.join("summary.csv");
+        let mut a = SummaryWriter::create(temp_path(&path, "a"), true).unwrap();
+        let mut b = SummaryWriter::create(temp_path(&path, "b"), false).unwrap();
+        // Interleaved, as replications of several scenarios finish.
+        a.write(&all[0]).unwrap();
+        b.write(&all[2]).unwrap();
+        a.write(&all[1]).unwrap();
+        SummaryWriter::join(vec![a, b], &path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), to_csv(&all));
+        // Nothing temporary is left behind, finished or dropped.
+        let dropped = SummaryWriter::create(temp_path(&path, "c"), true).unwrap();
+        drop(dropped);
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["summary.csv"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::stats::Estimate;
+use crate::engine::stats::Running;
 
 use super::summary::ReplicationResult;
 
@@ -19,47 +19,73 @@ fn shown(metric: &str) -> bool {
                 | "wait_days_mean"
                 | "in_stage_mean"
                 | "utilisation"
+                | "public_sector"
+                | "total"
         ),
     }
 }
 
-/// Formats the table.
-pub fn render(results: &[ReplicationResult]) -> String {
-    let mut out = String::new();
-    let mut scenarios: Vec<&str> = Vec::new();
-    for r in results {
-        if !scenarios.contains(&r.scenario.as_str()) {
-            scenarios.push(&r.scenario);
+/// One scenario's metrics over the replications seen so far, kept as running statistics so
+/// that memory does not grow with the number of replications.
+#[derive(Debug, Clone)]
+pub struct ScenarioStats {
+    /// Scenario name.
+    pub scenario: String,
+    /// Replications added.
+    pub replications: u64,
+    /// Each metric, in the order of the first replication, with its running statistics over
+    /// the replications where it is defined.
+    pub metrics: Vec<(String, Running)>,
+}
+
+impl ScenarioStats {
+    /// No replications yet.
+    pub fn new(scenario: &str) -> Self {
+        Self {
+            scenario: scenario.to_string(),
+            replications: 0,
+            metrics: Vec::new(),
         }
     }
-    for scenario in scenarios {
-        let reps: Vec<&ReplicationResult> =
-            results.iter().filter(|r| r.scenario == scenario).collect();
+
+    /// Adds one replication. Metrics are matched by position: every replication of a scenario
+    /// reports the same metrics in the same order.
+    pub fn add(&mut self, r: &ReplicationResult) {
+        if self.metrics.is_empty() {
+            self.metrics = r
+                .metrics
+                .iter()
+                .map(|(m, _)| (m.clone(), Running::default()))
+                .collect();
+        }
+        self.replications += 1;
+        for ((_, acc), (_, v)) in self.metrics.iter_mut().zip(&r.metrics) {
+            if !v.is_nan() {
+                acc.push(*v);
+            }
+        }
+    }
+}
+
+/// Formats the table.
+pub fn render(stats: &[ScenarioStats]) -> String {
+    let mut out = String::new();
+    for s in stats {
         let _ = writeln!(
             out,
-            "\n{scenario} ({} replications): mean and 95% interval",
-            reps.len()
+            "\n{} ({} replications): mean and 95% interval",
+            s.scenario, s.replications
         );
-        let width = reps[0]
-            .metrics
-            .iter()
-            .map(|m| m.0.len())
-            .max()
-            .unwrap_or(10);
-        for (i, (metric, _)) in reps[0].metrics.iter().enumerate() {
+        let width = s.metrics.iter().map(|m| m.0.len()).max().unwrap_or(10);
+        for (metric, acc) in &s.metrics {
             if !shown(metric) {
                 continue;
             }
-            let values: Vec<f64> = reps
-                .iter()
-                .map(|r| r.metrics[i].1)
-                .filter(|v| !v.is_nan())
-                .collect();
-            if values.is_empty() {
+            if acc.n() == 0 {
                 let _ = writeln!(out, "  {metric:<width$}  {:>14}", "-");
                 continue;
             }
-            let e = Estimate::of(&values, 0.95);
+            let e = acc.estimate(0.95);
             if e.n < 2 || e.sd == 0.0 {
                 let _ = writeln!(out, "  {metric:<width$}  {:>14}", fmt(e.mean));
             } else {

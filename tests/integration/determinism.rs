@@ -10,7 +10,7 @@ fn summary(threads: &str, seed: &str, tmp: &TempDir, tag: &str) -> Vec<u8> {
         "--seed".as_ref(),
         seed.as_ref(),
         "--replications".as_ref(),
-        "4".as_ref(),
+        "20".as_ref(),
         "--threads".as_ref(),
         threads.as_ref(),
         "--quiet".as_ref(),
@@ -22,13 +22,75 @@ fn summary(threads: &str, seed: &str, tmp: &TempDir, tag: &str) -> Vec<u8> {
 }
 
 #[test]
-fn summary_is_byte_identical_for_one_and_two_threads() {
+fn summary_is_byte_identical_for_one_two_and_seven_threads() {
+    // 20 replications: more than one batch of work on every thread count.
     let tmp = TempDir::new("threads");
     let one = summary("1", "7", &tmp, "t1");
     let two = summary("2", "7", &tmp, "t2");
-    let three = summary("3", "7", &tmp, "t3");
+    let seven = summary("7", "7", &tmp, "t7");
     assert_eq!(one, two);
-    assert_eq!(one, three);
+    assert_eq!(one, seven);
+}
+
+#[test]
+fn compare_outputs_are_byte_identical_for_one_two_and_seven_threads() {
+    // Three small pathway scenarios x 6 replications = 18 units: several batches on one thread,
+    // and results arriving out of order on seven.
+    let tmp = TempDir::new("compare-threads");
+    let baseline = crate::common::root().join("scenarios/baseline.toml");
+    let scenario = |name: &str, extra: &str| {
+        tmp.write(
+            &format!("{name}.toml"),
+            &format!(
+                "extends = {:?}\nname = {name:?}\n[simulation]\nwarmup_days = 365\nhorizon_days = 365\n\
+                 [people]\nnew_people_per_day = {{ value = 15, source = \"test\" }}\n{extra}",
+                baseline.display().to_string()
+            ),
+        )
+    };
+    let base = scenario("base", "");
+    let ld = scenario(
+        "ld",
+        "[liaison_diversion]\ncoverage = { value = 1.0, source = \"test\" }\n",
+    );
+    let support = scenario(
+        "support",
+        "[release_support]\nuptake_share = { value = 0.77, source = \"test\" }\n\
+         no_gp_share = { value = 0.35, source = \"test\" }\n\
+         cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n",
+    );
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("out{threads}"));
+        let o = cjmh([
+            "compare".as_ref(),
+            "--baseline".as_ref(),
+            base.as_os_str(),
+            ld.as_os_str(),
+            support.as_os_str(),
+            "-r".as_ref(),
+            "6".as_ref(),
+            "--threads".as_ref(),
+            threads.as_ref(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (
+            std::fs::read(out.join("comparison.csv")).unwrap(),
+            std::fs::read(out.join("summary.csv")).unwrap(),
+        )
+    };
+    let one = run("1");
+    assert!(one.0.len() > 10_000 && one.1.len() > 10_000);
+    assert!(
+        one == run("2"),
+        "compare outputs differ between 1 and 2 threads"
+    );
+    assert!(
+        one == run("7"),
+        "compare outputs differ between 1 and 7 threads"
+    );
 }
 
 #[test]
