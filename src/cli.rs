@@ -112,6 +112,13 @@ struct CompareArgs {
     /// Prints nothing but errors, and shows no progress bar.
     #[arg(short, long)]
     quiet: bool,
+    /// Splits each replication of a pathway scenario into this many independent catchments
+    /// that run in parallel, so that even one large replication uses several cores. Each
+    /// catchment has its share of new people and of every capacity (whole places) and its own
+    /// random streams; the results are summed in a fixed order, so they depend on this number
+    /// but never on --threads. Recorded in manifest.json.
+    #[arg(long, default_value_t = 1)]
+    catchments: u32,
 }
 
 #[derive(clap::Args, Debug)]
@@ -166,6 +173,13 @@ struct RunArgs {
     /// scale. The factor is recorded in manifest.json.
     #[arg(long)]
     cohort: Option<u64>,
+    /// Splits each replication of a pathway scenario into this many independent catchments
+    /// that run in parallel, so that even one large replication uses several cores. Each
+    /// catchment has its share of new people and of every capacity (whole places) and its own
+    /// random streams; the results are summed in a fixed order, so they depend on this number
+    /// but never on --threads. Recorded in manifest.json.
+    #[arg(long, default_value_t = 1)]
+    catchments: u32,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -188,7 +202,8 @@ struct BenchArgs {
     /// A pathway scenario to run instead of the built-in baseline (with --model pathway).
     #[arg(long)]
     scenario: Option<PathBuf>,
-    /// Worker threads; the cohort is split into this many independent catchments.
+    /// Worker threads; the cohort is split into this many independent catchments (M/M/c:
+    /// independent queues).
     #[arg(long, default_value_t = 1)]
     threads: usize,
     /// Prints one JSON object instead of a table.
@@ -257,6 +272,25 @@ fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -
         Ok(pool) => pool.install(f),
         Err(_) => f(),
     }
+}
+
+/// Whether `--catchments` can apply to every scenario (at least 1, and a split only for the
+/// pathway model); prints why not.
+fn catchments_apply(scenarios: &[Scenario], catchments: u32) -> bool {
+    if catchments == 0 {
+        eprintln!("error: --catchments must be at least 1");
+        return false;
+    }
+    if catchments > 1
+        && let Some(s) = scenarios.iter().find(|s| s.pathway.is_none())
+    {
+        eprintln!(
+            "error: --catchments splits the pathway model; {} is a network scenario",
+            s.files[0].display()
+        );
+        return false;
+    }
+    true
 }
 
 /// Whether every scenario has its own name (outputs are keyed by it); prints the clash if not.
@@ -346,7 +380,13 @@ fn run(args: RunArgs) -> i32 {
             *s = s.scaled(cohort as f64 / expected);
         }
     }
-    if !names_are_unique(&scenarios) {
+    if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.catchments) {
+        return EXIT_BAD_INPUT;
+    }
+    if args.catchments > 1 && args.events {
+        eprintln!(
+            "error: --events records one run's people and cannot be combined with --catchments"
+        );
         return EXIT_BAD_INPUT;
     }
     if args.replications == Some(0) {
@@ -399,7 +439,7 @@ fn run(args: RunArgs) -> i32 {
                 w.finish()?;
                 rep
             } else {
-                model::run(s, seed, r, NullRecorder).0
+                model::run_catchments(s, seed, r, args.catchments)
             };
             progress.done(rep.people);
             Ok((
@@ -449,6 +489,7 @@ fn run(args: RunArgs) -> i32 {
         replications: args.replications,
         threads,
         cohort: args.cohort,
+        catchments: args.catchments,
         versions: Versions::current(),
         scenarios: scenarios
             .iter()
@@ -609,7 +650,7 @@ fn compare(args: CompareArgs) -> i32 {
     let Some(scenarios) = load_all(&paths) else {
         return EXIT_BAD_INPUT;
     };
-    if !names_are_unique(&scenarios) {
+    if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.catchments) {
         return EXIT_BAD_INPUT;
     }
     let reps = args
@@ -656,7 +697,7 @@ fn compare(args: CompareArgs) -> i32 {
         args.threads,
         |&(r, i)| {
             let s = &scenarios[i];
-            let rep = model::run(s, seed, r, NullRecorder).0;
+            let rep = model::run_catchments(s, seed, r, args.catchments);
             progress.done(rep.people);
             ReplicationResult {
                 scenario: s.name.clone(),
@@ -696,6 +737,7 @@ fn compare(args: CompareArgs) -> i32 {
                 replications: Some(reps),
                 threads,
                 cohort: None,
+                catchments: args.catchments,
                 versions: Versions::current(),
                 scenarios: scenarios
                     .iter()
@@ -762,7 +804,7 @@ fn bench(args: BenchArgs) -> i32 {
         eprintln!("error: --cohort must be at least 1");
         return EXIT_BAD_INPUT;
     }
-    // Split the cohort into `threads` independent catchments, each a replication of its own.
+    // The M/M/c cohort is split into `threads` independent queues, each a replication of its own.
     let per: Vec<u64> = (0..threads as u64)
         .map(|i| args.cohort / threads as u64 + u64::from(i < args.cohort % threads as u64))
         .collect();
@@ -791,27 +833,26 @@ fn bench(args: BenchArgs) -> i32 {
     };
     let started = Instant::now();
     // (people, events, (people waited for, their total wait in days)) per catchment.
-    let results: Vec<(u64, u64, (u64, f64))> = with_threads(Some(threads), || {
-        per.par_iter()
+    let results: Vec<(u64, u64, (u64, f64))> = with_threads(Some(threads), || match &pathway {
+        None => per
+            .par_iter()
             .enumerate()
-            .map(|(i, &n)| match &pathway {
-                None => {
-                    let r = mmc::run(MmcParams::reference(n), 1, i as u64);
-                    (
-                        r.arrived,
-                        r.events,
-                        (r.measured, r.wait_mean_days * r.measured as f64),
-                    )
-                }
-                Some(s) => {
-                    // Each catchment is the baseline at its share of the cohort: arrivals and
-                    // capacities scaled together, its own replication stream.
-                    let scaled = s.scaled(n as f64 / s.expected_people());
-                    let rep = model::run(&scaled, 1, i as u64, NullRecorder).0;
-                    (rep.people, rep.events, (0, 0.0))
-                }
+            .map(|(i, &n)| {
+                let r = mmc::run(MmcParams::reference(n), 1, i as u64);
+                (
+                    r.arrived,
+                    r.events,
+                    (r.measured, r.wait_mean_days * r.measured as f64),
+                )
             })
-            .collect()
+            .collect(),
+        Some(s) => {
+            // The baseline at the cohort's size, one replication split into as many
+            // catchments as threads (as `cjmh run --catchments`).
+            let scaled = s.scaled(args.cohort as f64 / s.expected_people());
+            let rep = model::run_catchments(&scaled, 1, 0, threads as u32);
+            vec![(rep.people, rep.events, (0, 0.0))]
+        }
     });
     let secs = started.elapsed().as_secs_f64();
     let people: u64 = results.iter().map(|r| r.0).sum();

@@ -74,6 +74,17 @@ impl Streams {
         }
     }
 
+    /// The streams of catchment `catchment` of this replication, when a run is split into
+    /// independent catchments: a further key in the chain, so catchments never share numbers
+    /// with each other or with the unsplit replication.
+    pub fn catchment(&self, catchment: u64) -> Self {
+        let mut h = self.base ^ (catchment + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        Self {
+            base: splitmix64(&mut h),
+            ..*self
+        }
+    }
+
     /// The seed.
     pub fn seed(&self) -> u64 {
         self.seed

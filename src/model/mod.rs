@@ -25,6 +25,21 @@ pub fn run<R: recorder::Recorder>(
     }
 }
 
+/// Runs one replication of any scenario, a pathway one split into `catchments` independent
+/// catchments run in parallel ([`pathway::run_catchments`]); other models ignore the split.
+pub fn run_catchments(
+    scenario: &crate::scenario::Scenario,
+    seed: u64,
+    replication: u64,
+    catchments: u32,
+) -> network::Replication {
+    if scenario.pathway.is_some() {
+        pathway::run_catchments(scenario, seed, replication, catchments)
+    } else {
+        network::run(scenario, seed, replication, recorder::NullRecorder).0
+    }
+}
+
 /// A replication's results: metric names and values, in a fixed order.
 pub type Metrics = Vec<(String, f64)>;
 

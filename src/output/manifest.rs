@@ -81,6 +81,8 @@ pub struct Manifest {
     pub threads: usize,
     /// People asked for with `--cohort`, if given (each scenario's factor is in `scenarios`).
     pub cohort: Option<u64>,
+    /// Independent catchments each replication was split into (`--catchments`; 1 = unsplit).
+    pub catchments: u32,
     /// Program and generator versions.
     pub versions: Versions,
     /// Scenarios run.

@@ -449,6 +449,21 @@ impl Pathway {
     }
 }
 
+impl Pathway {
+    /// Catchment `index` of `count` equal catchments: a `count`-th of the new people, and each
+    /// capacity split in whole places so that the catchments' capacities add up to this one's
+    /// (the first `capacity % count` catchments get one more).
+    pub fn catchment(&self, count: u32, index: u32) -> Self {
+        let share = |c: u32| c / count + u32::from(index < c % count);
+        let mut p = self.clone();
+        p.new_people_per_day /= count as f64;
+        p.therapists = share(p.therapists);
+        p.inreach_caseload = share(p.inreach_caseload);
+        p.beds = p.beds.map(share);
+        p
+    }
+}
+
 /// Per-day rate from a rate per `per` person-years.
 fn per_day(rate: f64, per: f64) -> f64 {
     rate / per / 365.25

@@ -41,7 +41,7 @@ use crate::scenario::{Pathway, Scenario};
 
 use super::Metrics;
 use super::network::Replication;
-use super::recorder::{Recorder, Visit};
+use super::recorder::{NullRecorder, Recorder, Visit};
 use tally::{ByYear, DayHistogram, Level, LevelByYear, YEAR_TICKS, ratio};
 
 /// Places and care stages, as numbered in `events.csv` and in per-stage metrics.
@@ -358,6 +358,86 @@ struct Counts {
     disorders_4_plus: u64,
 }
 
+impl Counts {
+    /// Adds another catchment's counts.
+    fn merge(&mut self, o: &Counts) {
+        self.police_contacts += o.police_contacts;
+        self.s136 += o.s136;
+        self.ld_referrals += o.ld_referrals;
+        self.reports += o.reports;
+        self.receptions += o.receptions;
+        self.remand_receptions += o.remand_receptions;
+        self.receptions_age_50_plus += o.receptions_age_50_plus;
+        self.receptions_learning_disability += o.receptions_learning_disability;
+        self.sentenced_receptions += o.sentenced_receptions;
+        self.recall_receptions += o.recall_receptions;
+        self.custodial_sentences += o.custodial_sentences;
+        self.short_sentences += o.short_sentences;
+        self.community_orders += o.community_orders;
+        self.mhtr += o.mhtr;
+        self.hospital_orders += o.hospital_orders;
+        self.other_outcomes += o.other_outcomes;
+        self.diverted_from_custody += o.diverted_from_custody;
+        self.therapy_referrals += o.therapy_referrals;
+        self.therapy_started += o.therapy_started;
+        self.therapy_completed += o.therapy_completed;
+        self.therapy_dropped_out += o.therapy_dropped_out;
+        self.therapy_cut_short += o.therapy_cut_short;
+        self.therapy_recovered += o.therapy_recovered;
+        self.onward_referrals += o.onward_referrals;
+        self.inreach_referrals += o.inreach_referrals;
+        self.inreach_started += o.inreach_started;
+        self.transfer_referrals += o.transfer_referrals;
+        self.transfers_completed += o.transfers_completed;
+        self.released_before_transfer += o.released_before_transfer;
+        self.died_before_transfer += o.died_before_transfer;
+        self.secure_admissions += o.secure_admissions;
+        self.secure_discharges += o.secure_discharges;
+        self.spot_purchases += o.spot_purchases;
+        self.release_support_eligible += o.release_support_eligible;
+        self.release_support_participants += o.release_support_participants;
+        self.limit_transfers += o.limit_transfers;
+        self.limit_breaches += o.limit_breaches;
+        self.limit_breach_ticks += o.limit_breach_ticks;
+        self.secure_los_ticks += o.secure_los_ticks;
+        self.returned_to_prison += o.returned_to_prison;
+        self.releases += o.releases;
+        self.releases_no_fixed_abode += o.releases_no_fixed_abode;
+        self.releases_no_gp += o.releases_no_gp;
+        self.smi_releases += o.smi_releases;
+        self.smi_cmht_contact += o.smi_cmht_contact;
+        self.short_cohort += o.short_cohort;
+        self.short_cohort_reoffended += o.short_cohort_reoffended;
+        self.reoffences += o.reoffences;
+        self.recalls += o.recalls;
+        self.left_model += o.left_model;
+        self.deaths_in_custody += o.deaths_in_custody;
+        self.suicides_in_custody += o.suicides_in_custody;
+        self.post_release_suicides += o.post_release_suicides;
+        self.post_release_suicides_28d += o.post_release_suicides_28d;
+        self.post_release_drug_deaths += o.post_release_drug_deaths;
+        self.post_release_days += o.post_release_days;
+        self.probation_suicides += o.probation_suicides;
+        self.probation_days += o.probation_days;
+        self.community_suicides += o.community_suicides;
+        self.community_drug_deaths += o.community_drug_deaths;
+        self.community_other_deaths += o.community_other_deaths;
+        self.iapt_referrals += o.iapt_referrals;
+        self.iapt_started += o.iapt_started;
+        self.iapt_completed += o.iapt_completed;
+        self.iapt_recovered += o.iapt_recovered;
+        for (a, b) in self.prevalence_people.iter_mut().zip(&o.prevalence_people) {
+            *a += b;
+        }
+        for (ga, gb) in self.prevalence_cases.iter_mut().zip(&o.prevalence_cases) {
+            for (a, b) in ga.iter_mut().zip(gb) {
+                *a += b;
+            }
+        }
+        self.disorders_4_plus += o.disorders_4_plus;
+    }
+}
+
 struct PathwayModel<'a, R: Recorder> {
     p: &'a Pathway,
     streams: Streams,
@@ -388,6 +468,7 @@ struct PathwayModel<'a, R: Recorder> {
 }
 
 /// What costs and QALYs are priced on, by year of the measured window (`economics::Driver`).
+#[derive(Debug, Clone)]
 struct Years {
     custody: LevelByYear,
     spot: LevelByYear,
@@ -397,6 +478,134 @@ struct Years {
     probation: ByYear,
     reoffences: ByYear,
     life_lost: ByYear,
+}
+
+/// A capacity-limited service's tallies, without its queue.
+#[derive(Debug, Clone)]
+struct PoolTally {
+    capacity: u32,
+    busy: Level,
+    queued: Level,
+}
+
+/// Everything a replication's metrics are computed from, finished at the end of the run. The
+/// tallies of independent catchments add up ([`Tally::merge`]), so a run split into catchments
+/// is summarised exactly as one run: every metric is computed once, from the sums.
+#[derive(Debug, Clone)]
+struct Tally {
+    warm: Tick,
+    end: Tick,
+    entered: u64,
+    exited: u64,
+    c: Counts,
+    places: [PlaceStats; PLACES],
+    prison: Level,
+    therapists: PoolTally,
+    inreach: PoolTally,
+    beds: [PoolTally; 3],
+    in_hospital: Level,
+    spot_beds: Level,
+    transfer_wait: DayHistogram,
+    transfer_after_assessment: DayHistogram,
+    transfer_final_stage: DayHistogram,
+    therapy_wait: DayHistogram,
+    years: Years,
+}
+
+impl Tally {
+    /// The tallies of a finished run, with every level brought up to the end.
+    fn of<R: Recorder>(m: PathwayModel<'_, R>) -> (Self, R) {
+        let end = m.end;
+        let mut places = m.places;
+        for q in &m.people {
+            if q.place != GONE {
+                places[q.place as usize].window_ticks +=
+                    end.saturating_sub(q.place_since.max(m.warm)) as u128;
+            }
+        }
+        for p in &mut places {
+            p.level.finish(end);
+        }
+        let pool = |mut p: Pool| {
+            p.busy.finish(end);
+            p.queued.finish(end);
+            PoolTally {
+                capacity: p.capacity,
+                busy: p.busy,
+                queued: p.queued,
+            }
+        };
+        let finish = |mut l: Level| {
+            l.finish(end);
+            l
+        };
+        let mut years = m.years;
+        years.custody.finish(end);
+        years.spot.finish(end);
+        (
+            Self {
+                warm: m.warm,
+                end,
+                entered: m.entered,
+                exited: m.exited,
+                c: m.c,
+                places,
+                prison: finish(m.prison),
+                therapists: pool(m.therapists),
+                inreach: pool(m.inreach),
+                beds: m.beds.map(pool),
+                in_hospital: finish(m.in_hospital),
+                spot_beds: finish(m.spot_beds),
+                transfer_wait: m.transfer_wait,
+                transfer_after_assessment: m.transfer_after_assessment,
+                transfer_final_stage: m.transfer_final_stage,
+                therapy_wait: m.therapy_wait,
+                years,
+            },
+            m.recorder,
+        )
+    }
+
+    /// Adds another catchment's tallies (same window).
+    fn merge(&mut self, o: &Tally) {
+        self.entered += o.entered;
+        self.exited += o.exited;
+        self.c.merge(&o.c);
+        for (a, b) in self.places.iter_mut().zip(&o.places) {
+            a.entries += b.entries;
+            a.exits += b.exits;
+            a.sojourn_ticks += b.sojourn_ticks;
+            a.window_ticks += b.window_ticks;
+            a.level.merge(&b.level);
+        }
+        self.prison.merge(&o.prison);
+        let pools = |a: &mut PoolTally, b: &PoolTally| {
+            a.capacity += b.capacity;
+            a.busy.merge(&b.busy);
+            a.queued.merge(&b.queued);
+        };
+        pools(&mut self.therapists, &o.therapists);
+        pools(&mut self.inreach, &o.inreach);
+        for (a, b) in self.beds.iter_mut().zip(&o.beds) {
+            pools(a, b);
+        }
+        self.in_hospital.merge(&o.in_hospital);
+        self.spot_beds.merge(&o.spot_beds);
+        self.transfer_wait.merge(&o.transfer_wait);
+        self.transfer_after_assessment
+            .merge(&o.transfer_after_assessment);
+        self.transfer_final_stage.merge(&o.transfer_final_stage);
+        self.therapy_wait.merge(&o.therapy_wait);
+        let y = &mut self.years;
+        y.custody.merge(&o.years.custody);
+        y.spot.merge(&o.years.spot);
+        y.ld_referrals.merge(&o.years.ld_referrals);
+        y.support.merge(&o.years.support);
+        y.iapt.merge(&o.years.iapt);
+        y.probation.merge(&o.years.probation);
+        y.reoffences.merge(&o.years.reoffences);
+        y.life_lost.merge(&o.years.life_lost);
+    }
 }
 
 impl Years {
@@ -1772,7 +1981,70 @@ pub fn run<R: Recorder>(
         .pathway
         .as_ref()
         .expect("pathway::run is only called for pathway scenarios");
+    let (mut tally, events, recorder) =
+        simulate(p, scenario, Streams::new(seed, replication), recorder);
+    let people = tally.entered;
+    (
+        Replication {
+            metrics: metrics(&mut tally, scenario),
+            events,
+            people,
+        },
+        recorder,
+    )
+}
+
+/// Runs one replication split into `catchments` independent catchments, in parallel on the
+/// current rayon pool: each has its share of new people and of every capacity (whole beds and
+/// places, spread so that the shares add up to the scenario's), and its own random streams.
+/// Their tallies are added in catchment order and the metrics computed once from the sums, so
+/// the result does not depend on the thread count. With one catchment this is [`run`].
+pub fn run_catchments(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u64,
+    catchments: u32,
+) -> Replication {
+    use rayon::prelude::*;
+    if catchments <= 1 {
+        return run(scenario, seed, replication, NullRecorder).0;
+    }
+    let p = scenario
+        .pathway
+        .as_ref()
+        .expect("pathway::run_catchments is only called for pathway scenarios");
     let streams = Streams::new(seed, replication);
+    let parts: Vec<(Tally, u64)> = (0..catchments)
+        .into_par_iter()
+        .map(|c| {
+            let share = p.catchment(catchments, c);
+            let (tally, events, _) =
+                simulate(&share, scenario, streams.catchment(c as u64), NullRecorder);
+            (tally, events)
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let (mut tally, mut events) = parts.next().expect("at least two catchments");
+    for (t, e) in parts {
+        tally.merge(&t);
+        events += e;
+    }
+    let people = tally.entered;
+    Replication {
+        metrics: metrics(&mut tally, scenario),
+        events,
+        people,
+    }
+}
+
+/// Simulates the pathway `p` over `scenario`'s warm-up and horizon with `streams`, and returns
+/// its tallies, the events handled and the recorder.
+fn simulate<R: Recorder>(
+    p: &Pathway,
+    scenario: &Scenario,
+    streams: Streams,
+    recorder: R,
+) -> (Tally, u64, R) {
     let warm = scenario.warmup;
     let end = scenario.warmup + scenario.horizon;
     let pool = |capacity: u32| Pool {
@@ -1816,29 +2088,14 @@ pub fn run<R: Recorder>(
     let mut sim = b.build();
     sim.step_until(end).expect("the end is after time zero");
     let events = sim.events_handled();
-    let mut m = sim.into_model();
-    let metrics = metrics(&mut m, scenario);
-    let people = m.entered;
-    (
-        Replication {
-            metrics,
-            events,
-            people,
-        },
-        m.recorder,
-    )
+    let (tally, recorder) = Tally::of(sim.into_model());
+    (tally, events, recorder)
 }
 
-fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Metrics {
+fn metrics(m: &mut Tally, scenario: &Scenario) -> Metrics {
     let end = m.end;
     let years = ticks_to_days(scenario.horizon) / 365.25;
     let c = m.c.clone();
-    for q in &m.people {
-        if q.place != GONE {
-            m.places[q.place as usize].window_ticks +=
-                end.saturating_sub(q.place_since.max(m.warm)) as u128;
-        }
-    }
     let mut out: Metrics = Vec::with_capacity(200);
     let mut push = |name: &str, v: f64| out.push((name.to_string(), v));
     let n = |v: u64| v as f64;
@@ -2073,7 +2330,7 @@ fn metrics<R: Recorder>(m: &mut PathwayModel<'_, R>, scenario: &Scenario) -> Met
 }
 
 /// The economic drivers of the run, by year of the window.
-fn drivers<R: Recorder>(m: &mut PathwayModel<'_, R>) -> Drivers {
+fn drivers(m: &mut Tally) -> Drivers {
     let (warm, end) = (m.warm, m.end);
     let y = &mut m.years;
     let mut d = Drivers::new(y.ld_referrals.years().len());

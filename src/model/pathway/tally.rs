@@ -42,6 +42,21 @@ impl Level {
         self.max = self.max.max(self.n);
     }
 
+    /// Brings the area up to `end`, after which [`Level::merge`] may add another level's.
+    pub fn finish(&mut self, end: Tick) {
+        self.advance(end);
+    }
+
+    /// Adds another level measured over the same window and finished at the same time (a
+    /// catchment's): values, areas and maxima add (the maximum of a sum of separate pools is
+    /// reported as the sum of their maxima).
+    pub fn merge(&mut self, other: &Level) {
+        debug_assert_eq!((self.start, self.last), (other.start, other.last));
+        self.n += other.n;
+        self.max += other.max;
+        self.area += other.area;
+    }
+
     /// Time-weighted mean from the window start to `end`.
     pub fn mean(&mut self, end: Tick) -> f64 {
         self.advance(end);
@@ -109,6 +124,13 @@ impl ByYear {
     pub fn years(&self) -> &[u128] {
         &self.v
     }
+
+    /// Adds another window's amounts, year by year.
+    pub fn merge(&mut self, other: &ByYear) {
+        for (a, b) in self.v.iter_mut().zip(&other.v) {
+            *a += b;
+        }
+    }
 }
 
 /// A level (people in prison, spot beds held) whose area is kept by year of the window.
@@ -140,6 +162,12 @@ impl LevelByYear {
     pub fn finish(&mut self, end: Tick) -> &[u128] {
         self.add(end, 0);
         self.area.years()
+    }
+
+    /// Adds another level's area (both finished at the same time).
+    pub fn merge(&mut self, other: &LevelByYear) {
+        self.n += other.n;
+        self.area.merge(&other.area);
     }
 }
 
@@ -184,6 +212,18 @@ impl DayHistogram {
         if ticks <= 28 * TICKS_PER_DAY {
             self.within[1] += 1;
         }
+    }
+
+    /// Adds another histogram's durations.
+    pub fn merge(&mut self, other: &DayHistogram) {
+        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
+            *a += b;
+        }
+        self.n += other.n;
+        self.sum_ticks += other.sum_ticks;
+        self.max_ticks = self.max_ticks.max(other.max_ticks);
+        self.within[0] += other.within[0];
+        self.within[1] += other.within[1];
     }
 
     /// Mean in days (NaN if empty).
