@@ -15,6 +15,7 @@ use crate::output::comparison;
 use crate::output::events::{self, EventWriter};
 use crate::output::manifest::{self, Manifest, ScenarioEntry, Versions};
 use crate::output::summary::{self, ReplicationResult, SummaryWriter};
+use crate::output::sweep as sweep_out;
 use crate::output::table::ScenarioStats;
 use crate::output::write::atomic_write;
 use crate::output::{progress, table};
@@ -73,10 +74,53 @@ enum Command {
     /// £30,000 per QALY, return on investment) to comparison.csv and prints it. Also writes
     /// summary.csv and manifest.json.
     Compare(CompareArgs),
+    /// Runs a sweep: a base scenario with parameters varied by key path over a grid, side by
+    /// side (zip) or a Latin hypercube, each point for the same replications under common
+    /// random numbers. Each finished (point, replication) is saved at once, so a sweep that
+    /// stops can be resumed with --resume, and --shard I/N runs one of N parts (for several
+    /// machines; combine them with `cjmh merge`). Writes summary.csv (one column per varied
+    /// parameter), points.csv, sweep.json and manifest.json.
+    Sweep(SweepArgs),
+    /// Combines the output directories of a sweep's shards into exactly the outputs one
+    /// unsharded run writes (summary.csv byte for byte). Refuses directories of different sweeps
+    /// and says which units are still missing.
+    Merge(MergeArgs),
     /// Prints a scenario's unit-cost table as Markdown: every cost line with its payer, driver,
     /// unit cost and range at the source's price year, the inflation factor to the scenario's
     /// price year, and the source; then the QALY lines. Runs nothing.
     Costs(CostsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SweepArgs {
+    /// The sweep file (TOML).
+    sweep: PathBuf,
+    /// Directory for the outputs; created if missing.
+    #[arg(short, long, default_value = "out")]
+    out: PathBuf,
+    /// Worker threads (default: every core). Results do not depend on this.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Continues a sweep in --out that stopped part-way: units already saved are skipped.
+    #[arg(long)]
+    resume: bool,
+    /// Runs only part I of N (for example 2/4): the units whose number counts I, I+N, I+2N, ...
+    /// from 1, in (point, replication) order.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Prints nothing but errors, and shows no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// Output directories of the shards of one sweep.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Directory for the combined outputs; created if missing.
+    #[arg(short, long)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -234,6 +278,8 @@ pub fn main() -> i32 {
         Command::Bench(args) => bench(args),
         Command::Calibrate(args) => calibrate(args),
         Command::Costs(args) => costs(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge(args) => merge(args),
         Command::Compare(args) => compare(args),
     }
 }
@@ -589,6 +635,204 @@ fn calibrate(args: CalibrateArgs) -> i32 {
         );
     }
     if failed == 0 { 0 } else { EXIT_FAILURE }
+}
+
+/// Parses `--shard I/N` (1 <= I <= N).
+fn parse_shard(text: &str) -> Option<(u64, u64)> {
+    let (i, n) = text.split_once('/')?;
+    let (i, n) = (i.trim().parse().ok()?, n.trim().parse().ok()?);
+    (n >= 1 && i >= 1 && i <= n).then_some((i, n))
+}
+
+fn read_sweep_info(dir: &std::path::Path) -> Result<sweep_out::SweepInfo, String> {
+    let path = dir.join("sweep.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: not a sweep's output directory ({e})", dir.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: unreadable: {e}", path.display()))
+}
+
+fn sweep(args: SweepArgs) -> i32 {
+    let started = Instant::now();
+    let sw = match scenario::sweep::load(&args.sweep) {
+        Ok(s) => s,
+        Err(e) => {
+            eprint!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let shard = match args.shard.as_deref().map(parse_shard) {
+        None => None,
+        Some(Some(s)) => Some(s),
+        Some(None) => {
+            eprintln!("error: --shard must be I/N with 1 <= I <= N, for example 2/4");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let info = sweep_out::SweepInfo::of(&sw);
+    if let Ok(existing) = read_sweep_info(&args.out) {
+        if existing.hash != info.hash {
+            eprintln!(
+                "error: {} holds the outputs of another sweep (or of this one before it changed): choose another --out",
+                args.out.display()
+            );
+            return EXIT_BAD_INPUT;
+        }
+        if !args.resume && sweep_out::missing(&info, &[&args.out]).len() < info.units().len() {
+            eprintln!(
+                "error: {} already has results of this sweep: add --resume to continue it, or choose another --out",
+                args.out.display()
+            );
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if let Err(e) = std::fs::create_dir_all(args.out.join("units"))
+        .and_then(|_| atomic_write(&args.out.join("sweep.json"), &info.to_json()))
+    {
+        eprintln!("error: cannot write to {}: {e}", args.out.display());
+        return EXIT_FAILURE;
+    }
+    let todo: Vec<(usize, u64)> = info
+        .units()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| shard.is_none_or(|(k, n)| *i as u64 % n == k - 1))
+        .map(|(_, u)| u)
+        .filter(|&(p, r)| !sweep_out::unit_path(&args.out, p, r).exists())
+        .collect();
+    let progress = progress::Progress::new(todo.len() as u64, args.quiet, "units");
+    // Each unit is saved by the thread that ran it, as soon as it finishes: a sweep killed
+    // part-way keeps everything finished, whatever order the units ran in.
+    let outcome: std::io::Result<u64> = with_threads(args.threads, || {
+        todo.par_iter()
+            .map(|&(p, r)| {
+                let rep = model::run_catchments(&sw.scenarios[p], sw.seed, r, 1);
+                sweep_out::write_unit(&args.out, p, r, &rep.metrics)?;
+                progress.done(rep.people);
+                Ok(rep.events)
+            })
+            .sum()
+    });
+    progress.finish();
+    let events = match outcome {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: cannot write a unit's results: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let missing = sweep_out::missing(&info, &[&args.out]).len();
+    let mut outputs = vec!["sweep.json".to_string(), "units/".to_string()];
+    if missing == 0 {
+        if let Err(e) = sweep_out::assemble(&info, &[&args.out], &args.out) {
+            eprintln!("error: cannot write the sweep's summary: {e}");
+            return EXIT_FAILURE;
+        }
+        outputs.extend(["summary.csv".to_string(), "points.csv".to_string()]);
+    }
+    let m = Manifest {
+        command: "sweep".into(),
+        arguments: std::env::args().skip(1).collect(),
+        seed: sw.seed,
+        replications: Some(sw.replications),
+        threads: thread_count(args.threads),
+        cohort: None,
+        catchments: 1,
+        versions: Versions::current(),
+        scenarios: sw
+            .scenarios
+            .iter()
+            .map(|s| ScenarioEntry::of(s, sw.replications))
+            .collect(),
+        outputs,
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+        events,
+    };
+    if let Err(e) = atomic_write(&args.out.join("manifest.json"), &manifest::to_json(&m)) {
+        eprintln!("error: cannot write the manifest: {e}");
+        return EXIT_FAILURE;
+    }
+    if !args.quiet {
+        println!(
+            "{}: {} points x {} replications ({} design); ran {} units in {:.1} s",
+            sw.name,
+            info.points.len(),
+            sw.replications,
+            sw.design.name(),
+            todo.len(),
+            started.elapsed().as_secs_f64()
+        );
+        if missing == 0 {
+            println!("wrote {}", args.out.join("summary.csv").display());
+        } else {
+            println!(
+                "{missing} units still to run: run the other shards, then `cjmh merge`, or resume with --resume"
+            );
+        }
+    }
+    0
+}
+
+fn merge(args: MergeArgs) -> i32 {
+    let mut infos = Vec::new();
+    for d in &args.dirs {
+        match read_sweep_info(d) {
+            Ok(i) => infos.push(i),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
+    let info = infos[0].clone();
+    if let Some((d, _)) = args
+        .dirs
+        .iter()
+        .zip(&infos)
+        .find(|(_, i)| i.hash != info.hash)
+    {
+        eprintln!(
+            "error: {} holds another sweep than {} (their sweep.json hashes differ)",
+            d.display(),
+            args.dirs[0].display()
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let dirs: Vec<&std::path::Path> = args.dirs.iter().map(|d| d.as_path()).collect();
+    let missing = sweep_out::missing(&info, &dirs);
+    if let Some(&(p, r)) = missing.first() {
+        eprintln!(
+            "error: {} units have not been run in these directories (the first: point {p}, replication {r}); run the missing shards, or resume one of them",
+            missing.len()
+        );
+        return EXIT_FAILURE;
+    }
+    // The combined directory is a complete sweep directory of its own: units copied in.
+    let copied = std::fs::create_dir_all(args.out.join("units")).and_then(|_| {
+        for (p, r) in info.units() {
+            let to = sweep_out::unit_path(&args.out, p, r);
+            if !to.exists() {
+                let from = dirs
+                    .iter()
+                    .map(|d| sweep_out::unit_path(d, p, r))
+                    .find(|f| f.exists())
+                    .expect("checked above");
+                atomic_write(&to, &std::fs::read(from)?)?;
+            }
+        }
+        atomic_write(&args.out.join("sweep.json"), &info.to_json())
+    });
+    if let Err(e) = copied.and_then(|_| sweep_out::assemble(&info, &[&args.out], &args.out)) {
+        eprintln!("error: cannot write to {}: {e}", args.out.display());
+        return EXIT_FAILURE;
+    }
+    println!(
+        "merged {} directories: {} points x {} replications; wrote {}",
+        dirs.len(),
+        info.points.len(),
+        info.replications,
+        args.out.join("summary.csv").display()
+    );
+    0
 }
 
 fn costs(args: CostsArgs) -> i32 {

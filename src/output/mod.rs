@@ -6,5 +6,6 @@ pub mod events;
 pub mod manifest;
 pub mod progress;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 pub mod write;

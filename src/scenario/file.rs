@@ -202,6 +202,52 @@ impl Document {
         }
     }
 
+    /// Sets the number at `key`: the `value` of a parameter table (whose `low`/`high` range no
+    /// longer applies once a sweep sets it, so it is dropped), or a bare number. Fails, saying
+    /// why, if the document writes no number there.
+    pub fn set_number(&mut self, key: &KeyPath, value: f64) -> Result<(), String> {
+        let mut node = &mut self.root;
+        for seg in &key.0 {
+            let next = match (&mut node.kind, seg) {
+                (Kind::Table(entries), Segment::Key(k)) => entries
+                    .iter_mut()
+                    .find(|(name, _)| name == k)
+                    .map(|(_, n)| n),
+                _ => None,
+            };
+            node = next.ok_or_else(|| {
+                format!("the scenario has no `{key}` (check the spelling; every section and key is in scenarios/baseline.toml)")
+            })?;
+        }
+        let number = |old: &toml::Value| match old {
+            toml::Value::Integer(_) if value.fract() == 0.0 && value.abs() < 9e15 => {
+                toml::Value::Integer(value as i64)
+            }
+            _ => toml::Value::Float(value),
+        };
+        match &mut node.kind {
+            Kind::Scalar(v @ (toml::Value::Integer(_) | toml::Value::Float(_))) => {
+                *v = number(v);
+                Ok(())
+            }
+            Kind::Table(entries) if entries.iter().any(|(k, _)| k == "value") => {
+                entries.retain(|(k, _)| k != "low" && k != "high");
+                for (k, n) in entries.iter_mut() {
+                    if k == "value"
+                        && let Kind::Scalar(v) = &mut n.kind
+                    {
+                        *v = number(v);
+                    }
+                }
+                Ok(())
+            }
+            Kind::Table(entries) if entries.iter().any(|(k, _)| k == "dist") => Err(format!(
+                "`{key}` is a distribution, not a number: vary one of its keys (for example `{key}.mean`)"
+            )),
+            _ => Err(format!("`{key}` is not a number")),
+        }
+    }
+
     /// The merged tree as a plain TOML value, for serde.
     pub fn to_value(&self) -> toml::Value {
         to_value(&self.root)

@@ -11,6 +11,7 @@ pub mod error;
 pub mod file;
 pub mod pathway;
 pub mod spec;
+pub mod sweep;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -155,6 +156,23 @@ impl Scenario {
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let doc = file::Document::load(path).map_err(|problems| ScenarioError { problems })?;
+    resolve(doc)
+}
+
+/// Reads a scenario file, sets each `(key, value)` as [`file::Document::set_number`] does, and
+/// validates the result (a point of a sweep). A key the file does not write is a problem
+/// located at the file.
+pub fn load_with(path: &Path, overrides: &[(KeyPath, f64)]) -> Result<Scenario, ScenarioError> {
+    let mut doc = file::Document::load(path).map_err(|problems| ScenarioError { problems })?;
+    let mut problems = Vec::new();
+    for (key, value) in overrides {
+        if let Err(message) = doc.set_number(key, *value) {
+            problems.push(doc.problem(key.clone(), message));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioError { problems });
+    }
     resolve(doc)
 }
 

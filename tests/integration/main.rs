@@ -10,5 +10,6 @@ mod determinism;
 mod extends;
 mod malformed_scenarios;
 mod pathway;
+mod sweep;
 mod value_stability;
 mod verification;

@@ -1,0 +1,510 @@
+//! Sweep files: a base scenario, the parameters to vary by key path, and a design that turns
+//! them into points.
+//!
+//! ```toml
+//! name = "beds-by-limit"                     # default: the file name
+//! base = "../scenarios/transfer-14-day.toml" # relative to this file
+//! design = "grid"                            # grid | zip | latin-hypercube
+//! replications = 4
+//! seed = 20261122                            # default: the base scenario's, else 1
+//!
+//! [parameters]                               # key paths into the base scenario
+//! "transfer.beds.medium" = [1650, 1800, 1950]
+//! "transfer_limit.days" = [14, 28]
+//! ```
+//!
+//! - `grid`: every combination, the last parameter varying fastest.
+//! - `zip`: the i-th values side by side (every list the same length).
+//! - `latin-hypercube`: `points = n` points; each parameter is `{ low = a, high = b }` (add
+//!   `integer = true` for whole numbers such as beds). Each parameter's range is cut into n
+//!   equal strata, each stratum used once, at a uniform place within it; strata are matched
+//!   across parameters by a random permutation. Seeded by `seed`: the same file gives the same
+//!   points.
+//!
+//! Setting a parameter replaces its `value`; its `low`/`high` range no longer applies. Every
+//! point is validated as a scenario before anything runs, and a problem is reported at the
+//! sweep file's line for that parameter.
+
+use std::path::{Path, PathBuf};
+
+use super::error::{KeyPath, Problem, ScenarioError};
+use super::{Scenario, file};
+use crate::engine::{Purpose, Streams};
+use rand::RngExt;
+
+/// How the points are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Design {
+    Grid,
+    Zip,
+    LatinHypercube,
+}
+
+impl Design {
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::Grid => "grid",
+            Design::Zip => "zip",
+            Design::LatinHypercube => "latin-hypercube",
+        }
+    }
+}
+
+/// A validated sweep: its points, and the scenario each point runs.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// Name used in outputs.
+    pub name: String,
+    /// The sweep file.
+    pub file: PathBuf,
+    /// The base scenario file.
+    pub base: PathBuf,
+    pub design: Design,
+    pub replications: u64,
+    pub seed: u64,
+    /// The varied parameters' key paths, in file order.
+    pub parameters: Vec<String>,
+    /// Each point's values, in the order of `parameters`.
+    pub points: Vec<Vec<f64>>,
+    /// Each point's scenario.
+    pub scenarios: Vec<Scenario>,
+    /// FNV-1a hash over the design and every point's resolved scenario: shards of the same
+    /// sweep share it, and `cjmh merge` refuses shards that do not.
+    pub hash: String,
+}
+
+/// Purpose kind of the Latin hypercube's draws (distinct from the models' purposes).
+const LHS_PURPOSE: u32 = 900;
+
+struct Reader<'a> {
+    doc: &'a file::Document,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn push(&mut self, key: KeyPath, message: impl Into<String>) {
+        self.problems.push(self.doc.problem(key, message));
+    }
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) if f.is_finite() => Some(*f),
+        _ => None,
+    }
+}
+
+/// One parameter as written: a list of values, or a range.
+enum Spec {
+    Values(Vec<f64>),
+    Range { low: f64, high: f64, integer: bool },
+}
+
+/// Reads and validates a sweep file and every point it makes.
+pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
+    let doc = file::Document::load(path).map_err(|problems| ScenarioError { problems })?;
+    let value = doc.to_value();
+    let mut r = Reader {
+        doc: &doc,
+        problems: Vec::new(),
+    };
+    let root = KeyPath::root();
+    let table = value.as_table().cloned().unwrap_or_default();
+    for key in table.keys() {
+        if !matches!(
+            key.as_str(),
+            "name" | "base" | "design" | "replications" | "seed" | "points" | "parameters"
+        ) {
+            r.push(
+                root.key(key),
+                format!("unknown key `{key}` (known: name, base, design, replications, seed, points, parameters)"),
+            );
+        }
+    }
+    let name = match table.get("name") {
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(_) => {
+            r.push(root.key("name"), "`name` must be a string");
+            String::new()
+        }
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sweep".into()),
+    };
+    let base = match table.get("base") {
+        Some(toml::Value::String(s)) => Some(path.parent().unwrap_or(Path::new(".")).join(s)),
+        Some(_) => {
+            r.push(
+                root.key("base"),
+                "`base` must be a scenario file name in quotes, relative to this file",
+            );
+            None
+        }
+        None => {
+            r.push(
+                root.key("base"),
+                "a sweep needs `base`: the scenario file it varies",
+            );
+            None
+        }
+    };
+    let design = match table.get("design").and_then(|v| v.as_str()) {
+        Some("grid") => Some(Design::Grid),
+        Some("zip") => Some(Design::Zip),
+        Some("latin-hypercube") => Some(Design::LatinHypercube),
+        Some(other) => {
+            r.push(
+                root.key("design"),
+                format!("unknown design `{other}` (known: grid, zip, latin-hypercube)"),
+            );
+            None
+        }
+        None => {
+            r.push(
+                root.key("design"),
+                "a sweep needs `design`: grid, zip or latin-hypercube",
+            );
+            None
+        }
+    };
+    let whole = |r: &mut Reader, key: &str, min: i64| -> Option<u64> {
+        match table.get(key) {
+            None => None,
+            Some(toml::Value::Integer(i)) if *i >= min => Some(*i as u64),
+            Some(v) => {
+                r.push(
+                    root.key(key),
+                    format!("`{key}` must be a whole number of at least {min}, got {v}"),
+                );
+                None
+            }
+        }
+    };
+    let replications = whole(&mut r, "replications", 1).unwrap_or(10);
+    let seed = whole(&mut r, "seed", 0);
+    let n_points = whole(&mut r, "points", 1);
+
+    let mut parameters = Vec::new();
+    let mut specs = Vec::new();
+    let pk = root.key("parameters");
+    match table.get("parameters") {
+        Some(toml::Value::Table(t)) if !t.is_empty() => {
+            // In the order the file writes them (the plain TOML table is sorted).
+            let order: Vec<String> = match &doc.root.kind {
+                file::Kind::Table(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k == "parameters")
+                    .and_then(|(_, n)| match &n.kind {
+                        file::Kind::Table(e) => Some(e.iter().map(|(k, _)| k.clone()).collect()),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            for key in &order {
+                let Some(v) = t.get(key) else { continue };
+                let k = pk.key(key);
+                let spec = match v {
+                    toml::Value::Array(items) => {
+                        let values: Vec<Option<f64>> = items.iter().map(number).collect();
+                        if values.is_empty() {
+                            r.push(k, "an empty list of values: give at least one");
+                            continue;
+                        }
+                        if let Some(i) = values.iter().position(Option::is_none) {
+                            r.push(
+                                k.index(i),
+                                format!("values must be numbers, got {}", items[i]),
+                            );
+                            continue;
+                        }
+                        Spec::Values(values.into_iter().flatten().collect())
+                    }
+                    toml::Value::Table(range) => {
+                        let low = range.get("low").and_then(number);
+                        let high = range.get("high").and_then(number);
+                        let integer = range
+                            .get("integer")
+                            .and_then(|v| v.as_bool())
+                            .unwrap_or(false);
+                        for extra in range
+                            .keys()
+                            .filter(|k| !matches!(k.as_str(), "low" | "high" | "integer"))
+                        {
+                            r.push(
+                                k.key(extra),
+                                format!("unknown key `{extra}` (known: low, high, integer)"),
+                            );
+                        }
+                        match (low, high) {
+                            (Some(low), Some(high)) if low < high => {
+                                Spec::Range { low, high, integer }
+                            }
+                            (Some(_), Some(_)) => {
+                                r.push(k.key("high"), "`high` must be above `low`");
+                                continue;
+                            }
+                            _ => {
+                                r.push(k, "a range needs numbers `low` and `high`");
+                                continue;
+                            }
+                        }
+                    }
+                    other => {
+                        r.push(
+                            k,
+                            format!(
+                                "a parameter is a list of values or {{ low, high }}, got {other}"
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                parameters.push(key.clone());
+                specs.push(spec);
+            }
+        }
+        Some(toml::Value::Table(_)) | None => {
+            r.push(
+                pk.clone(),
+                "an empty design: name at least one parameter under [parameters]",
+            );
+        }
+        Some(_) => r.push(pk.clone(), "[parameters] must be a table of key paths"),
+    }
+
+    // The design's points.
+    let mut points: Vec<Vec<f64>> = Vec::new();
+    match design {
+        Some(Design::Grid) | Some(Design::Zip) => {
+            let lists: Vec<&Vec<f64>> = specs
+                .iter()
+                .zip(&parameters)
+                .filter_map(|(s, key)| match s {
+                    Spec::Values(v) => Some(v),
+                    Spec::Range { .. } => {
+                        r.push(
+                            pk.key(key),
+                            "a grid or zip takes a list of values; ranges are for latin-hypercube",
+                        );
+                        None
+                    }
+                })
+                .collect();
+            if n_points.is_some() {
+                r.push(root.key("points"), "`points` is for latin-hypercube; a grid or zip has as many points as its values give");
+            }
+            if lists.len() == specs.len() && !lists.is_empty() {
+                if design == Some(Design::Grid) {
+                    points.push(Vec::new());
+                    for list in &lists {
+                        points = points
+                            .iter()
+                            .flat_map(|p| {
+                                list.iter().map(move |v| {
+                                    let mut q = p.clone();
+                                    q.push(*v);
+                                    q
+                                })
+                            })
+                            .collect();
+                    }
+                } else {
+                    let n = lists[0].len();
+                    if let Some(i) = lists.iter().position(|l| l.len() != n) {
+                        r.push(
+                            pk.key(&parameters[i]),
+                            format!(
+                                "a zip needs lists of one length: this has {}, the first has {n}",
+                                lists[i].len()
+                            ),
+                        );
+                    } else {
+                        points = (0..n)
+                            .map(|i| lists.iter().map(|l| l[i]).collect())
+                            .collect();
+                    }
+                }
+            }
+        }
+        Some(Design::LatinHypercube) => {
+            let Some(n) = n_points else {
+                r.push(
+                    root.key("points"),
+                    "a latin-hypercube needs `points`: how many",
+                );
+                return Err(finish(r));
+            };
+            let ranges: Vec<(f64, f64, bool)> = specs
+                .iter()
+                .zip(&parameters)
+                .filter_map(|(s, key)| match s {
+                    Spec::Range { low, high, integer } => Some((*low, *high, *integer)),
+                    Spec::Values(_) => {
+                        r.push(
+                            pk.key(key),
+                            "a latin-hypercube takes ranges { low = ..., high = ... }",
+                        );
+                        None
+                    }
+                })
+                .collect();
+            if ranges.len() == specs.len() {
+                points = latin_hypercube(&ranges, n as usize, seed.unwrap_or(1));
+            }
+        }
+        None => {}
+    }
+    if !r.problems.is_empty() {
+        return Err(finish(r));
+    }
+    let base = base.expect("checked above");
+
+    // Every key must name a number the base scenario writes: checked once, not per point.
+    let keys: Vec<KeyPath> = parameters.iter().map(|p| KeyPath::parse(p)).collect();
+    let base_doc = file::Document::load(&base).map_err(|problems| ScenarioError { problems })?;
+    for (key, name) in keys.iter().zip(&parameters) {
+        if let Err(message) = base_doc.clone().set_number(key, 0.0) {
+            r.push(pk.key(name), message);
+        }
+    }
+    if !r.problems.is_empty() {
+        return Err(finish(r));
+    }
+    // Every point must be a valid scenario; report its problems at the sweep's parameter line.
+    let mut scenarios = Vec::new();
+    for (i, point) in points.iter().enumerate() {
+        let overrides: Vec<(KeyPath, f64)> =
+            keys.iter().cloned().zip(point.iter().copied()).collect();
+        match super::load_with(&base, &overrides) {
+            Ok(mut s) => {
+                s.name = format!("{name}.p{i}");
+                scenarios.push(s);
+            }
+            Err(e) => {
+                for p in e.problems {
+                    // A problem at a varied key belongs to the sweep file; any other is the base
+                    // scenario's own and keeps its location.
+                    let at = keys
+                        .iter()
+                        .position(|k| p.key == *k || p.key.0.starts_with(&k.0));
+                    match at {
+                        Some(j) => {
+                            let values: Vec<String> = parameters
+                                .iter()
+                                .zip(point)
+                                .map(|(k, v)| format!("{k} = {v}"))
+                                .collect();
+                            r.push(
+                                pk.key(&parameters[j]),
+                                format!("point {i} ({}): {}", values.join(", "), p.message),
+                            );
+                        }
+                        None => r.problems.push(p),
+                    }
+                }
+                if r.problems.len() > 20 {
+                    break;
+                }
+            }
+        }
+    }
+    if !r.problems.is_empty() {
+        return Err(finish(r));
+    }
+    let seed = seed.or(scenarios.first().and_then(|s| s.seed)).unwrap_or(1);
+    let mut canonical = format!(
+        "{}|{}|{replications}|{seed}|{parameters:?}",
+        name,
+        design.expect("checked").name()
+    );
+    for (p, s) in points.iter().zip(&scenarios) {
+        canonical.push_str(&format!("|{p:?}:{}", s.hash));
+    }
+    Ok(Sweep {
+        name,
+        file: path.to_path_buf(),
+        base,
+        design: design.expect("checked"),
+        replications,
+        seed,
+        parameters,
+        points,
+        scenarios,
+        hash: format!("{:016x}", super::fnv1a64(canonical.as_bytes())),
+    })
+}
+
+fn finish(r: Reader) -> ScenarioError {
+    let mut problems = r.problems;
+    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    problems.dedup();
+    ScenarioError { problems }
+}
+
+/// `n` points over `ranges` (low, high, whole numbers?): each range cut into `n` equal strata,
+/// each used once at a uniform place within it, matched across parameters by a random
+/// permutation (Fisher-Yates). Deterministic in `seed`.
+pub fn latin_hypercube(ranges: &[(f64, f64, bool)], n: usize, seed: u64) -> Vec<Vec<f64>> {
+    let streams = Streams::new(seed, 0);
+    let mut columns = Vec::new();
+    for (j, &(low, high, integer)) in ranges.iter().enumerate() {
+        let mut rng = streams.system(Purpose::new(LHS_PURPOSE, j as u32));
+        let mut strata: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            let k = rng.random_range(0..=i);
+            strata.swap(i, k);
+        }
+        let column: Vec<f64> = strata
+            .iter()
+            .map(|&s| {
+                let u: f64 = rng.random();
+                let x = low + (s as f64 + u) / n as f64 * (high - low);
+                if integer {
+                    x.floor().clamp(low.ceil(), high.floor())
+                } else {
+                    x
+                }
+            })
+            .collect();
+        columns.push(column);
+    }
+    (0..n)
+        .map(|i| columns.iter().map(|c| c[i]).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin_hypercube_uses_each_stratum_once_and_is_reproducible() {
+        let ranges = [(0.0, 1.0, false), (100.0, 200.0, false), (10.0, 20.0, true)];
+        let a = latin_hypercube(&ranges, 25, 7);
+        assert_eq!(a, latin_hypercube(&ranges, 25, 7));
+        assert_ne!(a, latin_hypercube(&ranges, 25, 8));
+        for (j, &(low, high, integer)) in ranges.iter().enumerate() {
+            let mut strata: Vec<usize> = a
+                .iter()
+                .map(|p| {
+                    assert!(
+                        p[j] >= low && p[j] <= high,
+                        "{} outside [{low}, {high}]",
+                        p[j]
+                    );
+                    if integer {
+                        assert_eq!(p[j].fract(), 0.0);
+                    }
+                    (((p[j] - low) / (high - low) * 25.0) as usize).min(24)
+                })
+                .collect();
+            if !integer {
+                strata.sort();
+                assert_eq!(strata, (0..25).collect::<Vec<_>>(), "parameter {j}");
+            }
+        }
+    }
+}

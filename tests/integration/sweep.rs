@@ -1,0 +1,298 @@
+//! `cjmh sweep` and `cjmh merge`: designs, resuming (also after `kill -9`), shards, and located
+//! errors in sweep files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{TempDir, cjmh, root, stderr};
+
+/// A small pathway base scenario and a grid sweep over it.
+fn setup(tmp: &TempDir, people_per_day: u32, extra_sweep: &str) -> PathBuf {
+    let baseline = root().join("scenarios/baseline.toml");
+    tmp.write(
+        "base.toml",
+        &format!(
+            "extends = {:?}\n[simulation]\nwarmup_days = 730\nhorizon_days = 730\n\
+             [people]\nnew_people_per_day = {{ value = {people_per_day}, source = \"test\" }}\n",
+            baseline.display().to_string()
+        ),
+    );
+    tmp.write(
+        "sweep.toml",
+        &format!(
+            "name = \"grid\"\nbase = \"base.toml\"\ndesign = \"grid\"\nreplications = 4\nseed = 5\n\
+             [parameters]\n\"transfer.beds.medium\" = [8, 20]\n\"liaison_diversion.coverage\" = [0.5, 1.0]\n{extra_sweep}"
+        ),
+    )
+}
+
+fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "sweep".into(),
+        file.into(),
+        "--out".into(),
+        out.into(),
+        "-q".into(),
+    ];
+    args.extend(extra.iter().map(|a| a.into()));
+    cjmh(&args)
+}
+
+fn units(out: &Path) -> usize {
+    std::fs::read_dir(out.join("units"))
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".csv"))
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_grid_has_one_column_per_parameter_and_every_point_and_replication() {
+    let tmp = TempDir::new("sweep-grid");
+    let file = setup(&tmp, 15, "");
+    let out = tmp.path().join("out");
+    let o = sweep(&file, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "point,transfer.beds.medium,liaison_diversion.coverage,replication,metric,value"
+    );
+    // 4 points x 4 replications, the last parameter varying fastest.
+    let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    assert_eq!(
+        points,
+        "point,transfer.beds.medium,liaison_diversion.coverage\n0,8,0.5\n1,8,1\n2,20,0.5\n3,20,1\n"
+    );
+    let keys: std::collections::BTreeSet<(String, String)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[3].to_string())
+        })
+        .collect();
+    assert_eq!(keys.len(), 16);
+    // Each point is what its parameters say, and replications pair across points (common
+    // random numbers): more beds at the same coverage leave the number of new people alone.
+    let value = |point: &str, metric: &str| -> f64 {
+        summary
+            .lines()
+            .find(|l| l.starts_with(&format!("{point},")) && l.contains(&format!(",0,{metric},")))
+            .and_then(|l| l.rsplit(',').next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(value("0", "secure_beds.medium.capacity"), 8.0);
+    assert_eq!(value("2", "secure_beds.medium.capacity"), 20.0);
+    assert_eq!(value("0", "people_entered"), value("2", "people_entered"));
+    assert!(value("1", "liaison_diversion_referrals") > value("0", "liaison_diversion_referrals"));
+}
+
+#[test]
+fn a_sweep_killed_part_way_and_resumed_gives_the_same_bytes_as_one_straight_run() {
+    let tmp = TempDir::new("sweep-kill");
+    let file = setup(&tmp, 80, "");
+    let straight = tmp.path().join("straight");
+    assert!(
+        sweep(&file, &straight, &["--threads", "2"])
+            .status
+            .success()
+    );
+    let expected = std::fs::read(straight.join("summary.csv")).unwrap();
+
+    let out = tmp.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cjmh"))
+        .args([
+            "sweep".as_ref(),
+            file.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
+        .args(["-q", "--threads", "1"])
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while units(&out) < 3 && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no chance to tidy up
+    child.wait().unwrap();
+    let saved = units(&out);
+    assert!(
+        (3..16).contains(&saved),
+        "{saved} units saved before the kill"
+    );
+    assert!(!out.join("summary.csv").exists());
+    // Without --resume the directory is refused rather than mixed.
+    let again = sweep(&file, &out, &[]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains("--resume"));
+    let resumed = sweep(&file, &out, &["--resume", "--threads", "2"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_eq!(std::fs::read(out.join("summary.csv")).unwrap(), expected);
+    // Nothing temporary is left behind.
+    for e in std::fs::read_dir(out.join("units")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".csv") && !name.starts_with('.'), "{name}");
+    }
+}
+
+#[test]
+fn shards_merged_give_exactly_what_one_unsharded_run_writes() {
+    let tmp = TempDir::new("sweep-shards");
+    let file = setup(&tmp, 15, "");
+    let whole = tmp.path().join("whole");
+    assert!(sweep(&file, &whole, &[]).status.success());
+    let shards: Vec<PathBuf> = (1..=3).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    for (i, dir) in shards.iter().enumerate() {
+        let o = sweep(&file, dir, &["--shard", &format!("{}/3", i + 1)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            !dir.join("summary.csv").exists(),
+            "a shard alone is incomplete"
+        );
+    }
+    assert_eq!(
+        units(&shards[0]) + units(&shards[1]) + units(&shards[2]),
+        16
+    );
+    let merged = tmp.path().join("merged");
+    // With a shard missing, merge says what is missing and writes no summary.
+    let mut args: Vec<std::ffi::OsString> = vec!["merge".into()];
+    args.extend(shards[..2].iter().map(|d| d.clone().into_os_string()));
+    args.extend(["--out".into(), merged.clone().into_os_string()]);
+    let o = cjmh(&args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("have not been run"), "{}", stderr(&o));
+    assert!(!merged.join("summary.csv").exists());
+    let mut args: Vec<std::ffi::OsString> = vec!["merge".into()];
+    args.extend(shards.iter().map(|d| d.clone().into_os_string()));
+    args.extend(["--out".into(), merged.clone().into_os_string()]);
+    let o = cjmh(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["summary.csv", "points.csv", "sweep.json"] {
+        assert_eq!(
+            std::fs::read(merged.join(f)).unwrap(),
+            std::fs::read(whole.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Shards of another sweep are refused.
+    let other = setup(&tmp, 16, "");
+    let other_out = tmp.path().join("other");
+    assert!(
+        sweep(&other, &other_out, &["--shard", "1/3"])
+            .status
+            .success()
+    );
+    let o = cjmh([
+        "merge".as_ref(),
+        shards[0].as_os_str(),
+        other_out.as_os_str(),
+        "--out".as_ref(),
+        tmp.path().join("bad").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn a_latin_hypercube_is_reproducible_and_stays_within_its_ranges() {
+    let tmp = TempDir::new("sweep-lhs");
+    setup(&tmp, 10, "");
+    let file = tmp.write(
+        "lhs.toml",
+        "base = \"base.toml\"\ndesign = \"latin-hypercube\"\npoints = 6\nreplications = 1\nseed = 3\n\
+         [parameters]\n\"transfer.beds.medium\" = { low = 5, high = 40, integer = true }\n\
+         \"liaison_diversion.coverage\" = { low = 0.4, high = 1.0 }\n",
+    );
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    assert!(sweep(&file, &a, &[]).status.success());
+    assert!(sweep(&file, &b, &[]).status.success());
+    let points = std::fs::read_to_string(a.join("points.csv")).unwrap();
+    assert_eq!(
+        points,
+        std::fs::read_to_string(b.join("points.csv")).unwrap()
+    );
+    let rows: Vec<Vec<f64>> = points
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(1).map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    for r in &rows {
+        assert!((5.0..=40.0).contains(&r[0]) && r[0].fract() == 0.0, "{r:?}");
+        assert!((0.4..=1.0).contains(&r[1]), "{r:?}");
+    }
+    // One point in each sixth of the coverage range.
+    let mut strata: Vec<usize> = rows
+        .iter()
+        .map(|r| (((r[1] - 0.4) / 0.6 * 6.0) as usize).min(5))
+        .collect();
+    strata.sort();
+    assert_eq!(strata, [0, 1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn bad_sweep_files_are_refused_with_the_file_key_and_line() {
+    let tmp = TempDir::new("sweep-bad");
+    setup(&tmp, 10, "");
+    let cases = [
+        (
+            "unknown.toml",
+            "base = \"base.toml\"\ndesign = \"grid\"\n[parameters]\n\"transfer.beds.meduim\" = [1, 2]\n",
+            "unknown.toml:4",
+            "has no `transfer.beds.meduim`",
+        ),
+        (
+            "range.toml",
+            "base = \"base.toml\"\ndesign = \"grid\"\n[parameters]\n\"liaison_diversion.coverage\" = [0.5, 1.5]\n",
+            "range.toml:4",
+            "point 1 (liaison_diversion.coverage = 1.5): a share must be between 0 and 1",
+        ),
+        (
+            "type.toml",
+            "base = \"base.toml\"\ndesign = \"zip\"\n[parameters]\n\"transfer.beds.medium\" = [8, \"many\"]\n",
+            "type.toml:4",
+            "values must be numbers",
+        ),
+        (
+            "empty.toml",
+            "base = \"base.toml\"\ndesign = \"grid\"\n[parameters]\n",
+            "empty.toml:3",
+            "an empty design",
+        ),
+        (
+            "design.toml",
+            "base = \"base.toml\"\ndesign = \"random\"\n[parameters]\n\"transfer.beds.medium\" = [8]\n",
+            "design.toml:2",
+            "unknown design `random`",
+        ),
+    ];
+    for (name, text, at, says) in cases {
+        let file = tmp.write(name, text);
+        let out = tmp.path().join(format!("out-{name}"));
+        let o = sweep(&file, &out, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(at), "{name}: expected {at} in {err}");
+        assert!(err.contains(says), "{name}: expected {says:?} in {err}");
+        assert!(!out.exists(), "{name}: wrote outputs");
+    }
+}
+
+#[test]
+fn the_shipped_sweep_loads_with_every_point_valid() {
+    let s = cjmh::scenario::sweep::load(&root().join("scenarios/sweeps/beds-by-limit.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.points.len(), 6);
+    assert_eq!(
+        s.parameters,
+        ["transfer.beds.medium", "transfer_limit.days"]
+    );
+    assert!(s.scenarios.iter().all(|p| p.economics.is_some()));
+}
