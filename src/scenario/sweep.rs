@@ -15,6 +15,10 @@
 //!
 //! - `grid`: every combination, the last parameter varying fastest.
 //! - `zip`: the i-th values side by side (every list the same length).
+//! - `psa`: probabilistic sensitivity analysis, `points = n` draws and no `[parameters]`: each
+//!   draw takes every parameter of the base scenario that has a `low` or `high` from the
+//!   triangular distribution with that range and its `value` as the mode (a missing bound is the
+//!   value; whole-number parameters are rounded).
 //! - `latin-hypercube`: `points = n` points; each parameter is `{ low = a, high = b }` (add
 //!   `integer = true` for whole numbers such as beds). Each parameter's range is cut into n
 //!   equal strata, each stratum used once, at a uniform place within it; strata are matched
@@ -38,6 +42,9 @@ pub enum Design {
     Grid,
     Zip,
     LatinHypercube,
+    /// Probabilistic sensitivity analysis: each point draws every uncertain parameter of the
+    /// base scenario (every parameter with a `low` or `high`) from its range.
+    Psa,
 }
 
 impl Design {
@@ -46,6 +53,7 @@ impl Design {
             Design::Grid => "grid",
             Design::Zip => "zip",
             Design::LatinHypercube => "latin-hypercube",
+            Design::Psa => "psa",
         }
     }
 }
@@ -75,6 +83,9 @@ pub struct Sweep {
 
 /// Purpose kind of the Latin hypercube's draws (distinct from the models' purposes).
 const LHS_PURPOSE: u32 = 900;
+
+/// Purpose kind of the PSA's draws.
+const PSA_PURPOSE: u32 = 901;
 
 struct Reader<'a> {
     doc: &'a file::Document,
@@ -154,10 +165,11 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         Some("grid") => Some(Design::Grid),
         Some("zip") => Some(Design::Zip),
         Some("latin-hypercube") => Some(Design::LatinHypercube),
+        Some("psa") => Some(Design::Psa),
         Some(other) => {
             r.push(
                 root.key("design"),
-                format!("unknown design `{other}` (known: grid, zip, latin-hypercube)"),
+                format!("unknown design `{other}` (known: grid, zip, latin-hypercube, psa)"),
             );
             None
         }
@@ -190,6 +202,11 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     let mut specs = Vec::new();
     let pk = root.key("parameters");
     match table.get("parameters") {
+        Some(_) if design == Some(Design::Psa) => r.push(
+            pk.clone(),
+            "a psa draws every uncertain parameter of the base scenario: leave out [parameters]",
+        ),
+        None if design == Some(Design::Psa) => {}
         Some(toml::Value::Table(t)) if !t.is_empty() => {
             // In the order the file writes them (the plain TOML table is sorted).
             let order: Vec<String> = match &doc.root.kind {
@@ -355,12 +372,40 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
                 points = latin_hypercube(&ranges, n as usize, seed.unwrap_or(1));
             }
         }
-        None => {}
+        Some(Design::Psa) if n_points.is_none() => {
+            r.push(root.key("points"), "a psa needs `points`: how many draws");
+        }
+        Some(Design::Psa) | None => {}
     }
     if !r.problems.is_empty() {
         return Err(finish(r));
     }
     let base = base.expect("checked above");
+    if design == Some(Design::Psa) {
+        let base_doc =
+            file::Document::load(&base).map_err(|problems| ScenarioError { problems })?;
+        let uncertain = uncertain_parameters(&base_doc);
+        let mut ranges = Vec::new();
+        for u in &uncertain {
+            // A parameter the scenario validates as a whole number (beds, therapists) is drawn
+            // as one: found by offering a fraction and reading the answer.
+            let whole = match super::load_with(&base, &[(u.key.clone(), u.value + 0.5)]) {
+                Err(e) => e
+                    .problems
+                    .iter()
+                    .any(|p| p.key == u.key && p.message.contains("whole number")),
+                Ok(_) => false,
+            };
+            ranges.push((u.low, u.value, u.high, whole));
+            parameters.push(u.key.to_string());
+        }
+        points = psa_draws(
+            &parameters,
+            &ranges,
+            n_points.unwrap_or(1) as usize,
+            seed.unwrap_or(1),
+        );
+    }
 
     // Every key must name a number the base scenario writes: checked once, not per point.
     let keys: Vec<KeyPath> = parameters.iter().map(|p| KeyPath::parse(p)).collect();
@@ -392,10 +437,13 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
                         .position(|k| p.key == *k || p.key.0.starts_with(&k.0));
                     match at {
                         Some(j) => {
+                            // All the point's values while they are few; else the one at fault.
                             let values: Vec<String> = parameters
                                 .iter()
                                 .zip(point)
-                                .map(|(k, v)| format!("{k} = {v}"))
+                                .enumerate()
+                                .filter(|(i, _)| parameters.len() <= 4 || *i == j)
+                                .map(|(_, (k, v))| format!("{k} = {v}"))
                                 .collect();
                             r.push(
                                 pk.key(&parameters[j]),
@@ -435,6 +483,103 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         scenarios,
         hash: format!("{:016x}", super::fnv1a64(canonical.as_bytes())),
     })
+}
+
+/// A parameter with a range in a scenario: where, and its low, value and high (a missing bound
+/// is the value).
+#[derive(Debug, Clone)]
+pub struct Uncertain {
+    pub key: KeyPath,
+    pub low: f64,
+    pub value: f64,
+    pub high: f64,
+}
+
+/// Every parameter table of `doc` with a `value` and a `low` or `high` (not distributions, not
+/// `[simulation]`), in file order.
+pub fn uncertain_parameters(doc: &file::Document) -> Vec<Uncertain> {
+    fn num(n: &file::Node) -> Option<f64> {
+        match &n.kind {
+            file::Kind::Scalar(v) => number(v),
+            _ => None,
+        }
+    }
+    fn walk(node: &file::Node, key: &KeyPath, out: &mut Vec<Uncertain>) {
+        let file::Kind::Table(entries) = &node.kind else {
+            return;
+        };
+        let get = |k: &str| {
+            entries
+                .iter()
+                .find(|(n, _)| n == k)
+                .and_then(|(_, v)| num(v))
+        };
+        let has = |k: &str| entries.iter().any(|(n, _)| n == k);
+        if has("dist") {
+            return;
+        }
+        if let Some(value) = get("value") {
+            let (low, high) = (get("low"), get("high"));
+            if low.is_some() || high.is_some() {
+                out.push(Uncertain {
+                    key: key.clone(),
+                    low: low.unwrap_or(value),
+                    value,
+                    high: high.unwrap_or(value),
+                });
+            }
+            return;
+        }
+        for (k, child) in entries {
+            if key.0.is_empty() && k == "simulation" {
+                continue;
+            }
+            walk(child, &key.key(k), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&doc.root, &KeyPath::root(), &mut out);
+    out
+}
+
+/// The `u` quantile of the triangular distribution on `[low, high]` with mode `mode`.
+pub fn triangular(low: f64, mode: f64, high: f64, u: f64) -> f64 {
+    if high <= low {
+        return low;
+    }
+    let f = (mode - low) / (high - low);
+    if u < f {
+        low + (u * (high - low) * (mode - low)).sqrt()
+    } else {
+        high - ((1.0 - u) * (high - low) * (high - mode)).sqrt()
+    }
+}
+
+/// `n` PSA draws: parameter j of draw i is triangular(low, value, high), from a stream keyed by
+/// the draw and the parameter's name, so that two sweeps with the same seed draw the same
+/// values for the parameters they share (pairing a policy's PSA with the baseline's). Whole-
+/// number parameters are rounded.
+pub fn psa_draws(
+    names: &[String],
+    ranges: &[(f64, f64, f64, bool)],
+    n: usize,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let streams = Streams::new(seed, 0);
+    (0..n)
+        .map(|i| {
+            names
+                .iter()
+                .zip(ranges)
+                .map(|(name, &(low, mode, high, whole))| {
+                    let mut rng =
+                        streams.stream(i as u64, Purpose::new(PSA_PURPOSE, super::name_key(name)));
+                    let x = triangular(low, mode, high, rng.random());
+                    if whole { x.round() } else { x }
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn finish(r: Reader) -> ScenarioError {

@@ -267,6 +267,12 @@ fn bad_sweep_files_are_refused_with_the_file_key_and_line() {
             "an empty design",
         ),
         (
+            "psa-params.toml",
+            "base = \"base.toml\"\ndesign = \"psa\"\npoints = 2\n[parameters]\n\"transfer.beds.medium\" = [8]\n",
+            "psa-params.toml:4",
+            "leave out [parameters]",
+        ),
+        (
             "design.toml",
             "base = \"base.toml\"\ndesign = \"random\"\n[parameters]\n\"transfer.beds.medium\" = [8]\n",
             "design.toml:2",
@@ -295,4 +301,78 @@ fn the_shipped_sweep_loads_with_every_point_valid() {
         ["transfer.beds.medium", "transfer_limit.days"]
     );
     assert!(s.scenarios.iter().all(|p| p.economics.is_some()));
+}
+
+#[test]
+fn psa_draws_follow_the_triangular_distributions_the_scenario_declares() {
+    use cjmh::scenario::sweep::{psa_draws, uncertain_parameters};
+    let doc =
+        cjmh::scenario::file::Document::load(&root().join("scenarios/baseline.toml")).unwrap();
+    let uncertain = uncertain_parameters(&doc);
+    assert!(uncertain.len() > 40, "{}", uncertain.len());
+    let names: Vec<String> = uncertain.iter().map(|u| u.key.to_string()).collect();
+    let ranges: Vec<(f64, f64, f64, bool)> = uncertain
+        .iter()
+        .map(|u| (u.low, u.value, u.high, false))
+        .collect();
+    let n = 4000;
+    let draws = psa_draws(&names, &ranges, n, 11);
+    for (j, u) in uncertain.iter().enumerate() {
+        let (a, c, b) = (u.low, u.value, u.high);
+        let xs: Vec<f64> = draws.iter().map(|d| d[j]).collect();
+        assert!(xs.iter().all(|x| *x >= a && *x <= b), "{}", names[j]);
+        if b == a {
+            continue;
+        }
+        // Triangular(a, c, b): mean (a + b + c) / 3, variance (a² + b² + c² − ab − ac − bc) / 18,
+        // and P(X < c) = (c − a) / (b − a). Each within 4 standard errors of n draws.
+        let mean = (a + b + c) / 3.0;
+        let var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0;
+        let m = xs.iter().sum::<f64>() / n as f64;
+        assert!(
+            (m - mean).abs() < 4.0 * (var / n as f64).sqrt(),
+            "{}: mean {m} vs {mean}",
+            names[j]
+        );
+        let p = (c - a) / (b - a);
+        let below = xs.iter().filter(|x| **x < c).count() as f64 / n as f64;
+        assert!(
+            (below - p).abs() < 4.0 * (p * (1.0 - p) / n as f64).sqrt() + 1e-12,
+            "{}: {below} below the mode vs {p}",
+            names[j]
+        );
+    }
+    // Keyed by name: the same parameter gets the same draws in another scenario's PSA.
+    let one = psa_draws(&names[3..4], &ranges[3..4], 5, 11);
+    let all = psa_draws(&names, &ranges, 5, 11);
+    for i in 0..5 {
+        assert_eq!(one[i][0], all[i][3]);
+    }
+}
+
+#[test]
+fn a_psa_sweep_draws_every_uncertain_parameter_and_keeps_whole_numbers_whole() {
+    let tmp = TempDir::new("sweep-psa");
+    setup(&tmp, 10, "");
+    let file = tmp.write(
+        "psa.toml",
+        "base = \"base.toml\"\ndesign = \"psa\"\npoints = 4\nreplications = 1\nseed = 2\n",
+    );
+    let out = tmp.path().join("out");
+    let o = sweep(&file, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    let header: Vec<&str> = points.lines().next().unwrap().split(',').collect();
+    assert!(header.contains(&"transfer.beds.medium"));
+    assert!(header.contains(&"costs.lines.prison_places.unit_cost"));
+    assert!(header.contains(&"qalys.lines.release_support.qalys_per_unit"));
+    let col = header
+        .iter()
+        .position(|h| *h == "transfer.beds.medium")
+        .unwrap();
+    for line in points.lines().skip(1) {
+        let v: f64 = line.split(',').nth(col).unwrap().parse().unwrap();
+        assert_eq!(v.fract(), 0.0, "{v}");
+    }
+    assert!(out.join("summary.csv").exists());
 }
