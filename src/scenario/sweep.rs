@@ -19,6 +19,8 @@
 //!   draw takes every parameter of the base scenario that has a `low` or `high` from the
 //!   triangular distribution with that range and its `value` as the mode (a missing bound is the
 //!   value; whole-number parameters are rounded).
+//! - `one-way`: tornado data, no `[parameters]` and no `points`: the base point, then each
+//!   uncertain parameter at its `low` and at its `high` with every other at its value.
 //! - `latin-hypercube`: `points = n` points; each parameter is `{ low = a, high = b }` (add
 //!   `integer = true` for whole numbers such as beds). Each parameter's range is cut into n
 //!   equal strata, each stratum used once, at a uniform place within it; strata are matched
@@ -45,6 +47,9 @@ pub enum Design {
     /// Probabilistic sensitivity analysis: each point draws every uncertain parameter of the
     /// base scenario (every parameter with a `low` or `high`) from its range.
     Psa,
+    /// One-way sensitivity (tornado data): the base point, then each uncertain parameter at its
+    /// low and at its high value with every other at its value.
+    OneWay,
 }
 
 impl Design {
@@ -54,6 +59,7 @@ impl Design {
             Design::Zip => "zip",
             Design::LatinHypercube => "latin-hypercube",
             Design::Psa => "psa",
+            Design::OneWay => "one-way",
         }
     }
 }
@@ -166,10 +172,13 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         Some("zip") => Some(Design::Zip),
         Some("latin-hypercube") => Some(Design::LatinHypercube),
         Some("psa") => Some(Design::Psa),
+        Some("one-way") => Some(Design::OneWay),
         Some(other) => {
             r.push(
                 root.key("design"),
-                format!("unknown design `{other}` (known: grid, zip, latin-hypercube, psa)"),
+                format!(
+                    "unknown design `{other}` (known: grid, zip, latin-hypercube, psa, one-way)"
+                ),
             );
             None
         }
@@ -202,11 +211,11 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     let mut specs = Vec::new();
     let pk = root.key("parameters");
     match table.get("parameters") {
-        Some(_) if design == Some(Design::Psa) => r.push(
+        Some(_) if matches!(design, Some(Design::Psa | Design::OneWay)) => r.push(
             pk.clone(),
-            "a psa draws every uncertain parameter of the base scenario: leave out [parameters]",
+            "a psa or one-way design varies every uncertain parameter of the base scenario: leave out [parameters]",
         ),
-        None if design == Some(Design::Psa) => {}
+        None if matches!(design, Some(Design::Psa | Design::OneWay)) => {}
         Some(toml::Value::Table(t)) if !t.is_empty() => {
             // In the order the file writes them (the plain TOML table is sorted).
             let order: Vec<String> = match &doc.root.kind {
@@ -375,13 +384,19 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         Some(Design::Psa) if n_points.is_none() => {
             r.push(root.key("points"), "a psa needs `points`: how many draws");
         }
-        Some(Design::Psa) | None => {}
+        Some(Design::OneWay) if n_points.is_some() => {
+            r.push(
+                root.key("points"),
+                "a one-way design has as many points as the ranges give: leave out `points`",
+            );
+        }
+        Some(Design::Psa | Design::OneWay) | None => {}
     }
     if !r.problems.is_empty() {
         return Err(finish(r));
     }
     let base = base.expect("checked above");
-    if design == Some(Design::Psa) {
+    if matches!(design, Some(Design::Psa | Design::OneWay)) {
         let base_doc =
             file::Document::load(&base).map_err(|problems| ScenarioError { problems })?;
         let uncertain = uncertain_parameters(&base_doc);
@@ -399,12 +414,16 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
             ranges.push((u.low, u.value, u.high, whole));
             parameters.push(u.key.to_string());
         }
-        points = psa_draws(
-            &parameters,
-            &ranges,
-            n_points.unwrap_or(1) as usize,
-            seed.unwrap_or(1),
-        );
+        points = if design == Some(Design::Psa) {
+            psa_draws(
+                &parameters,
+                &ranges,
+                n_points.unwrap_or(1) as usize,
+                seed.unwrap_or(1),
+            )
+        } else {
+            one_way(&ranges)
+        };
     }
 
     // Every key must name a number the base scenario writes: checked once, not per point.
@@ -580,6 +599,24 @@ pub fn psa_draws(
                 .collect()
         })
         .collect()
+}
+
+/// One-way points over `(low, value, high, _)` ranges: every value, then for each parameter in
+/// turn its low and its high (a bound equal to the value is left out) with the others at their
+/// values.
+pub fn one_way(ranges: &[(f64, f64, f64, bool)]) -> Vec<Vec<f64>> {
+    let base: Vec<f64> = ranges.iter().map(|r| r.1).collect();
+    let mut points = vec![base.clone()];
+    for (j, &(low, value, high, _)) in ranges.iter().enumerate() {
+        for bound in [low, high] {
+            if bound != value {
+                let mut p = base.clone();
+                p[j] = bound;
+                points.push(p);
+            }
+        }
+    }
+    points
 }
 
 fn finish(r: Reader) -> ScenarioError {

@@ -376,3 +376,37 @@ fn a_psa_sweep_draws_every_uncertain_parameter_and_keeps_whole_numbers_whole() {
     }
     assert!(out.join("summary.csv").exists());
 }
+
+#[test]
+fn a_one_way_design_moves_one_parameter_at_a_time_to_each_bound() {
+    let tmp = TempDir::new("sweep-one-way");
+    setup(&tmp, 10, "");
+    let file = tmp.write(
+        "ow.toml",
+        "base = \"base.toml\"\ndesign = \"one-way\"\nreplications = 1\n",
+    );
+    let out = tmp.path().join("out");
+    let o = sweep(&file, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = cjmh::scenario::file::Document::load(&tmp.path().join("base.toml")).unwrap();
+    let uncertain = cjmh::scenario::sweep::uncertain_parameters(&doc);
+    let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = points
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(1).map(|x| x.parse().unwrap()).collect())
+        .collect();
+    let base: Vec<f64> = uncertain.iter().map(|u| u.value).collect();
+    assert_eq!(rows[0], base);
+    let bounds: usize = uncertain
+        .iter()
+        .map(|u| usize::from(u.low != u.value) + usize::from(u.high != u.value))
+        .sum();
+    assert_eq!(rows.len(), 1 + bounds);
+    for row in &rows[1..] {
+        let moved: Vec<usize> = (0..base.len()).filter(|&j| row[j] != base[j]).collect();
+        assert_eq!(moved.len(), 1, "{row:?}");
+        let u = &uncertain[moved[0]];
+        assert!(row[moved[0]] == u.low || row[moved[0]] == u.high);
+    }
+}
