@@ -8,12 +8,14 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
+use crate::economics::psa;
 use crate::model;
 use crate::model::mmc::{self, MmcParams};
 use crate::model::recorder::NullRecorder;
 use crate::output::comparison;
 use crate::output::events::{self, EventWriter};
 use crate::output::manifest::{self, Manifest, ScenarioEntry, Versions};
+use crate::output::summary::format_value;
 use crate::output::summary::{self, ReplicationResult, SummaryWriter};
 use crate::output::sweep as sweep_out;
 use crate::output::table::ScenarioStats;
@@ -85,6 +87,12 @@ enum Command {
     /// unsharded run writes (summary.csv byte for byte). Refuses directories of different sweeps
     /// and says which units are still missing.
     Merge(MergeArgs),
+    /// From the output directories of PSA sweeps (design = "psa", one per strategy, the same
+    /// seed and number of draws; the first is the baseline), writes ceac.csv (for each
+    /// willingness to pay per QALY and strategy, the probability that the strategy has the
+    /// highest net monetary benefit, public sector) and evpi.csv (the expected value of perfect
+    /// information), and prints both at £20,000 and £30,000.
+    Ceac(CeacArgs),
     /// Prints a scenario's unit-cost table as Markdown: every cost line with its payer, driver,
     /// unit cost and range at the source's price year, the inflation factor to the scenario's
     /// price year, and the source; then the QALY lines. Runs nothing.
@@ -111,6 +119,22 @@ struct SweepArgs {
     /// Prints nothing but errors, and shows no progress bar.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct CeacArgs {
+    /// PSA sweep output directories: the baseline first, then each policy.
+    #[arg(required = true, num_args = 2..)]
+    dirs: Vec<PathBuf>,
+    /// Highest willingness to pay per QALY, £.
+    #[arg(long, default_value_t = 100_000)]
+    wtp_max: u64,
+    /// Step between willingness-to-pay values, £.
+    #[arg(long, default_value_t = 1_000)]
+    wtp_step: u64,
+    /// Directory for ceac.csv and evpi.csv; created if missing.
+    #[arg(short, long, default_value = "out")]
+    out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -280,6 +304,7 @@ pub fn main() -> i32 {
         Command::Costs(args) => costs(args),
         Command::Sweep(args) => sweep(args),
         Command::Merge(args) => merge(args),
+        Command::Ceac(args) => ceac(args),
         Command::Compare(args) => compare(args),
     }
 }
@@ -831,6 +856,145 @@ fn merge(args: MergeArgs) -> i32 {
         info.points.len(),
         info.replications,
         args.out.join("summary.csv").display()
+    );
+    0
+}
+
+/// A PSA sweep's public-sector cost and QALYs per draw (means over its replications).
+fn psa_strategy(dir: &std::path::Path) -> Result<(sweep_out::SweepInfo, psa::Strategy), String> {
+    let info = read_sweep_info(dir)?;
+    if info.design != "psa" {
+        return Err(format!(
+            "{}: a {} sweep, not a psa",
+            dir.display(),
+            info.design
+        ));
+    }
+    let path = dir.join("summary.csv");
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| {
+        format!(
+            "{}: {e} (has the sweep finished? see `cjmh merge`)",
+            path.display()
+        )
+    })?;
+    let n = info.points.len();
+    let (mut cost, mut qalys) = (vec![(0.0, 0u32); n], vec![(0.0, 0u32); n]);
+    for row in reader.records() {
+        let row = row.map_err(|e| format!("{}: {e}", path.display()))?;
+        let len = row.len();
+        let (point, metric, value) = (&row[0], &row[len - 2], &row[len - 1]);
+        let target = match metric {
+            "cost.public_sector" => &mut cost,
+            "qalys.total" => &mut qalys,
+            _ => continue,
+        };
+        let (Ok(p), Ok(v)) = (point.parse::<usize>(), value.parse::<f64>()) else {
+            continue;
+        };
+        if let Some(t) = target.get_mut(p) {
+            t.0 += v;
+            t.1 += 1;
+        }
+    }
+    let mean = |v: Vec<(f64, u32)>| -> Result<Vec<f64>, String> {
+        v.into_iter()
+            .map(|(s, k)| {
+                if k == 0 {
+                    Err(format!("{}: no cost.public_sector or qalys.total for every draw (does the scenario have [costs]?)", path.display()))
+                } else {
+                    Ok(s / k as f64)
+                }
+            })
+            .collect()
+    };
+    let strategy = psa::Strategy {
+        name: info.name.clone(),
+        cost: mean(cost)?,
+        qalys: mean(qalys)?,
+    };
+    Ok((info, strategy))
+}
+
+fn ceac(args: CeacArgs) -> i32 {
+    let mut strategies = Vec::new();
+    let mut first: Option<sweep_out::SweepInfo> = None;
+    for d in &args.dirs {
+        let (info, s) = match psa_strategy(d) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        };
+        if let Some(f) = &first
+            && (f.seed != info.seed || f.points.len() != info.points.len())
+        {
+            eprintln!(
+                "error: {} has {} draws with seed {}, {} has {} with seed {}: PSA draws pair only with the same seed and count",
+                args.dirs[0].display(),
+                f.points.len(),
+                f.seed,
+                d.display(),
+                info.points.len(),
+                info.seed
+            );
+            return EXIT_BAD_INPUT;
+        }
+        first.get_or_insert(info);
+        strategies.push(s);
+    }
+    if args.wtp_step == 0 {
+        eprintln!("error: --wtp-step must be at least 1");
+        return EXIT_BAD_INPUT;
+    }
+    let wtps: Vec<f64> = (0..=args.wtp_max)
+        .step_by(args.wtp_step as usize)
+        .map(|w| w as f64)
+        .collect();
+    let mut ceac_csv = csv::Writer::from_writer(Vec::new());
+    let mut evpi_csv = csv::Writer::from_writer(Vec::new());
+    let _ = ceac_csv.write_record(["wtp", "strategy", "probability_cost_effective"]);
+    let _ = evpi_csv.write_record(["wtp", "evpi"]);
+    for &w in &wtps {
+        for (s, p) in strategies.iter().zip(psa::acceptability(&strategies, w)) {
+            let _ = ceac_csv.write_record([format_value(w), s.name.clone(), format_value(p)]);
+        }
+        let _ = evpi_csv.write_record([format_value(w), format_value(psa::evpi(&strategies, w))]);
+    }
+    let files = [
+        ("ceac.csv", ceac_csv.into_inner().unwrap_or_default()),
+        ("evpi.csv", evpi_csv.into_inner().unwrap_or_default()),
+    ];
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        eprintln!("error: cannot create {}: {e}", args.out.display());
+        return EXIT_FAILURE;
+    }
+    for (name, bytes) in &files {
+        if let Err(e) = atomic_write(&args.out.join(name), bytes) {
+            eprintln!("error: cannot write {}: {e}", args.out.join(name).display());
+            return EXIT_FAILURE;
+        }
+    }
+    let draws = strategies[0].cost.len();
+    println!("{draws} PSA draws; probability of the highest net monetary benefit (public sector):");
+    for w in [20_000.0, 30_000.0] {
+        let p = psa::acceptability(&strategies, w);
+        let cells: Vec<String> = strategies
+            .iter()
+            .zip(p)
+            .map(|(s, p)| format!("{} {:.2}", s.name, p))
+            .collect();
+        println!(
+            "  at £{}/QALY: {}; EVPI £{}",
+            crate::economics::investment::thousands(w),
+            cells.join(", "),
+            crate::economics::investment::thousands(psa::evpi(&strategies, w))
+        );
+    }
+    println!(
+        "wrote {} and {}",
+        args.out.join("ceac.csv").display(),
+        args.out.join("evpi.csv").display()
     );
     0
 }

@@ -20,6 +20,7 @@
 //! Everything here is a pure function of its inputs: no I/O, no randomness.
 
 pub mod investment;
+pub mod psa;
 
 /// Who pays, in output order. The first [`PUBLIC_PAYERS`] are the public sector.
 pub const PAYERS: [&str; 5] = [
