@@ -386,18 +386,20 @@ pub fn to_csv(rows: &[Row]) -> Vec<u8> {
         "crn_interval_ratio",
     ])
     .expect("writing to memory");
+    // `+ 0.0` turns -0 (a mean of zeros with a negative sign, say) into 0 for the reader.
+    let v = |x: f64| format_value(x + 0.0);
     for r in rows {
         w.write_record([
             r.scenario.clone(),
             r.metric.clone(),
             r.n.to_string(),
-            format_value(r.baseline_mean),
-            format_value(r.scenario_mean),
-            format_value(r.difference.mean),
-            format_value(r.difference.low),
-            format_value(r.difference.high),
-            format_value(r.independent_half_width),
-            format_value(r.interval_ratio()),
+            v(r.baseline_mean),
+            v(r.scenario_mean),
+            v(r.difference.mean),
+            v(r.difference.low),
+            v(r.difference.high),
+            v(r.independent_half_width),
+            v(r.interval_ratio()),
         ])
         .expect("writing to memory");
     }
