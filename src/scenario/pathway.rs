@@ -53,8 +53,9 @@ pub struct TransferLimitSpec {
     pub starts_at: String,
     /// Chance that a spot-purchased or out-of-area bed is found when one is sought.
     pub spot_purchase_share: Param,
-    /// Days before the limit at which a spot bed is sought: the time its warrant and admission
-    /// take.
+    /// Days to find and contract a spot bed. It is sought when what is left of the limit is
+    /// this plus the person's own warrant and admission time, which a spot bed takes as a
+    /// commissioned one does.
     pub spot_lead_days: Param,
 }
 

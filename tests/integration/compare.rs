@@ -265,3 +265,40 @@ fn each_remaining_policy_moves_its_own_mechanism_and_its_own_cost_line() {
     assert!(get(&limit, "spot_purchases") > 0.0);
     assert!(get(&limit, "cost.line.spot_beds") > 0.0);
 }
+
+#[test]
+fn regression_spot_beds_are_not_a_faster_route_than_commissioned_ones() {
+    // A spot bed used to be admitted `spot_lead_days` (3 days) after purchase while a
+    // commissioned bed went through the calibrated warrant and admission (about 12 days), so
+    // under a limit the final stage got shorter the more spot beds were bought, breaches were
+    // understated, and fewer commissioned beds could mean fewer breaches. Both routes now share
+    // the final stage, a spot bed taking its contracting time on top. The same limit with and
+    // without spot purchases: with them, the final stage can only be as long or longer.
+    let limit = cjmh::scenario::load(&root().join("scenarios/transfer-14-day.toml")).unwrap();
+    let factor = 100_000.0 / limit.expected_people();
+    let with_spot = limit.scaled(factor);
+    let mut without = with_spot.clone();
+    if let Some(p) = &mut without.pathway {
+        let mut l = p.transfer_limit.expect("the scenario has a limit");
+        l.spot_purchase_share = 0.0;
+        p.transfer_limit = Some(l);
+    }
+    let get = |m: &cjmh::model::Metrics, k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
+    for rep in 0..2 {
+        let run = |s: &cjmh::scenario::Scenario| {
+            cjmh::model::run(s, 3, rep, cjmh::model::recorder::NullRecorder)
+                .0
+                .metrics
+        };
+        let (w, wo) = (run(&with_spot), run(&without));
+        assert!(get(&w, "spot_purchases") > 0.0 && get(&wo, "spot_purchases") == 0.0);
+        let (fw, fwo) = (
+            get(&w, "transfer_final_stage_days_mean"),
+            get(&wo, "transfer_final_stage_days_mean"),
+        );
+        assert!(
+            fw >= fwo,
+            "replication {rep}: final stage {fw} days with spot beds vs {fwo} without"
+        );
+    }
+}

@@ -1482,7 +1482,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
         };
         let q = self.people[slot as usize];
         if let (Some(limit), false) = (self.p.transfer_limit, q.hospital_order) {
-            let seek_at = self.limit_start(&q) + days(limit.days - limit.spot_lead_days);
+            // Sought when what is left of the limit is just enough to contract a spot bed and
+            // then go through the same warrant and admission as for a commissioned bed.
+            let seek_at = (self.limit_start(&q) + days(limit.days - limit.spot_lead_days))
+                .saturating_sub(days(q.final_days));
             ctx.schedule_at(seek_at.max(now), Event::TransferDeadline { slot, token });
         }
         let pool = &mut self.beds[level];
@@ -1502,8 +1505,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 
     /// The limit draws near and no commissioned bed has been found: a spot-purchased or
-    /// out-of-area bed is sought, and found with `spot_purchase_share`; the warrant and
-    /// admission to it take `spot_lead_days`. If none is found the person waits on.
+    /// out-of-area bed is sought, and found with `spot_purchase_share`. Contracting it takes
+    /// `spot_lead_days`, then the person's warrant and admission take as long as they would for
+    /// a commissioned bed (the calibrated final stage): a spot bed is not a faster route, only
+    /// another bed. If none is found the person waits on.
     fn seek_spot_bed(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let Some(limit) = self.p.transfer_limit else {
             return;
@@ -1529,7 +1534,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             r.transfer_token
         };
         ctx.schedule_in(
-            days(limit.spot_lead_days),
+            days(limit.spot_lead_days + q.final_days),
             Event::TransferStep { slot, token },
         );
     }
