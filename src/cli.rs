@@ -113,12 +113,49 @@ struct SweepArgs {
     #[arg(long)]
     resume: bool,
     /// Runs only part I of N (for example 2/4): the units whose number counts I, I+N, I+2N, ...
-    /// from 1, in (point, replication) order.
+    /// from 1, in (point, replication) order. Inside a Slurm job array it defaults to the task's
+    /// part: SLURM_ARRAY_TASK_ID (from SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT.
     #[arg(long)]
     shard: Option<String>,
     /// Prints nothing but errors, and shows no progress bar.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shard_from_scheduler;
+
+    #[test]
+    fn a_slurm_array_task_picks_its_own_shard() {
+        fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        }
+        assert_eq!(shard_from_scheduler(env(&[])), Ok(None));
+        let first = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(shard_from_scheduler(env(&first)), Ok(Some((1, 4))));
+        let last = [
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(shard_from_scheduler(env(&last)), Ok(Some((4, 4))));
+        let gap = [
+            ("SLURM_ARRAY_TASK_ID", "9"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert!(shard_from_scheduler(env(&gap)).is_err());
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -669,6 +706,37 @@ fn parse_shard(text: &str) -> Option<(u64, u64)> {
     (n >= 1 && i >= 1 && i <= n).then_some((i, n))
 }
 
+/// The shard a Slurm array task should run when `--shard` is not given: task
+/// `SLURM_ARRAY_TASK_ID` of `SLURM_ARRAY_TASK_COUNT`, counted from `SLURM_ARRAY_TASK_MIN`, so
+/// one command line serves every task of `sbatch --array`. `None` outside an array job.
+fn shard_from_scheduler(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Option<(u64, u64)>, String> {
+    let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT"))
+    else {
+        return Ok(None);
+    };
+    let min = var("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
+    let parse = |name: &str, v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{name}={v:?} is not a whole number"))
+    };
+    let (id, count, min) = (
+        parse("SLURM_ARRAY_TASK_ID", &id)?,
+        parse("SLURM_ARRAY_TASK_COUNT", &count)?,
+        parse("SLURM_ARRAY_TASK_MIN", &min)?,
+    );
+    let i = id.checked_sub(min).map(|d| d + 1);
+    match i {
+        Some(i) if count >= 1 && i <= count => Ok(Some((i, count))),
+        _ => Err(format!(
+            "SLURM_ARRAY_TASK_ID={id} (from {min}) is outside an array of {count} tasks: submit the array as --array=0-{} or 1-{count}, with no gaps, or give --shard",
+            count.saturating_sub(1)
+        )),
+    }
+}
+
 fn read_sweep_info(dir: &std::path::Path) -> Result<sweep_out::SweepInfo, String> {
     let path = dir.join("sweep.json");
     let text = std::fs::read_to_string(&path)
@@ -686,7 +754,13 @@ fn sweep(args: SweepArgs) -> i32 {
         }
     };
     let shard = match args.shard.as_deref().map(parse_shard) {
-        None => None,
+        None => match shard_from_scheduler(|k| std::env::var(k).ok()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        },
         Some(Some(s)) => Some(s),
         Some(None) => {
             eprintln!("error: --shard must be I/N with 1 <= I <= N, for example 2/4");

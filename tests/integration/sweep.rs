@@ -475,3 +475,40 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
     let o = cjmh(["ceac".as_ref(), dirs[0].as_os_str(), other.as_os_str()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn inside_a_slurm_array_the_shard_comes_from_the_task_id() {
+    let tmp = TempDir::new("sweep-slurm");
+    let file = setup(&tmp, 10, "");
+    let explicit = tmp.path().join("explicit");
+    assert!(
+        sweep(&file, &explicit, &["--shard", "2/3"])
+            .status
+            .success()
+    );
+    let from_env = tmp.path().join("env");
+    let o = Command::new(env!("CARGO_BIN_EXE_cjmh"))
+        .args([
+            "sweep".as_ref(),
+            file.as_os_str(),
+            "--out".as_ref(),
+            from_env.as_os_str(),
+        ])
+        .arg("-q")
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d.join("units"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&from_env), names(&explicit));
+    assert!(!names(&explicit).is_empty() && names(&explicit).len() < 16);
+}
