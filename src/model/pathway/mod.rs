@@ -264,14 +264,22 @@ enum Event {
     },
 }
 
-/// Places of a capacity-limited service and its first-come first-served queue. Queue entries
-/// carry the token of the care they were made for and are skipped when it has gone stale.
+/// Places of a capacity-limited service: how many, how many are in use, and how many people
+/// wait (the queue itself is in [`Queues`]).
 #[derive(Debug, Clone, Default)]
 struct Pool {
     capacity: u32,
     busy: Level,
-    queue: VecDeque<(u32, u32)>,
     queued: Level,
+}
+
+/// The first-come first-served queues of the capacity-limited services. Entries carry the token
+/// of the care they were made for and are skipped when it has gone stale.
+#[derive(Debug, Default)]
+struct Queues {
+    therapists: VecDeque<(u32, u32)>,
+    inreach: VecDeque<(u32, u32)>,
+    beds: [VecDeque<(u32, u32)>; 3],
 }
 
 #[derive(Debug, Default, Clone)]
@@ -443,27 +451,12 @@ struct PathwayModel<'a, R: Recorder> {
     streams: Streams,
     arrivals: Stream,
     arrival_clock: f64,
-    warm: Tick,
-    end: Tick,
     people: Vec<Person>,
     free: Vec<u32>,
     next_id: u64,
-    entered: u64,
-    exited: u64,
-    places: [PlaceStats; PLACES],
-    prison: Level,
-    therapists: Pool,
-    inreach: Pool,
-    beds: [Pool; 3],
-    in_hospital: Level,
-    /// Spot-purchased beds held or occupied (no capacity: they are bought when needed).
-    spot_beds: Level,
-    transfer_wait: DayHistogram,
-    transfer_after_assessment: DayHistogram,
-    transfer_final_stage: DayHistogram,
-    therapy_wait: DayHistogram,
-    c: Counts,
-    years: Years,
+    queues: Queues,
+    /// Everything the metrics are computed from, accumulated as the run goes.
+    t: Tally,
     recorder: R,
 }
 
@@ -480,14 +473,6 @@ struct Years {
     life_lost: ByYear,
 }
 
-/// A capacity-limited service's tallies, without its queue.
-#[derive(Debug, Clone)]
-struct PoolTally {
-    capacity: u32,
-    busy: Level,
-    queued: Level,
-}
-
 /// Everything a replication's metrics are computed from, finished at the end of the run. The
 /// tallies of independent catchments add up ([`Tally::merge`]), so a run split into catchments
 /// is summarised exactly as one run: every metric is computed once, from the sums.
@@ -500,10 +485,11 @@ struct Tally {
     c: Counts,
     places: [PlaceStats; PLACES],
     prison: Level,
-    therapists: PoolTally,
-    inreach: PoolTally,
-    beds: [PoolTally; 3],
+    therapists: Pool,
+    inreach: Pool,
+    beds: [Pool; 3],
     in_hospital: Level,
+    /// Spot-purchased beds held or occupied (no capacity: they are bought when needed).
     spot_beds: Level,
     transfer_wait: DayHistogram,
     transfer_after_assessment: DayHistogram,
@@ -515,55 +501,30 @@ struct Tally {
 impl Tally {
     /// The tallies of a finished run, with every level brought up to the end.
     fn of<R: Recorder>(m: PathwayModel<'_, R>) -> (Self, R) {
-        let end = m.end;
-        let mut places = m.places;
+        let mut t = m.t;
+        let end = t.end;
         for q in &m.people {
             if q.place != GONE {
-                places[q.place as usize].window_ticks +=
-                    end.saturating_sub(q.place_since.max(m.warm)) as u128;
+                t.places[q.place as usize].window_ticks +=
+                    end.saturating_sub(q.place_since.max(t.warm)) as u128;
             }
         }
-        for p in &mut places {
+        for p in &mut t.places {
             p.level.finish(end);
         }
-        let pool = |mut p: Pool| {
-            p.busy.finish(end);
-            p.queued.finish(end);
-            PoolTally {
-                capacity: p.capacity,
-                busy: p.busy,
-                queued: p.queued,
-            }
-        };
-        let finish = |mut l: Level| {
-            l.finish(end);
-            l
-        };
-        let mut years = m.years;
-        years.custody.finish(end);
-        years.spot.finish(end);
-        (
-            Self {
-                warm: m.warm,
-                end,
-                entered: m.entered,
-                exited: m.exited,
-                c: m.c,
-                places,
-                prison: finish(m.prison),
-                therapists: pool(m.therapists),
-                inreach: pool(m.inreach),
-                beds: m.beds.map(pool),
-                in_hospital: finish(m.in_hospital),
-                spot_beds: finish(m.spot_beds),
-                transfer_wait: m.transfer_wait,
-                transfer_after_assessment: m.transfer_after_assessment,
-                transfer_final_stage: m.transfer_final_stage,
-                therapy_wait: m.therapy_wait,
-                years,
-            },
-            m.recorder,
-        )
+        for pool in [&mut t.therapists, &mut t.inreach]
+            .into_iter()
+            .chain(t.beds.iter_mut())
+        {
+            pool.busy.finish(end);
+            pool.queued.finish(end);
+        }
+        for level in [&mut t.prison, &mut t.in_hospital, &mut t.spot_beds] {
+            level.finish(end);
+        }
+        t.years.custody.finish(end);
+        t.years.spot.finish(end);
+        (t, m.recorder)
     }
 
     /// Adds another catchment's tallies (same window).
@@ -579,7 +540,7 @@ impl Tally {
             a.level.merge(&b.level);
         }
         self.prison.merge(&o.prison);
-        let pools = |a: &mut PoolTally, b: &PoolTally| {
+        let pools = |a: &mut Pool, b: &Pool| {
             a.capacity += b.capacity;
             a.busy.merge(&b.busy);
             a.queued.merge(&b.queued);
@@ -631,7 +592,7 @@ fn days(d: f64) -> Tick {
 impl<R: Recorder> PathwayModel<'_, R> {
     #[inline]
     fn measured(&self, t: Tick) -> bool {
-        t >= self.warm && t < self.end
+        t >= self.t.warm && t < self.t.end
     }
 
     fn stream(&self, slot: u32, kind: u32, n: u32) -> Stream {
@@ -657,19 +618,19 @@ impl<R: Recorder> PathwayModel<'_, R> {
         };
         let measured = self.measured(now);
         if from != GONE {
-            let st = &mut self.places[from as usize];
+            let st = &mut self.t.places[from as usize];
             st.level.add(now, -1);
             if measured {
                 st.exits += 1;
                 st.sojourn_ticks += (now - since) as u128;
             }
-            let (lo, hi) = (since.max(self.warm), now.min(self.end));
+            let (lo, hi) = (since.max(self.t.warm), now.min(self.t.end));
             if hi > lo {
                 st.window_ticks += (hi - lo) as u128;
             }
             if from == REMAND || from == SENTENCED {
-                self.prison.add(now, -1);
-                self.years.custody.add(now, -1);
+                self.t.prison.add(now, -1);
+                self.t.years.custody.add(now, -1);
             }
             self.recorder.visit(&Visit {
                 person: id,
@@ -681,14 +642,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
             });
         }
         if to != GONE {
-            let st = &mut self.places[to as usize];
+            let st = &mut self.t.places[to as usize];
             st.level.add(now, 1);
             if measured {
                 st.entries += 1;
             }
             if to == REMAND || to == SENTENCED {
-                self.prison.add(now, 1);
-                self.years.custody.add(now, 1);
+                self.t.prison.add(now, 1);
+                self.t.years.custody.add(now, 1);
             }
         }
         let p = &mut self.people[slot as usize];
@@ -723,7 +684,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// The person leaves the model (death or a year without reoffending).
     fn exit(&mut self, slot: u32, now: Tick) {
         self.move_to(slot, GONE, now);
-        self.exited += 1;
+        self.t.exited += 1;
         self.free.push(slot);
     }
 
@@ -732,7 +693,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn new_person(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
         let id = self.next_id;
         self.next_id += 1;
-        self.entered += 1;
+        self.t.entered += 1;
         let p = self.p;
         let mut rng = self
             .streams
@@ -801,14 +762,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
         q.conditions_drawn = true;
         q.group = group as u8;
         if self.measured(now) {
-            self.c.prevalence_people[group] += 1;
+            self.t.c.prevalence_people[group] += 1;
             for i in 0..CONDITIONS {
                 if bits & (1 << i) != 0 {
-                    self.c.prevalence_cases[group][i] += 1;
+                    self.t.c.prevalence_cases[group][i] += 1;
                 }
             }
             if (bits & ((1 << DISORDERS) - 1)).count_ones() >= 4 {
-                self.c.disorders_4_plus += 1;
+                self.t.c.disorders_4_plus += 1;
             }
         }
     }
@@ -828,7 +789,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.draw_conditions(slot, now);
         }
         if self.measured(now) {
-            self.c.police_contacts += 1;
+            self.t.c.police_contacts += 1;
         }
         let q = self.people[slot as usize];
         let need = q.conditions & MH_NEED != 0;
@@ -902,13 +863,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
                     };
         }
         if referred {
-            self.years.ld_referrals.count(now);
+            self.t.years.ld_referrals.count(now);
         }
         if self.measured(now) {
-            self.c.ld_referrals += referred as u64;
-            self.c.reports += report as u64;
-            self.c.s136 += s136 as u64;
-            self.c.diverted_from_custody += diverted as u64;
+            self.t.c.ld_referrals += referred as u64;
+            self.t.c.reports += report as u64;
+            self.t.c.s136 += s136 as u64;
+            self.t.c.diverted_from_custody += diverted as u64;
         }
         self.move_to(slot, POLICE, now);
         let token = self.people[slot as usize].legal_token;
@@ -975,9 +936,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
                     r.hospital_order = q.outcome == Outcome::HospitalOrder;
                 }
                 if measured {
-                    self.c.custodial_sentences += 1;
-                    self.c.short_sentences += short as u64;
-                    self.c.hospital_orders += (q.outcome == Outcome::HospitalOrder) as u64;
+                    self.t.c.custodial_sentences += 1;
+                    self.t.c.short_sentences += short as u64;
+                    self.t.c.hospital_orders += (q.outcome == Outcome::HospitalOrder) as u64;
                 }
                 let token = self.people[slot as usize].legal_token;
                 match q.place {
@@ -998,10 +959,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 let supervision_end = if order { now + days(q.order_days) } else { now };
                 if measured {
                     if order {
-                        self.c.community_orders += 1;
-                        self.c.mhtr += mhtr as u64;
+                        self.t.c.community_orders += 1;
+                        self.t.c.mhtr += mhtr as u64;
                     } else {
-                        self.c.other_outcomes += 1;
+                        self.t.c.other_outcomes += 1;
                     }
                 }
                 {
@@ -1037,8 +998,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if self.measured(now) {
             self.count_reception(slot);
             match place {
-                REMAND => self.c.remand_receptions += 1,
-                _ => self.c.sentenced_receptions += 1,
+                REMAND => self.t.c.remand_receptions += 1,
+                _ => self.t.c.sentenced_receptions += 1,
             }
         }
         self.start_spell(slot, now, true, ctx);
@@ -1046,9 +1007,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn count_reception(&mut self, slot: u32) {
         let q = &self.people[slot as usize];
-        self.c.receptions += 1;
-        self.c.receptions_age_50_plus += u64::from(q.age_band > 0);
-        self.c.receptions_learning_disability += u64::from(q.learning_disability);
+        self.t.c.receptions += 1;
+        self.t.c.receptions_age_50_plus += u64::from(q.age_band > 0);
+        self.t.c.receptions_learning_disability += u64::from(q.learning_disability);
     }
 
     /// A new spell in prison (after a reception or a return from hospital).
@@ -1068,7 +1029,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let suicide = rng.random::<f64>() * rate < p.custody_suicide_rate;
         if rate > 0.0 {
             let at = now.saturating_add(days(e / rate));
-            if at < self.end {
+            if at < self.t.end {
                 ctx.schedule_at(
                     at,
                     Event::CustodyDeath {
@@ -1108,7 +1069,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = self.people[slot as usize];
         if q.therapy == C_ACTIVE {
             if measured {
-                self.c.therapy_cut_short += 1;
+                self.t.c.therapy_cut_short += 1;
             }
             if released {
                 // The course stream's first draw is set aside for this (see `start_therapy`);
@@ -1117,7 +1078,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 if rng.random::<f64>() < self.p.onward_referral_share {
                     self.people[slot as usize].onward_pending = true;
                     if measured {
-                        self.c.onward_referrals += 1;
+                        self.t.c.onward_referrals += 1;
                     }
                 }
             }
@@ -1129,10 +1090,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 end: now,
                 destination: None,
             });
-            self.therapists.busy.add(now, -1);
+            self.t.therapists.busy.add(now, -1);
             self.next_therapy(now, ctx);
         } else if q.therapy == C_WAITING {
-            self.therapists.queued.add(now, -1);
+            self.t.therapists.queued.add(now, -1);
         }
         if q.inreach == C_ACTIVE {
             self.recorder.visit(&Visit {
@@ -1143,10 +1104,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 end: now,
                 destination: None,
             });
-            self.inreach.busy.add(now, -1);
+            self.t.inreach.busy.add(now, -1);
             self.next_inreach(now);
         } else if q.inreach == C_WAITING {
-            self.inreach.queued.add(now, -1);
+            self.t.inreach.queued.add(now, -1);
         }
         {
             let r = &mut self.people[slot as usize];
@@ -1158,7 +1119,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if matches!(q.transfer, T_ASSESSING | T_WAITING | T_FINAL) && released {
             self.abandon_transfer(slot, now, ctx);
             if measured {
-                self.c.released_before_transfer += 1;
+                self.t.c.released_before_transfer += 1;
             }
         }
     }
@@ -1200,11 +1161,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         {
             let supported = rng.random::<f64>() < support.uptake_share;
             if measured {
-                self.c.release_support_eligible += 1;
-                self.c.release_support_participants += supported as u64;
+                self.t.c.release_support_eligible += 1;
+                self.t.c.release_support_participants += supported as u64;
             }
             if supported {
-                self.years.support.count(now);
+                self.t.years.support.count(now);
                 no_gp_share = support.no_gp_share;
                 cmht_share = support.cmht_contact_6m_share;
             }
@@ -1212,12 +1173,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let no_gp = u_gp < no_gp_share;
         let cmht = u_cmht < cmht_share;
         if measured {
-            self.c.releases += 1;
-            self.c.releases_no_fixed_abode += nfa as u64;
-            self.c.releases_no_gp += no_gp as u64;
+            self.t.c.releases += 1;
+            self.t.c.releases_no_fixed_abode += nfa as u64;
+            self.t.c.releases_no_gp += no_gp as u64;
             if q.conditions & PSYCHOSIS != 0 {
-                self.c.smi_releases += 1;
-                self.c.smi_cmht_contact += cmht as u64;
+                self.t.c.smi_releases += 1;
+                self.t.c.smi_cmht_contact += cmht as u64;
             }
         }
         self.move_to(slot, COMMUNITY, now);
@@ -1227,14 +1188,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn custody_death(&mut self, slot: u32, suicide: bool, now: Tick, ctx: &mut Context<'_, Event>) {
         if self.measured(now) {
-            self.years.life_lost.span(now, self.end, 1);
-            self.c.deaths_in_custody += 1;
-            self.c.suicides_in_custody += suicide as u64;
+            self.t.years.life_lost.span(now, self.t.end, 1);
+            self.t.c.deaths_in_custody += 1;
+            self.t.c.suicides_in_custody += suicide as u64;
             if matches!(
                 self.people[slot as usize].transfer,
                 T_ASSESSING | T_WAITING | T_FINAL
             ) {
-                self.c.died_before_transfer += 1;
+                self.t.c.died_before_transfer += 1;
             }
         }
         self.leave_prison(slot, now, false, ctx);
@@ -1257,13 +1218,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
             q.therapy_token
         };
         if self.measured(now) {
-            self.c.therapy_referrals += 1;
+            self.t.c.therapy_referrals += 1;
         }
-        if self.therapists.busy.n < self.therapists.capacity as i64 {
+        if self.t.therapists.busy.n < self.t.therapists.capacity as i64 {
             self.start_therapy(slot, now, ctx);
         } else {
-            self.therapists.queue.push_back((slot, token));
-            self.therapists.queued.add(now, 1);
+            self.queues.therapists.push_back((slot, token));
+            self.t.therapists.queued.add(now, 1);
         }
     }
 
@@ -1303,10 +1264,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
             r.therapy = C_ACTIVE;
             r.therapy_start = now;
         }
-        self.therapists.busy.add(now, 1);
+        self.t.therapists.busy.add(now, 1);
         if self.measured(now) {
-            self.c.therapy_started += 1;
-            self.therapy_wait.record(now - q.therapy_since);
+            self.t.c.therapy_started += 1;
+            self.t.therapy_wait.record(now - q.therapy_since);
         }
         ctx.schedule_in(
             days(appointments as f64 * p.session_interval_days),
@@ -1329,10 +1290,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
     ) {
         if self.measured(now) {
             if completed {
-                self.c.therapy_completed += 1;
-                self.c.therapy_recovered += recovered as u64;
+                self.t.c.therapy_completed += 1;
+                self.t.c.therapy_recovered += recovered as u64;
             } else {
-                self.c.therapy_dropped_out += 1;
+                self.t.c.therapy_dropped_out += 1;
             }
         }
         let q = self.people[slot as usize];
@@ -1347,18 +1308,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let r = &mut self.people[slot as usize];
         r.therapy = C_NONE;
         r.therapy_token += 1;
-        self.therapists.busy.add(now, -1);
+        self.t.therapists.busy.add(now, -1);
         self.next_therapy(now, ctx);
     }
 
     fn next_therapy(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
-        while self.therapists.busy.n < self.therapists.capacity as i64 {
-            let Some((slot, token)) = self.therapists.queue.pop_front() else {
+        while self.t.therapists.busy.n < self.t.therapists.capacity as i64 {
+            let Some((slot, token)) = self.queues.therapists.pop_front() else {
                 return;
             };
             let q = self.people[slot as usize];
             if q.therapy_token == token && q.therapy == C_WAITING && q.place != GONE {
-                self.therapists.queued.add(now, -1);
+                self.t.therapists.queued.add(now, -1);
                 self.start_therapy(slot, now, ctx);
             }
         }
@@ -1371,14 +1332,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
             q.inreach_since = now;
         }
         if self.measured(now) {
-            self.c.inreach_referrals += 1;
+            self.t.c.inreach_referrals += 1;
         }
-        if self.inreach.busy.n < self.inreach.capacity as i64 {
+        if self.t.inreach.busy.n < self.t.inreach.capacity as i64 {
             self.start_inreach(slot, now);
         } else {
             let token = self.people[slot as usize].spell_token;
-            self.inreach.queue.push_back((slot, token));
-            self.inreach.queued.add(now, 1);
+            self.queues.inreach.push_back((slot, token));
+            self.t.inreach.queued.add(now, 1);
         }
     }
 
@@ -1386,20 +1347,20 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = &mut self.people[slot as usize];
         q.inreach = C_ACTIVE;
         q.inreach_start = now;
-        self.inreach.busy.add(now, 1);
+        self.t.inreach.busy.add(now, 1);
         if self.measured(now) {
-            self.c.inreach_started += 1;
+            self.t.c.inreach_started += 1;
         }
     }
 
     fn next_inreach(&mut self, now: Tick) {
-        while self.inreach.busy.n < self.inreach.capacity as i64 {
-            let Some((slot, token)) = self.inreach.queue.pop_front() else {
+        while self.t.inreach.busy.n < self.t.inreach.capacity as i64 {
+            let Some((slot, token)) = self.queues.inreach.pop_front() else {
                 return;
             };
             let q = self.people[slot as usize];
             if q.spell_token == token && q.inreach == C_WAITING && q.place != GONE {
-                self.inreach.queued.add(now, -1);
+                self.t.inreach.queued.add(now, -1);
                 self.start_inreach(slot, now);
             }
         }
@@ -1440,7 +1401,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         let assessment = self.plan_transfer(slot, now);
         if self.measured(now) {
-            self.c.transfer_referrals += 1;
+            self.t.c.transfer_referrals += 1;
         }
         let q = &mut self.people[slot as usize];
         q.transfer = T_ASSESSING;
@@ -1488,12 +1449,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 .saturating_sub(days(q.final_days));
             ctx.schedule_at(seek_at.max(now), Event::TransferDeadline { slot, token });
         }
-        let pool = &mut self.beds[level];
+        let pool = &mut self.t.beds[level];
         if pool.busy.n < pool.capacity as i64 {
             self.reserve_bed(slot, now, ctx);
         } else {
-            pool.queue.push_back((slot, token));
             pool.queued.add(now, 1);
+            self.queues.beds[level].push_back((slot, token));
         }
     }
 
@@ -1520,11 +1481,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         // Out of the commissioned queue: its entry goes stale because the state is no longer
         // T_WAITING.
-        self.beds[q.level as usize].queued.add(now, -1);
-        self.spot_beds.add(now, 1);
-        self.years.spot.add(now, 1);
+        self.t.beds[q.level as usize].queued.add(now, -1);
+        self.t.spot_beds.add(now, 1);
+        self.t.years.spot.add(now, 1);
         if self.measured(now) {
-            self.c.spot_purchases += 1;
+            self.t.c.spot_purchases += 1;
         }
         let token = {
             let r = &mut self.people[slot as usize];
@@ -1547,18 +1508,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
             q.final_since = now;
             (q.level as usize, q.transfer_token, q.final_days)
         };
-        self.beds[level].busy.add(now, 1);
+        self.t.beds[level].busy.add(now, 1);
         ctx.schedule_in(days(final_days), Event::TransferStep { slot, token });
     }
 
     fn next_bed(&mut self, level: usize, now: Tick, ctx: &mut Context<'_, Event>) {
-        while self.beds[level].busy.n < self.beds[level].capacity as i64 {
-            let Some((slot, token)) = self.beds[level].queue.pop_front() else {
+        while self.t.beds[level].busy.n < self.t.beds[level].capacity as i64 {
+            let Some((slot, token)) = self.queues.beds[level].pop_front() else {
                 return;
             };
             let q = self.people[slot as usize];
             if q.transfer_token == token && q.transfer == T_WAITING && q.place != GONE {
-                self.beds[level].queued.add(now, -1);
+                self.t.beds[level].queued.add(now, -1);
                 self.reserve_bed(slot, now, ctx);
             }
         }
@@ -1567,13 +1528,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn abandon_transfer(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let q = self.people[slot as usize];
         match q.transfer {
-            T_WAITING => self.beds[q.level as usize].queued.add(now, -1),
+            T_WAITING => self.t.beds[q.level as usize].queued.add(now, -1),
             T_FINAL if q.spot => {
-                self.spot_beds.add(now, -1);
-                self.years.spot.add(now, -1);
+                self.t.spot_beds.add(now, -1);
+                self.t.years.spot.add(now, -1);
             }
             T_FINAL => {
-                self.beds[q.level as usize].busy.add(now, -1);
+                self.t.beds[q.level as usize].busy.add(now, -1);
                 self.next_bed(q.level as usize, now, ctx);
             }
             _ => {}
@@ -1598,18 +1559,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn admit(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let q = self.people[slot as usize];
         if self.measured(now) {
-            self.c.secure_admissions += 1;
+            self.t.c.secure_admissions += 1;
             if !q.hospital_order {
-                self.c.transfers_completed += 1;
-                self.transfer_wait.record(now - q.referred_at);
-                self.transfer_after_assessment.record(now - q.assessed_at);
-                self.transfer_final_stage.record(now - q.final_since);
+                self.t.c.transfers_completed += 1;
+                self.t.transfer_wait.record(now - q.referred_at);
+                self.t.transfer_after_assessment.record(now - q.assessed_at);
+                self.t.transfer_final_stage.record(now - q.final_since);
                 if let Some(limit) = self.p.transfer_limit {
-                    self.c.limit_transfers += 1;
+                    self.t.c.limit_transfers += 1;
                     let waited = now - self.limit_start(&q);
                     if waited > days(limit.days) {
-                        self.c.limit_breaches += 1;
-                        self.c.limit_breach_ticks += (waited - days(limit.days)) as u128;
+                        self.t.c.limit_breaches += 1;
+                        self.t.c.limit_breach_ticks += (waited - days(limit.days)) as u128;
                     }
                 }
             }
@@ -1624,7 +1585,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         });
         self.leave_prison(slot, now, false, ctx);
         self.move_to(slot, HOSPITAL, now);
-        self.in_hospital.add(now, 1);
+        self.t.in_hospital.add(now, 1);
         let token = {
             let r = &mut self.people[slot as usize];
             r.transfer = T_ADMITTED;
@@ -1637,18 +1598,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn discharge(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let q = self.people[slot as usize];
         if self.measured(now) {
-            self.c.secure_discharges += 1;
-            self.c.secure_los_ticks += (now - q.place_since) as u128;
+            self.t.c.secure_discharges += 1;
+            self.t.c.secure_los_ticks += (now - q.place_since) as u128;
         }
         if q.spot {
-            self.spot_beds.add(now, -1);
-            self.years.spot.add(now, -1);
+            self.t.spot_beds.add(now, -1);
+            self.t.years.spot.add(now, -1);
             self.people[slot as usize].spot = false;
         } else {
-            self.beds[q.level as usize].busy.add(now, -1);
+            self.t.beds[q.level as usize].busy.add(now, -1);
             self.next_bed(q.level as usize, now, ctx);
         }
-        self.in_hospital.add(now, -1);
+        self.t.in_hospital.add(now, -1);
         {
             let r = &mut self.people[slot as usize];
             r.transfer = T_NONE;
@@ -1659,7 +1620,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if back_to_prison {
             // Remitted to prison for the rest of the sentence, or of the case if on remand.
             if self.measured(now) {
-                self.c.returned_to_prison += 1;
+                self.t.c.returned_to_prison += 1;
             }
             let place = if q.sentenced { SENTENCED } else { REMAND };
             self.move_to(slot, place, now);
@@ -1770,11 +1731,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         // Person-time at risk, clipped to the measured window: the first year after release, and
         // time under supervision.
         let clip = |from: Tick, to: Tick| -> f64 {
-            let (a, b) = (from.max(self.warm), to.min(self.end));
+            let (a, b) = (from.max(self.t.warm), to.min(self.t.end));
             if b > a { (b - a) as f64 / day } else { 0.0 }
         };
         if from_custody {
-            self.c.post_release_days += clip(now, at.min(now + days(365.25)));
+            self.t.c.post_release_days += clip(now, at.min(now + days(365.25)));
             // One-year proven reoffending of the short-sentence release cohort (R1), for
             // releases whose year of follow-up ends inside the window. A release from recall
             // continues the original release's year.
@@ -1783,15 +1744,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 q.recalled = false;
             } else {
                 q.cohort_open = false;
-                if group == SHORT_CUSTODY && now >= self.warm && now + days(365.0) <= self.end {
-                    self.c.short_cohort += 1;
+                if group == SHORT_CUSTODY && now >= self.t.warm && now + days(365.0) <= self.t.end {
+                    self.t.c.short_cohort += 1;
                     q.cohort_open = true;
                     q.cohort_release = now;
                 }
             }
         }
-        self.c.probation_days += clip(now, at.min(supervision_end));
-        self.years.probation.span(now, at.min(supervision_end), 1);
+        self.t.c.probation_days += clip(now, at.min(supervision_end));
+        self.t.years.probation.span(now, at.min(supervision_end), 1);
 
         // Psychological therapy in the community (the IAPT pipeline, P1-P4): onward referral
         // from prison therapy, or referral by probation for people with depression or anxiety.
@@ -1803,22 +1764,22 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let start = now + days(iapt_wait);
             let finish = start + days(iapt_course);
             if self.measured(now) {
-                self.c.iapt_referrals += 1;
+                self.t.c.iapt_referrals += 1;
             }
             // Each count is of what happens in the window: a course started in the warm-up
             // and finished in the window is a completion of the window.
             if iapt_entered < p.iapt_entered_share && start < at {
                 if self.measured(start) {
-                    self.c.iapt_started += 1;
+                    self.t.c.iapt_started += 1;
                 }
                 if iapt_completed < p.iapt_completed_share && finish < at && self.measured(finish) {
-                    self.c.iapt_completed += 1;
-                    self.years.iapt.count(finish);
-                    self.c.iapt_recovered += (iapt_recovered < p.iapt_recovery_share) as u64;
+                    self.t.c.iapt_completed += 1;
+                    self.t.years.iapt.count(finish);
+                    self.t.c.iapt_recovered += (iapt_recovered < p.iapt_recovery_share) as u64;
                 }
             }
         }
-        if at < self.end {
+        if at < self.t.end {
             ctx.schedule_at(at, Event::Community { slot, token, kind });
         }
     }
@@ -1832,12 +1793,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
         match kind {
             K_REOFFENCE => {
                 if measured {
-                    self.c.reoffences += 1;
-                    self.years.reoffences.count(now);
+                    self.t.c.reoffences += 1;
+                    self.t.years.reoffences.count(now);
                 }
                 if q.cohort_open {
                     if now - q.cohort_release <= days(365.0) {
-                        self.c.short_cohort_reoffended += 1;
+                        self.t.c.short_cohort_reoffended += 1;
                     }
                     self.people[slot as usize].cohort_open = false;
                 }
@@ -1845,8 +1806,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             K_RECALL => {
                 if measured {
-                    self.c.recalls += 1;
-                    self.c.recall_receptions += 1;
+                    self.t.c.recalls += 1;
+                    self.t.c.recall_receptions += 1;
                     self.count_reception(slot);
                 }
                 let release_at = now + days(self.p.recall_days);
@@ -1866,33 +1827,33 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             K_LEAVE => {
                 if measured {
-                    self.c.left_model += 1;
+                    self.t.c.left_model += 1;
                 }
                 self.exit(slot, now);
             }
             _ => {
                 if measured {
-                    self.years.life_lost.span(now, self.end, 1);
+                    self.t.years.life_lost.span(now, self.t.end, 1);
                     match kind {
                         K_SUICIDE => {
-                            self.c.community_suicides += 1;
+                            self.t.c.community_suicides += 1;
                             if post_release {
-                                self.c.post_release_suicides += 1;
+                                self.t.c.post_release_suicides += 1;
                                 if since_release <= days(28.0) {
-                                    self.c.post_release_suicides_28d += 1;
+                                    self.t.c.post_release_suicides_28d += 1;
                                 }
                             }
                             if on_probation {
-                                self.c.probation_suicides += 1;
+                                self.t.c.probation_suicides += 1;
                             }
                         }
                         K_DRUG_DEATH => {
-                            self.c.community_drug_deaths += 1;
+                            self.t.c.community_drug_deaths += 1;
                             if post_release {
-                                self.c.post_release_drug_deaths += 1;
+                                self.t.c.post_release_drug_deaths += 1;
                             }
                         }
-                        _ => self.c.community_other_deaths += 1,
+                        _ => self.t.c.community_other_deaths += 1,
                     }
                 }
                 self.exit(slot, now);
@@ -2055,7 +2016,6 @@ fn simulate<R: Recorder>(
     let pool = |capacity: u32| Pool {
         capacity,
         busy: Level::new(warm),
-        queue: VecDeque::new(),
         queued: Level::new(warm),
     };
     let model = PathwayModel {
@@ -2063,29 +2023,32 @@ fn simulate<R: Recorder>(
         streams,
         arrivals: streams.system(Purpose::new(purpose::NEW_PEOPLE, 0)),
         arrival_clock: 0.0,
-        warm,
-        end,
         people: Vec::new(),
         free: Vec::new(),
         next_id: 0,
-        entered: 0,
-        exited: 0,
-        places: std::array::from_fn(|_| PlaceStats {
-            level: Level::new(warm),
-            ..PlaceStats::default()
-        }),
-        prison: Level::new(warm),
-        therapists: pool(p.therapists),
-        inreach: pool(p.inreach_caseload),
-        beds: std::array::from_fn(|i| pool(p.beds[i])),
-        in_hospital: Level::new(warm),
-        spot_beds: Level::new(warm),
-        transfer_wait: DayHistogram::default(),
-        transfer_after_assessment: DayHistogram::default(),
-        transfer_final_stage: DayHistogram::default(),
-        therapy_wait: DayHistogram::default(),
-        c: Counts::default(),
-        years: Years::new(warm, end),
+        queues: Queues::default(),
+        t: Tally {
+            warm,
+            end,
+            entered: 0,
+            exited: 0,
+            c: Counts::default(),
+            places: std::array::from_fn(|_| PlaceStats {
+                level: Level::new(warm),
+                ..PlaceStats::default()
+            }),
+            prison: Level::new(warm),
+            therapists: pool(p.therapists),
+            inreach: pool(p.inreach_caseload),
+            beds: std::array::from_fn(|i| pool(p.beds[i])),
+            in_hospital: Level::new(warm),
+            spot_beds: Level::new(warm),
+            transfer_wait: DayHistogram::default(),
+            transfer_after_assessment: DayHistogram::default(),
+            transfer_final_stage: DayHistogram::default(),
+            therapy_wait: DayHistogram::default(),
+            years: Years::new(warm, end),
+        },
         recorder,
     };
     let mut b = SimulationBuilder::new(model);
