@@ -194,6 +194,18 @@ struct CostsArgs {
     out: Option<PathBuf>,
 }
 
+/// `--catchments`, shared by `run` and `compare`.
+#[derive(clap::Args, Debug)]
+struct Split {
+    /// Splits each replication of a pathway scenario into this many independent catchments
+    /// that run in parallel, so that even one large replication uses several cores. Each
+    /// catchment has its share of new people and of every capacity (whole places) and its own
+    /// random streams; the results are summed in a fixed order, so they depend on this number
+    /// but never on --threads. Recorded in manifest.json.
+    #[arg(long, default_value_t = 1)]
+    catchments: u32,
+}
+
 #[derive(clap::Args, Debug)]
 struct CompareArgs {
     /// The scenario every other is compared with.
@@ -217,13 +229,8 @@ struct CompareArgs {
     /// Prints nothing but errors, and shows no progress bar.
     #[arg(short, long)]
     quiet: bool,
-    /// Splits each replication of a pathway scenario into this many independent catchments
-    /// that run in parallel, so that even one large replication uses several cores. Each
-    /// catchment has its share of new people and of every capacity (whole places) and its own
-    /// random streams; the results are summed in a fixed order, so they depend on this number
-    /// but never on --threads. Recorded in manifest.json.
-    #[arg(long, default_value_t = 1)]
-    catchments: u32,
+    #[command(flatten)]
+    split: Split,
 }
 
 #[derive(clap::Args, Debug)]
@@ -278,13 +285,8 @@ struct RunArgs {
     /// scale. The factor is recorded in manifest.json.
     #[arg(long)]
     cohort: Option<u64>,
-    /// Splits each replication of a pathway scenario into this many independent catchments
-    /// that run in parallel, so that even one large replication uses several cores. Each
-    /// catchment has its share of new people and of every capacity (whole places) and its own
-    /// random streams; the results are summed in a fixed order, so they depend on this number
-    /// but never on --threads. Recorded in manifest.json.
-    #[arg(long, default_value_t = 1)]
-    catchments: u32,
+    #[command(flatten)]
+    split: Split,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -488,10 +490,10 @@ fn run(args: RunArgs) -> i32 {
             *s = s.scaled(cohort as f64 / expected);
         }
     }
-    if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.catchments) {
+    if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.split.catchments) {
         return EXIT_BAD_INPUT;
     }
-    if args.catchments > 1 && args.events {
+    if args.split.catchments > 1 && args.events {
         eprintln!(
             "error: --events records one run's people and cannot be combined with --catchments"
         );
@@ -547,7 +549,7 @@ fn run(args: RunArgs) -> i32 {
                 w.finish()?;
                 rep
             } else {
-                model::run_catchments(s, seed, r, args.catchments)
+                model::run_catchments(s, seed, r, args.split.catchments)
             };
             progress.done(rep.people);
             Ok((
@@ -597,7 +599,7 @@ fn run(args: RunArgs) -> i32 {
         replications: args.replications,
         threads,
         cohort: args.cohort,
-        catchments: args.catchments,
+        catchments: args.split.catchments,
         versions: Versions::current(),
         scenarios: scenarios
             .iter()
@@ -1132,7 +1134,7 @@ fn compare(args: CompareArgs) -> i32 {
     let Some(scenarios) = load_all(&paths) else {
         return EXIT_BAD_INPUT;
     };
-    if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.catchments) {
+    if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.split.catchments) {
         return EXIT_BAD_INPUT;
     }
     let reps = args
@@ -1179,7 +1181,7 @@ fn compare(args: CompareArgs) -> i32 {
         args.threads,
         |&(r, i)| {
             let s = &scenarios[i];
-            let rep = model::run_catchments(s, seed, r, args.catchments);
+            let rep = model::run_catchments(s, seed, r, args.split.catchments);
             progress.done(rep.people);
             ReplicationResult {
                 scenario: s.name.clone(),
@@ -1219,7 +1221,7 @@ fn compare(args: CompareArgs) -> i32 {
                 replications: Some(reps),
                 threads,
                 cohort: None,
-                catchments: args.catchments,
+                catchments: args.split.catchments,
                 versions: Versions::current(),
                 scenarios: scenarios
                     .iter()
