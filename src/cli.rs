@@ -16,7 +16,7 @@ use crate::output::comparison;
 use crate::output::events::{self, EventWriter};
 use crate::output::manifest::{self, Manifest, ScenarioEntry, Versions};
 use crate::output::summary::format_value;
-use crate::output::summary::{self, ReplicationResult, SummaryWriter};
+use crate::output::summary::{ReplicationResult, SummaryWriter};
 use crate::output::sweep as sweep_out;
 use crate::output::table::ScenarioStats;
 use crate::output::write::atomic_write;
@@ -523,13 +523,14 @@ fn run(args: RunArgs) -> i32 {
         return EXIT_FAILURE;
     }
     let summary_path = args.out.join("summary.csv");
-    let mut summary = match SummaryWriter::create(summary::temp_path(&summary_path, "run"), true) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: cannot write {}: {e}", summary_path.display());
-            return EXIT_FAILURE;
-        }
-    };
+    let mut summary =
+        match SummaryWriter::create(crate::output::write::temp_path(&summary_path, "run"), true) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", summary_path.display());
+                return EXIT_FAILURE;
+            }
+        };
     let mut stats: Vec<ScenarioStats> = scenarios
         .iter()
         .map(|s| ScenarioStats::new(&s.name))
@@ -1162,7 +1163,10 @@ fn compare(args: CompareArgs) -> i32 {
     let summary_path = args.out.join("summary.csv");
     let mut parts = Vec::new();
     for i in 0..scenarios.len() {
-        match SummaryWriter::create(summary::temp_path(&summary_path, &i.to_string()), i == 0) {
+        match SummaryWriter::create(
+            crate::output::write::temp_path(&summary_path, &i.to_string()),
+            i == 0,
+        ) {
             Ok(w) => parts.push(w),
             Err(e) => {
                 eprintln!("error: cannot write {}: {e}", summary_path.display());

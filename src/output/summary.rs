@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use super::write::temp_path;
 use crate::model::Metrics;
 
 /// The results of one replication of one scenario.
@@ -27,37 +28,31 @@ pub fn format_value(v: f64) -> String {
     }
 }
 
+/// The header row of `summary.csv`.
+const HEADER: [&str; 4] = ["scenario", "replication", "metric", "value"];
+
+/// Writes one replication's rows.
+fn write_rows<W: std::io::Write>(w: &mut csv::Writer<W>, r: &ReplicationResult) -> csv::Result<()> {
+    let rep = r.replication.to_string();
+    for (metric, value) in &r.metrics {
+        w.write_record([
+            r.scenario.as_str(),
+            rep.as_str(),
+            metric.as_str(),
+            format_value(*value).as_str(),
+        ])?;
+    }
+    Ok(())
+}
+
 /// The bytes of `summary.csv` for `results`, in the order given.
 pub fn to_csv(results: &[ReplicationResult]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["scenario", "replication", "metric", "value"])
-        .expect("writing to memory");
+    w.write_record(HEADER).expect("writing to memory");
     for r in results {
-        let rep = r.replication.to_string();
-        for (metric, value) in &r.metrics {
-            w.write_record([
-                r.scenario.as_str(),
-                rep.as_str(),
-                metric.as_str(),
-                format_value(*value).as_str(),
-            ])
-            .expect("writing to memory");
-        }
+        write_rows(&mut w, r).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
-}
-
-/// A temporary name beside `path` for a file being written (hidden, with the process id).
-pub fn temp_path(path: &Path, tag: &str) -> PathBuf {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    dir.join(format!(".{name}.{tag}.tmp-{}", std::process::id()))
 }
 
 /// Writes `summary.csv` rows as replications finish, under a temporary name, so that memory
@@ -74,7 +69,7 @@ impl SummaryWriter {
         let f = File::create(&tmp)?;
         let mut w = csv::Writer::from_writer(BufWriter::new(f));
         if header {
-            w.write_record(["scenario", "replication", "metric", "value"])?;
+            w.write_record(HEADER)?;
         }
         Ok(Self {
             path: tmp,
@@ -84,17 +79,10 @@ impl SummaryWriter {
 
     /// Appends one replication's rows.
     pub fn write(&mut self, r: &ReplicationResult) -> std::io::Result<()> {
-        let w = self.w.as_mut().expect("open until finished");
-        let rep = r.replication.to_string();
-        for (metric, value) in &r.metrics {
-            w.write_record([
-                r.scenario.as_str(),
-                rep.as_str(),
-                metric.as_str(),
-                format_value(*value).as_str(),
-            ])?;
-        }
-        Ok(())
+        Ok(write_rows(
+            self.w.as_mut().expect("open until finished"),
+            r,
+        )?)
     }
 
     /// Flushes to disk and closes; returns the temporary path, which the caller now owns.
