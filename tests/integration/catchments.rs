@@ -76,14 +76,8 @@ fn catchments_add_up_to_the_whole_system() {
         assert_eq!(split[&k], whole[&k], "{k}");
     }
     // The identities hold on the merged tallies, as in one run.
-    let places = [
-        "police_custody",
-        "bail",
-        "remand",
-        "sentenced_custody",
-        "secure_hospital",
-        "community",
-    ];
+    use cjmh::model::pathway::{PLACES, STAGES};
+    let places = &STAGES[..PLACES];
     let in_places: f64 = places
         .iter()
         .map(|p| split[&format!("{p}.population_end")])
