@@ -396,9 +396,8 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         return Err(finish(r));
     }
     let base = base.expect("checked above");
+    let base_doc = file::Document::load(&base).map_err(|problems| ScenarioError { problems })?;
     if matches!(design, Some(Design::Psa | Design::OneWay)) {
-        let base_doc =
-            file::Document::load(&base).map_err(|problems| ScenarioError { problems })?;
         let uncertain = uncertain_parameters(&base_doc);
         let mut ranges = Vec::new();
         for u in &uncertain {
@@ -428,7 +427,6 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
 
     // Every key must name a number the base scenario writes: checked once, not per point.
     let keys: Vec<KeyPath> = parameters.iter().map(|p| KeyPath::parse(p)).collect();
-    let base_doc = file::Document::load(&base).map_err(|problems| ScenarioError { problems })?;
     for (key, name) in keys.iter().zip(&parameters) {
         if let Err(message) = base_doc.clone().set_number(key, 0.0) {
             r.push(pk.key(name), message);
