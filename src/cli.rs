@@ -115,8 +115,19 @@ struct SweepArgs {
     /// Runs only part I of N (for example 2/4): the units whose number counts I, I+N, I+2N, ...
     /// from 1, in (point, replication) order. Inside a Slurm job array it defaults to the task's
     /// part: SLURM_ARRAY_TASK_ID (from SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shards")]
     shard: Option<String>,
+    /// Splits the sweep into N parts and runs the one the scheduler's array index names,
+    /// counted from 0: SLURM_ARRAY_TASK_ID in a Slurm job array, JOB_COMPLETION_INDEX in a
+    /// Kubernetes indexed Job. Index 0 runs --shard 1/N. Unlike the default, this stays right
+    /// when one task is resubmitted alone (sbatch --array=3), so cluster/slurm/ always gives it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    shards: Option<u64>,
+    /// Checks the sweep file (every point's scenario is built and validated) and prints its
+    /// points and units, then exits: runs nothing and writes nothing. For checking a sweep on a
+    /// login node before submitting it to a cluster.
+    #[arg(long)]
+    dry_run: bool,
     /// Prints nothing but errors, and shows no progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -126,35 +137,61 @@ struct SweepArgs {
 mod tests {
     use super::shard_from_scheduler;
 
+    /// A process environment holding only `pairs`.
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
     #[test]
     fn a_slurm_array_task_picks_its_own_shard() {
-        fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        }
-        assert_eq!(shard_from_scheduler(env(&[])), Ok(None));
+        assert_eq!(shard_from_scheduler(None, env(&[])), Ok(None));
         let first = [
             ("SLURM_ARRAY_TASK_ID", "0"),
             ("SLURM_ARRAY_TASK_MIN", "0"),
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ];
-        assert_eq!(shard_from_scheduler(env(&first)), Ok(Some((1, 4))));
+        assert_eq!(shard_from_scheduler(None, env(&first)), Ok(Some((1, 4))));
         let last = [
             ("SLURM_ARRAY_TASK_ID", "4"),
             ("SLURM_ARRAY_TASK_MIN", "1"),
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ];
-        assert_eq!(shard_from_scheduler(env(&last)), Ok(Some((4, 4))));
+        assert_eq!(shard_from_scheduler(None, env(&last)), Ok(Some((4, 4))));
         let gap = [
             ("SLURM_ARRAY_TASK_ID", "9"),
             ("SLURM_ARRAY_TASK_MIN", "1"),
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ];
-        assert!(shard_from_scheduler(env(&gap)).is_err());
+        assert!(shard_from_scheduler(None, env(&gap)).is_err());
+    }
+
+    #[test]
+    fn with_shards_the_array_index_names_the_shard_even_for_a_task_resubmitted_alone() {
+        // `sbatch --array=2` resubmits task 2 of an array of 4 as an array of one.
+        let alone = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ];
+        assert_eq!(shard_from_scheduler(Some(4), env(&alone)), Ok(Some((3, 4))));
+        // Without --shards the same task would read itself as the whole sweep.
+        assert_eq!(shard_from_scheduler(None, env(&alone)), Ok(Some((1, 1))));
+        let k8s = [("JOB_COMPLETION_INDEX", "0")];
+        assert_eq!(shard_from_scheduler(Some(5), env(&k8s)), Ok(Some((1, 5))));
+        let e = shard_from_scheduler(None, env(&k8s)).unwrap_err();
+        assert!(e.contains("--shards"), "{e}");
+        let too_big = [("JOB_COMPLETION_INDEX", "5")];
+        let e = shard_from_scheduler(Some(5), env(&too_big)).unwrap_err();
+        assert!(e.contains("0 to 4"), "{e}");
+        let e = shard_from_scheduler(Some(5), env(&[])).unwrap_err();
+        assert!(e.contains("--shard I/5"), "{e}");
+        let junk = [("SLURM_ARRAY_TASK_ID", "three")];
+        assert!(shard_from_scheduler(Some(5), env(&junk)).is_err());
     }
 }
 
@@ -182,6 +219,10 @@ struct MergeArgs {
     /// Directory for the combined outputs; created if missing.
     #[arg(short, long)]
     out: PathBuf,
+    /// The number of shards the sweep was split into (`cjmh sweep --shards N`). When units are
+    /// missing, the error then names the shards to resubmit by their array index.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    shards: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -709,32 +750,67 @@ fn parse_shard(text: &str) -> Option<(u64, u64)> {
     (n >= 1 && i >= 1 && i <= n).then_some((i, n))
 }
 
-/// The shard a Slurm array task should run when `--shard` is not given: task
-/// `SLURM_ARRAY_TASK_ID` of `SLURM_ARRAY_TASK_COUNT`, counted from `SLURM_ARRAY_TASK_MIN`, so
-/// one command line serves every task of `sbatch --array`. `None` outside an array job.
+/// The shard a scheduler's array task should run when `--shard` is not given, as (I, N) with
+/// I counted from 1; `None` outside an array job.
+///
+/// With `--shards N` the array index names the shard directly, counted from 0:
+/// `SLURM_ARRAY_TASK_ID`, else Kubernetes' `JOB_COMPLETION_INDEX`. Without it, a Slurm task is
+/// shard `SLURM_ARRAY_TASK_ID` of `SLURM_ARRAY_TASK_COUNT`, counted from `SLURM_ARRAY_TASK_MIN`,
+/// so one command line serves every task of `sbatch --array`; that reading cannot tell a task
+/// resubmitted alone (an array of one) from a sweep of one shard, hence `--shards`. Kubernetes
+/// does not tell a pod how many completions its Job has, so there `--shards` is required.
 fn shard_from_scheduler(
+    shards: Option<u64>,
     var: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<(u64, u64)>, String> {
-    let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT"))
-    else {
-        return Ok(None);
+    let parse = |name: &str| -> Result<Option<u64>, String> {
+        var(name)
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("{name}={v:?} is not a whole number"))
+            })
+            .transpose()
     };
-    let min = var("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
-    let parse = |name: &str, v: &str| {
-        v.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("{name}={v:?} is not a whole number"))
+    let slurm_id = parse("SLURM_ARRAY_TASK_ID")?;
+    let k8s_index = parse("JOB_COMPLETION_INDEX")?;
+    if let Some(n) = shards {
+        let (name, index) = match (slurm_id, k8s_index) {
+            (Some(i), _) => ("SLURM_ARRAY_TASK_ID", i),
+            (None, Some(i)) => ("JOB_COMPLETION_INDEX", i),
+            (None, None) => {
+                return Err(format!(
+                    "--shards {n} takes the shard from the scheduler, but neither SLURM_ARRAY_TASK_ID (a Slurm job array) nor JOB_COMPLETION_INDEX (a Kubernetes indexed Job) is set: run it as an array task, or give --shard I/{n}"
+                ));
+            }
+        };
+        return if index < n {
+            Ok(Some((index + 1, n)))
+        } else {
+            Err(format!(
+                "{name}={index} is not one of the {n} shards of --shards {n}: number the tasks 0 to {}",
+                n - 1
+            ))
+        };
+    }
+    let Some(id) = slurm_id else {
+        return match k8s_index {
+            Some(i) => Err(format!(
+                "JOB_COMPLETION_INDEX={i} is set (a Kubernetes indexed Job), but a pod is not told how many completions its Job has: add --shards N, N being the Job's completions"
+            )),
+            None => Ok(None),
+        };
     };
-    let (id, count, min) = (
-        parse("SLURM_ARRAY_TASK_ID", &id)?,
-        parse("SLURM_ARRAY_TASK_COUNT", &count)?,
-        parse("SLURM_ARRAY_TASK_MIN", &min)?,
-    );
-    let i = id.checked_sub(min).map(|d| d + 1);
-    match i {
+    let Some(count) = parse("SLURM_ARRAY_TASK_COUNT")? else {
+        return Err(format!(
+            "SLURM_ARRAY_TASK_ID={id} is set without SLURM_ARRAY_TASK_COUNT: give --shards N or --shard I/N"
+        ));
+    };
+    let min = parse("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+    match id.checked_sub(min).map(|d| d + 1) {
         Some(i) if count >= 1 && i <= count => Ok(Some((i, count))),
         _ => Err(format!(
-            "SLURM_ARRAY_TASK_ID={id} (from {min}) is outside an array of {count} tasks: submit the array as --array=0-{} or 1-{count}, with no gaps, or give --shard",
+            "SLURM_ARRAY_TASK_ID={id} (from {min}) is outside an array of {count} tasks: submit the array as --array=0-{} or 1-{count}, with no gaps, or give --shards N",
             count.saturating_sub(1)
         )),
     }
@@ -757,20 +833,46 @@ fn sweep(args: SweepArgs) -> i32 {
         }
     };
     let shard = match args.shard.as_deref().map(parse_shard) {
-        None => match shard_from_scheduler(|k| std::env::var(k).ok()) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        },
-        Some(Some(s)) => Some(s),
-        Some(None) => {
-            eprintln!("error: --shard must be I/N with 1 <= I <= N, for example 2/4");
+        None => shard_from_scheduler(args.shards, |k| std::env::var(k).ok()),
+        Some(Some(s)) => Ok(Some(s)),
+        Some(None) => Err("--shard must be I/N with 1 <= I <= N, for example 2/4".to_string()),
+    };
+    let info = sweep_out::SweepInfo::of(&sw);
+    if args.dry_run {
+        // Outside an array, `--shards N` has no index yet: the dry run describes the split.
+        if let (Err(e), None) = (&shard, args.shards) {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+        let units = info.units().len() as u64;
+        // Shard I of N runs the units numbered I-1, I-1+N, ... from 0.
+        let size = |i: u64, n: u64| (units + n - i) / n;
+        print!(
+            "{}: valid; {} points x {} replications = {units} units ({} design, seed {})",
+            sw.name,
+            info.points.len(),
+            sw.replications,
+            sw.design.name(),
+            sw.seed
+        );
+        match (shard, args.shards) {
+            (Ok(Some((i, n))), _) => println!("; shard {i}/{n} runs {}", size(i, n)),
+            (_, Some(n)) => println!(
+                "; --shards {n} gives each task {} to {} units",
+                size(n, n),
+                size(1, n)
+            ),
+            _ => println!(),
+        }
+        return 0;
+    }
+    let shard = match shard {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };
-    let info = sweep_out::SweepInfo::of(&sw);
     if let Ok(existing) = read_sweep_info(&args.out) {
         if existing.hash != info.hash {
             eprintln!(
@@ -875,6 +977,7 @@ fn sweep(args: SweepArgs) -> i32 {
 }
 
 fn merge(args: MergeArgs) -> i32 {
+    let started = Instant::now();
     let mut infos = Vec::new();
     for d in &args.dirs {
         match read_sweep_info(d) {
@@ -906,8 +1009,29 @@ fn merge(args: MergeArgs) -> i32 {
             "error: {} units have not been run in these directories (the first: point {p}, replication {r}); run the missing shards, or resume one of them",
             missing.len()
         );
+        if let Some(n) = args.shards {
+            // Units are numbered point-major from 0, as `--shard` counts them.
+            let mut indices: Vec<u64> = missing
+                .iter()
+                .map(|&(p, r)| (p as u64 * info.replications + r) % n)
+                .collect();
+            indices.sort_unstable();
+            indices.dedup();
+            let list: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
+            eprintln!(
+                "shards to resubmit (array indices of --shards {n}): {}",
+                list.join(",")
+            );
+        }
         return EXIT_FAILURE;
     }
+    let shard_manifests = match read_shard_manifests(&dirs) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     // The combined directory is a complete sweep directory of its own: units copied in.
     let copied = std::fs::create_dir_all(args.out.join("units")).and_then(|_| {
         for (p, r) in info.units() {
@@ -923,7 +1047,11 @@ fn merge(args: MergeArgs) -> i32 {
         }
         atomic_write(&args.out.join("sweep.json"), &info.to_json())
     });
-    if let Err(e) = copied.and_then(|_| sweep_out::assemble(&info, &[&args.out], &args.out)) {
+    let manifest = merged_manifest(&info, &dirs, shard_manifests, started);
+    if let Err(e) = copied
+        .and_then(|_| sweep_out::assemble(&info, &[&args.out], &args.out))
+        .and_then(|_| atomic_write(&args.out.join("manifest.json"), &manifest))
+    {
         eprintln!("error: cannot write to {}: {e}", args.out.display());
         return EXIT_FAILURE;
     }
@@ -935,6 +1063,91 @@ fn merge(args: MergeArgs) -> i32 {
         args.out.join("summary.csv").display()
     );
     0
+}
+
+/// The `manifest.json` of each shard directory that has one (a shard killed before its end has
+/// none). Refuses shards run by different builds: their units need not agree.
+fn read_shard_manifests(
+    dirs: &[&std::path::Path],
+) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let mut found: Vec<(String, serde_json::Value)> = Vec::new();
+    for d in dirs {
+        let path = d.join("manifest.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let m: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: unreadable: {e}", path.display()))?;
+        if let Some((first, f)) = found.first()
+            && f["versions"] != m["versions"]
+        {
+            return Err(format!(
+                "{} and {} were run by different builds of cjmh ({} and {}); run every shard with one build",
+                first,
+                d.display(),
+                f["versions"],
+                m["versions"]
+            ));
+        }
+        found.push((d.display().to_string(), m));
+    }
+    Ok(found)
+}
+
+/// The merged directory's manifest: the shards' own (their versions and scenarios are what
+/// ran), with the command, outputs and time of the merge, and each shard's run listed.
+fn merged_manifest(
+    info: &sweep_out::SweepInfo,
+    dirs: &[&std::path::Path],
+    shards: Vec<(String, serde_json::Value)>,
+    started: Instant,
+) -> Vec<u8> {
+    let mut m = match shards.first() {
+        Some((_, m)) => m.clone(),
+        None => serde_json::to_value(Manifest {
+            command: String::new(),
+            arguments: Vec::new(),
+            seed: info.seed,
+            replications: Some(info.replications),
+            threads: 1,
+            cohort: None,
+            catchments: 1,
+            versions: Versions::current(),
+            scenarios: Vec::new(),
+            outputs: Vec::new(),
+            wall_time_seconds: 0.0,
+            events: 0,
+        })
+        .expect("always serialises"),
+    };
+    let events: u64 = shards
+        .iter()
+        .filter_map(|(_, s)| s["events"].as_u64())
+        .sum();
+    m["command"] = "merge".into();
+    m["arguments"] = std::env::args().skip(1).collect::<Vec<_>>().into();
+    m["outputs"] = serde_json::json!(["sweep.json", "units/", "summary.csv", "points.csv"]);
+    m["wall_time_seconds"] = started.elapsed().as_secs_f64().into();
+    m["events"] = events.into();
+    m["merged_from"] = dirs
+        .iter()
+        .map(|d| {
+            let s = shards
+                .iter()
+                .find(|(name, _)| *name == d.display().to_string());
+            serde_json::json!({
+                "directory": d.display().to_string(),
+                "manifest": s.is_some(),
+                "threads": s.map(|(_, s)| s["threads"].clone()),
+                "wall_time_seconds": s.map(|(_, s)| s["wall_time_seconds"].clone()),
+                "events": s.map(|(_, s)| s["events"].clone()),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    let mut bytes = serde_json::to_vec_pretty(&m).expect("always serialises");
+    bytes.push(b'\n');
+    bytes
 }
 
 /// A PSA sweep's public-sector cost and QALYs per draw (means over its replications).

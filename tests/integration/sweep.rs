@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{TempDir, cjmh, root, stderr};
+use std::process::Output;
+
+use crate::common::{TempDir, cjmh, file_names, root, stderr, stdout};
 
 /// A small pathway base scenario and a grid sweep over it.
 fn setup(tmp: &TempDir, people_per_day: u32, extra_sweep: &str) -> PathBuf {
@@ -511,4 +513,203 @@ fn inside_a_slurm_array_the_shard_comes_from_the_task_id() {
     };
     assert_eq!(names(&from_env), names(&explicit));
     assert!(!names(&explicit).is_empty() && names(&explicit).len() < 16);
+}
+
+/// `cjmh sweep FILE --out OUT -q` with `vars` set (and every scheduler variable cleared first, so
+/// the test does not depend on where it runs).
+fn sweep_in_array(file: &Path, out: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cjmh"));
+    c.args([
+        "sweep".as_ref(),
+        file.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ])
+    .arg("-q")
+    .args(extra);
+    for v in [
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_MIN",
+        "SLURM_ARRAY_TASK_COUNT",
+        "JOB_COMPLETION_INDEX",
+    ] {
+        c.env_remove(v);
+    }
+    c.envs(vars.iter().copied()).output().unwrap()
+}
+
+fn unit_names(dir: &Path) -> Vec<String> {
+    file_names(&dir.join("units"))
+}
+
+#[test]
+fn with_shards_a_task_resubmitted_alone_runs_its_own_shard() {
+    let tmp = TempDir::new("sweep-shards-n");
+    let file = setup(&tmp, 10, "");
+    let explicit = tmp.path().join("explicit");
+    assert!(
+        sweep(&file, &explicit, &["--shard", "3/4"])
+            .status
+            .success()
+    );
+    // `sbatch --array=2` (a resubmitted task) is an array of one task numbered 2.
+    let slurm = tmp.path().join("slurm");
+    let alone = [
+        ("SLURM_ARRAY_TASK_ID", "2"),
+        ("SLURM_ARRAY_TASK_MIN", "2"),
+        ("SLURM_ARRAY_TASK_COUNT", "1"),
+    ];
+    let o = sweep_in_array(&file, &slurm, &["--shards", "4"], &alone);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(unit_names(&slurm), unit_names(&explicit));
+    assert_eq!(unit_names(&slurm).len(), 4, "16 units in 4 shards");
+    // A Kubernetes indexed Job's pod 2 runs the same shard.
+    let k8s = tmp.path().join("k8s");
+    let o = sweep_in_array(
+        &file,
+        &k8s,
+        &["--shards", "4"],
+        &[("JOB_COMPLETION_INDEX", "2")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(unit_names(&k8s), unit_names(&explicit));
+    // Kubernetes does not tell a pod the Job's size, so --shards is required there; and an index
+    // beyond --shards is refused. Neither writes anything.
+    for (extra, vars, says) in [
+        (&[][..], &[("JOB_COMPLETION_INDEX", "2")][..], "--shards N"),
+        (
+            &["--shards", "4"][..],
+            &[("JOB_COMPLETION_INDEX", "4")][..],
+            "0 to 3",
+        ),
+        (&["--shards", "4"][..], &[][..], "--shard I/4"),
+    ] {
+        let out = tmp.path().join("refused");
+        let o = sweep_in_array(&file, &out, extra, vars);
+        assert_eq!(o.status.code(), Some(2), "{extra:?} {vars:?}");
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+        assert!(!out.exists(), "{extra:?} {vars:?} wrote {}", out.display());
+    }
+    // --shard and --shards together are a usage error.
+    let o = sweep(
+        &file,
+        &tmp.path().join("both"),
+        &["--shard", "1/4", "--shards", "4"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn merge_names_the_shards_to_resubmit_and_writes_a_manifest_of_what_ran() {
+    let tmp = TempDir::new("sweep-merge-manifest");
+    let file = setup(&tmp, 10, "");
+    let whole = tmp.path().join("whole");
+    assert!(sweep(&file, &whole, &[]).status.success());
+    let shard = |i: usize| tmp.path().join(format!("shards/{i}"));
+    for i in [0, 2] {
+        let o = sweep(&file, &shard(i), &["--shard", &format!("{}/4", i + 1)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let merged = tmp.path().join("merged");
+    let merge = |dirs: &[PathBuf]| {
+        let mut args: Vec<std::ffi::OsString> = vec!["merge".into()];
+        args.extend(dirs.iter().map(|d| d.clone().into_os_string()));
+        args.extend([
+            "--out".into(),
+            merged.clone().into_os_string(),
+            "--shards".into(),
+            "4".into(),
+        ]);
+        cjmh(&args)
+    };
+    let o = merge(&[shard(0), shard(2)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("array indices of --shards 4): 1,3\n"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !merged.exists(),
+        "an incomplete merge wrote {}",
+        merged.display()
+    );
+    for i in [1, 3] {
+        let o = sweep(&file, &shard(i), &["--shard", &format!("{}/4", i + 1)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let all: Vec<PathBuf> = (0..4).map(shard).collect();
+    let o = merge(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["summary.csv", "points.csv", "sweep.json"] {
+        assert_eq!(
+            std::fs::read(merged.join(f)).unwrap(),
+            std::fs::read(whole.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(merged.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["command"], "merge");
+    assert_eq!(manifest["merged_from"].as_array().unwrap().len(), 4);
+    let shard_manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shard(0).join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["versions"], shard_manifest["versions"]);
+    assert_eq!(manifest["scenarios"], shard_manifest["scenarios"]);
+    let events: u64 = (0..4)
+        .map(|i| {
+            let m: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(shard(i).join("manifest.json")).unwrap())
+                    .unwrap();
+            m["events"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(manifest["events"].as_u64(), Some(events));
+}
+
+#[test]
+fn regression_merge_refuses_shards_run_by_different_builds() {
+    let tmp = TempDir::new("sweep-merge-builds");
+    let file = setup(&tmp, 10, "");
+    let dirs: Vec<PathBuf> = (1..=2).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    for (i, d) in dirs.iter().enumerate() {
+        assert!(
+            sweep(&file, d, &["--shard", &format!("{}/2", i + 1)])
+                .status
+                .success()
+        );
+    }
+    let path = dirs[1].join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["versions"]["rand_distr"] = "0.0.1".into();
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let merged = tmp.path().join("merged");
+    let o = cjmh([
+        "merge".as_ref(),
+        dirs[0].as_os_str(),
+        dirs[1].as_os_str(),
+        "--out".as_ref(),
+        merged.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("different builds"), "{}", stderr(&o));
+    assert!(!merged.exists());
+}
+
+#[test]
+fn a_dry_run_checks_the_sweep_and_writes_nothing() {
+    let tmp = TempDir::new("sweep-dry-run");
+    let file = setup(&tmp, 10, "");
+    let out = tmp.path().join("out");
+    let o = sweep(&file, &out, &["--dry-run", "--shards", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "grid: valid; 4 points x 4 replications = 16 units (grid design, seed 5); --shards 3 gives each task 5 to 6 units"
+    );
+    assert!(!out.exists());
+    let bad = setup(&tmp, 10, "\"transfer.beds.medium\" = [8, -1]\n");
+    let o = sweep(&bad, &out, &["--dry-run"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(!out.exists());
 }
