@@ -864,6 +864,8 @@ fn sweep(args: SweepArgs) -> i32 {
             ),
             _ => println!(),
         }
+        // Scripts compare this with the sweep.json of earlier runs before resubmitting.
+        println!("sweep hash: {}", info.hash);
         return 0;
     }
     let shard = match shard {

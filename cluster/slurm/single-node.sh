@@ -63,7 +63,7 @@ start)
     cat >"$dir/slurm.conf" <<EOF
 # Written by cluster/slurm/single-node.sh: one node, no accounting, no cgroups.
 ClusterName=cjmh-single-node
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=${CJMH_SLURMCTLD_PORT:-6917}
 SlurmdPort=${CJMH_SLURMD_PORT:-6918}
 SlurmUser=root
@@ -92,7 +92,7 @@ ReturnToService=2
 # be read after the fact. No kill_invalid_depend: as on most clusters, a merge job whose array
 # failed stays pending rather than being cancelled.
 MinJobAge=3600
-NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
     munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \

@@ -16,7 +16,8 @@
 # The cjmh binary is $CJMH, else `cjmh` on PATH; it must be reachable from the compute nodes, as
 # must SWEEP.toml, the scenarios it names and OUT (a shared filesystem).
 # Layout: OUT/shards/INDEX/ (each task), OUT/slurm/logs/ (job output), OUT/slurm/shards (N),
-# OUT/slurm/jobs (the job ids submitted), and the merged outputs in OUT itself.
+# OUT/slurm/units (the sweep's units), OUT/slurm/jobs (the job ids submitted), and the merged
+# outputs in OUT itself. cluster/slurm/status.sh OUT shows how far it has got.
 set -euo pipefail
 
 usage() {
@@ -67,8 +68,19 @@ fi
 shards=${shards:-${recorded:-8}}
 
 # Check the sweep here, before anything waits in the queue: a bad file fails now, not N times.
-"$cjmh" sweep "$sweep" --dry-run --shards "$shards"
+plan=$("$cjmh" sweep "$sweep" --dry-run --shards "$shards") || exit 2
+echo "$plan" | head -1
+# Shards of an earlier submission must be of this very sweep, or every task would be refused.
+hash=$(echo "$plan" | sed -n 's/^sweep hash: //p')
+for info in "$out"/shards/*/sweep.json; do
+    [ -f "$info" ] || continue
+    grep -q "\"hash\": \"$hash\"" "$info" || {
+        echo "error: $(dirname "$info") holds another sweep (has $sweep changed since it was first submitted?): choose another OUT" >&2
+        exit 2
+    }
+done
 echo "$shards" >"$out/slurm/shards"
+echo "$plan" | sed -n 's/.* = \([0-9]*\) units.*/\1/p' >"$out/slurm/units"
 
 array=${only:-0-$((shards - 1))}
 submit() {
@@ -105,7 +117,7 @@ echo "merge $merge_job" >>"$out/slurm/jobs"
 
 cat <<EOF
 submitted array job $array_job (indices $array of $shards shards, at most $max_running at once) and merge job $merge_job
-watch:     squeue --jobs=$array_job,$merge_job
+watch:     $here/status.sh $out   (or squeue --jobs=$array_job,$merge_job)
 logs:      $out/slurm/logs/
 done when: $out/summary.csv exists (the merge job's log says what it wrote)
 if a task fails, the merge job waits for ever (reason Dependency); see which shards are missing with

@@ -111,11 +111,13 @@ same_as_local() {
 bash "$root/cluster/slurm/submit.sh" sweep.toml whole --shards 4 --max-running 2 >/dev/null
 array=$(job_of whole array)
 merge=$(job_of whole merge)
-wait_for "$array,$merge"
-[ "$(state_of "$merge")" = COMPLETED ] || fail "merge job $merge ended $(state_of "$merge")"
+# The array first: a failed task would leave the merge job waiting until the deadline.
+wait_for "$array"
 for i in 0 1 2 3; do
     [ "$(state_of "${array}_$i")" = COMPLETED ] || fail "task $i ended $(state_of "${array}_$i")"
 done
+wait_for "$merge"
+[ "$(state_of "$merge")" = COMPLETED ] || fail "merge job $merge ended $(state_of "$merge")"
 ok "an array of 4 tasks (at most 2 at once) and an afterok merge job completed"
 same_as_local whole
 ok "summary.csv, points.csv, sweep.json and units/ are byte-identical to the local run"
@@ -143,20 +145,48 @@ set -e
 grep -q 'array indices of --shards 4): 1,3$' <<<"$names" || fail "merge did not name shards 1 and 3: $names"
 [ ! -e broken/summary.csv ] || fail "an incomplete merge wrote summary.csv"
 ok "cjmh merge names the shards to resubmit (1,3) and writes no summary"
+set +e
+status_text=$(bash "$root/cluster/slurm/status.sh" broken)
+status=$?
+set -e
+[ "$status" = 1 ] || fail "status.sh exited $status on an unmerged sweep"
+grep -q '^unfinished shards (array indices): 1,3$' <<<"$status_text" || fail "status.sh: $status_text"
+grep -q '^units saved: 6 of 12$' <<<"$status_text" || fail "status.sh: $status_text"
+grep -q -- '--only 1,3$' <<<"$status_text" || fail "status.sh did not say what to resubmit: $status_text"
+ok "status.sh counts 6 of 12 units saved and names shards 1 and 3"
 
 rm broken/shards/1
 bash "$root/cluster/slurm/submit.sh" sweep.toml broken --only 1,3 >/dev/null
 again=$(job_of broken array)
 merge=$(job_of broken merge)
 [ "$again" != "$array" ] || fail "no new array job was recorded"
-wait_for "$again,$merge"
+wait_for "$again"
+for i in 1 3; do
+    [ "$(state_of "${again}_$i")" = COMPLETED ] || fail "resubmitted task $i ended $(state_of "${again}_$i")"
+done
+wait_for "$merge"
 [ "$(state_of "$first_merge")" = CANCELLED ] || fail "the stale merge job $first_merge is $(state_of "$first_merge")"
 [ "$(state_of "$merge")" = COMPLETED ] || fail "merge job $merge ended $(state_of "$merge")"
 # A task resubmitted alone is an array of one: it must still run its own shard, not the sweep.
-ran=$(find broken/shards/1/units -name '*.csv' | wc -l)
-[ "$ran" = 3 ] || fail "resubmitted task 1 ran $ran units, not its shard's 3"
+for i in 1 3; do
+    ran=$(find "broken/shards/$i/units" -name '*.csv' | wc -l)
+    [ "$ran" = 3 ] || fail "resubmitted task $i ran $ran units, not its shard's 3"
+done
 ok "tasks 1 and 3 resubmitted alone ran their own shards; the stale merge job was cancelled and the new one completed"
 same_as_local broken
 ok "after the resubmission the merged outputs are byte-identical to the local run"
+bash "$root/cluster/slurm/status.sh" broken | grep -q '^merged: ' || fail "status.sh does not see the merge"
+
+# 3. A sweep file changed since its first submission is refused before anything is queued.
+sed -i 's/^seed = 5$/seed = 6/' sweep.toml
+jobs_before=$(wc -l <broken/slurm/jobs)
+set +e
+refused=$(bash "$root/cluster/slurm/submit.sh" sweep.toml broken --only 0 2>&1)
+status=$?
+set -e
+[ "$status" = 2 ] || fail "submit.sh with a changed sweep file exited $status: $refused"
+grep -q 'holds another sweep' <<<"$refused" || fail "submit.sh did not say why: $refused"
+[ "$(wc -l <broken/slurm/jobs)" = "$jobs_before" ] || fail "submit.sh queued jobs for a changed sweep"
+ok "a changed sweep file is refused before anything is queued"
 
 echo "PASSED: cjmh sweeps on Slurm $(sinfo --version | cut -d' ' -f2), one node"

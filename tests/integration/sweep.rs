@@ -703,11 +703,24 @@ fn a_dry_run_checks_the_sweep_and_writes_nothing() {
     let out = tmp.path().join("out");
     let o = sweep(&file, &out, &["--dry-run", "--shards", "3"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
     assert_eq!(
-        stdout(&o).trim(),
-        "grid: valid; 4 points x 4 replications = 16 units (grid design, seed 5); --shards 3 gives each task 5 to 6 units"
+        lines.next(),
+        Some(
+            "grid: valid; 4 points x 4 replications = 16 units (grid design, seed 5); --shards 3 gives each task 5 to 6 units"
+        )
     );
     assert!(!out.exists());
+    // The hash it prints is the one a run records in sweep.json.
+    assert!(sweep(&file, &out, &[]).status.success());
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(
+        lines.next(),
+        Some(format!("sweep hash: {}", info["hash"].as_str().unwrap()).as_str())
+    );
+    std::fs::remove_dir_all(&out).unwrap();
     let bad = setup(&tmp, 10, "\"transfer.beds.medium\" = [8, -1]\n");
     let o = sweep(&bad, &out, &["--dry-run"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
