@@ -15,7 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{MINIMAL, TempDir, cjmh, fixture, stderr};
+use crate::common::{MINIMAL, TempDir, cjmh, fixture, root, stderr};
 
 /// The defects the suite must cover, each with the fixture that covers it.
 const REQUIRED: &[(&str, &str)] = &[
@@ -373,14 +373,12 @@ fn check_reports_the_problems_of_every_file_given() {
     );
 }
 
-// Known gaps, found while writing this suite. Each test states the behaviour wanted; they are
-// ignored until the loader is fixed (see the test report).
+// Gaps found while writing this suite, each fixed and kept as a regression test.
 
-/// Serde stops at the first value of the wrong type, so the second one, and every problem the
-/// validator would find, goes unreported until the first is fixed.
+/// Serde stops at the first value of the wrong type; the loader used to report only that one,
+/// hiding the second and every problem the validator would find until the first was fixed.
 #[test]
-#[ignore = "bug: only the first wrong-type value is reported; later problems are hidden"]
-fn wrong_types_do_not_hide_other_problems() {
+fn regression_wrong_types_do_not_hide_other_problems() {
     let tmp = TempDir::new("types");
     let path = tmp.write(
         "types.toml",
@@ -456,4 +454,35 @@ fn a_loop_of_sub_minute_durations_is_refused() {
     let o = cjmh(["check".as_ref(), path.as_os_str()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("loop.toml:7: `stages.queue.routes`"));
+}
+
+/// A stand-in for a wrong-typed value must not make the validator complain about the stand-in,
+/// and a pathway file with several wrong types reports each at its line.
+#[test]
+fn every_wrong_type_in_a_pathway_file_is_reported_once_at_its_line() {
+    let tmp = TempDir::new("pathway-types");
+    let baseline = root().join("scenarios/baseline.toml");
+    let path = tmp.write(
+        "types.toml",
+        &format!(
+            "extends = {:?}\n\
+             [transfer.beds]\n\
+             medium = \"many\"\n\
+             low = true\n\
+             [liaison_diversion]\n\
+             coverage = {{ value = \"all\", source = \"L2\" }}\n",
+            baseline.display().to_string()
+        ),
+    );
+    let o = cjmh(["check".as_ref(), path.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    for key in [
+        "types.toml:3: `transfer.beds.medium`",
+        "types.toml:4: `transfer.beds.low`",
+        "types.toml:6: `liaison_diversion.coverage",
+    ] {
+        assert_eq!(err.matches(key).count(), 1, "{key} not once in: {err}");
+    }
+    assert!(err.starts_with("error: 3 problems"), "{err}");
 }
