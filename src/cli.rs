@@ -41,9 +41,11 @@ pub struct Cli {
 enum Command {
     /// Runs one or more scenarios and writes summary.csv and manifest.json.
     Run(RunArgs),
-    /// Checks scenario files and reports every problem found, without running anything.
+    /// Checks scenario files and sweep files and reports every problem found, without running
+    /// anything. A sweep file (one with `base` and `design`) is checked point by point, as
+    /// `cjmh sweep --dry-run` does.
     Check {
-        /// Scenario files to check.
+        /// Scenario or sweep files to check.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
@@ -487,10 +489,36 @@ fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
     (!failed).then_some(ok)
 }
 
+/// A sweep file names a `base` scenario and a `design`; anything else is read as a scenario
+/// (which reports a file that is not TOML at all).
+fn is_sweep_file(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("base") && t.contains_key("design"))
+}
+
 fn check(paths: &[PathBuf]) -> i32 {
-    match load_all(paths) {
-        Some(scenarios) => {
-            for s in scenarios {
+    let mut failed = false;
+    for path in paths {
+        if is_sweep_file(path) {
+            match scenario::sweep::load(path) {
+                Ok(sw) => println!(
+                    "{}: ok (sweep, {} design, {} points x {} replications)",
+                    path.display(),
+                    sw.design.name(),
+                    sw.points.len(),
+                    sw.replications
+                ),
+                Err(e) => {
+                    eprint!("error: {e}");
+                    failed = true;
+                }
+            }
+            continue;
+        }
+        match scenario::load(path) {
+            Ok(s) => {
                 let shape = match s.pathway {
                     Some(_) => {
                         format!("pathway model, about {:.0} new people", s.expected_people())
@@ -503,10 +531,13 @@ fn check(paths: &[PathBuf]) -> i32 {
                 };
                 println!("{}: ok ({shape})", s.files[0].display());
             }
-            0
+            Err(e) => {
+                eprint!("error: {e}");
+                failed = true;
+            }
         }
-        None => EXIT_BAD_INPUT,
     }
+    if failed { EXIT_BAD_INPUT } else { 0 }
 }
 
 fn run(args: RunArgs) -> i32 {

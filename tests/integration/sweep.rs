@@ -290,7 +290,23 @@ fn bad_sweep_files_are_refused_with_the_file_key_and_line() {
         assert!(err.contains(at), "{name}: expected {at} in {err}");
         assert!(err.contains(says), "{name}: expected {says:?} in {err}");
         assert!(!out.exists(), "{name}: wrote outputs");
+        // `cjmh check` reads a sweep file as a sweep and finds the same problem.
+        let o = cjmh(["check".as_ref(), file.as_os_str()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "check {name}: {err}");
+        assert!(
+            err.contains(at) && err.contains(says),
+            "check {name}: {err}"
+        );
     }
+    let good = tmp.path().join("sweep.toml");
+    let o = cjmh(["check".as_ref(), good.as_os_str()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("sweep.toml: ok (sweep, grid design, 4 points x 4 replications)\n"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
