@@ -66,6 +66,15 @@ impl ScenarioEntry {
     }
 }
 
+/// One point of a sweep as it ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointEntry {
+    /// The point's number, as in `points.csv` and `summary.csv`.
+    pub point: usize,
+    /// Hash of the point's resolved scenario.
+    pub hash: String,
+}
+
 /// The whole manifest.
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
@@ -85,8 +94,12 @@ pub struct Manifest {
     pub catchments: u32,
     /// Program and generator versions.
     pub versions: Versions,
-    /// Scenarios run.
+    /// Scenarios run. For a sweep, only its base scenario: the points are below.
     pub scenarios: Vec<ScenarioEntry>,
+    /// A sweep's points: each one's values are in `points.csv`, and its hash names the resolved
+    /// scenario it ran (the base with those values set). Absent for other commands.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<PointEntry>,
     /// Files written beside the manifest.
     pub outputs: Vec<String>,
     /// Wall-clock time of the run, seconds.

@@ -742,3 +742,47 @@ fn a_dry_run_checks_the_sweep_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(!out.exists());
 }
+
+#[test]
+fn a_sweep_manifest_gives_the_base_scenario_once_and_each_point_by_its_hash() {
+    let tmp = TempDir::new("sweep-manifest");
+    let file = setup(&tmp, 10, "");
+    let out = tmp.path().join("out");
+    assert!(sweep(&file, &out, &[]).status.success());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let scenarios = m["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 1, "only the base scenario");
+    assert!(
+        scenarios[0]["files"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("base.toml"),
+        "{}",
+        scenarios[0]["files"]
+    );
+    let points = m["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    let mut hashes: Vec<&str> = points.iter().map(|p| p["hash"].as_str().unwrap()).collect();
+    assert!(points.iter().enumerate().all(|(i, p)| p["point"] == i));
+    hashes.sort_unstable();
+    hashes.dedup();
+    assert_eq!(hashes.len(), 4, "each point is a different scenario");
+    // A run's manifest has no points.
+    let run_out = tmp.path().join("run");
+    let o = cjmh([
+        "run".as_ref(),
+        tmp.path().join("base.toml").as_os_str(),
+        "--replications".as_ref(),
+        "1".as_ref(),
+        "--cohort".as_ref(),
+        "100".as_ref(),
+        "-q".as_ref(),
+        "--out".as_ref(),
+        run_out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_out.join("manifest.json")).unwrap()).unwrap();
+    assert!(r.get("points").is_none());
+}
