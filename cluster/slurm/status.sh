@@ -35,7 +35,14 @@ if [ ${#unfinished[@]} -gt 0 ]; then
     echo "unfinished shards (array indices): $(IFS=,; echo "${unfinished[*]}")"
 fi
 
-if command -v squeue >/dev/null && [ -f "$out/slurm/jobs" ]; then
+# Without a working squeue the jobs' states are unknown: say so rather than guess "none".
+slurm_known=0
+if ! command -v squeue >/dev/null; then
+    echo "squeue not found: job states unknown (run this where Slurm's commands work)"
+elif ! squeue_error=$(squeue --me --noheader --format=%i 2>&1 >/dev/null); then
+    echo "squeue failed, job states unknown: $(head -1 <<<"$squeue_error")"
+elif [ -f "$out/slurm/jobs" ]; then
+    slurm_known=1
     # One job at a time: squeue refuses the whole list if one id has left slurmctld's memory.
     queued=$(while read -r _ id; do
         squeue --noheader --jobs="$id" --format='%.18i %.9P %.12j %.2t %.10M %R' 2>/dev/null || true
@@ -58,7 +65,7 @@ if [ -f "$out/summary.csv" ]; then
     exit 0
 fi
 echo "not merged yet"
-if [ ${#unfinished[@]} -gt 0 ] && [ -z "${tasks_active:-}" ]; then
+if [ ${#unfinished[@]} -gt 0 ] && [ "$slurm_known" = 1 ] && [ -z "${tasks_active:-}" ]; then
     echo "no task of the array is queued or running: resubmit the unfinished shards with"
     echo "    $(dirname "$0")/submit.sh SWEEP.toml $out --only $(IFS=,; echo "${unfinished[*]}")"
 fi

@@ -670,6 +670,11 @@ fn merge_names_the_shards_to_resubmit_and_writes_a_manifest_of_what_ran() {
     assert_eq!(manifest["merged_from"].as_array().unwrap().len(), 4);
     let shard_manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(shard(0).join("manifest.json")).unwrap()).unwrap();
+    // The shard's keys in the shard's order, then the merge's own.
+    let keys = |m: &serde_json::Value| m.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let mut expected = keys(&shard_manifest);
+    expected.push("merged_from".into());
+    assert_eq!(keys(&manifest), expected);
     assert_eq!(manifest["versions"], shard_manifest["versions"]);
     assert_eq!(manifest["scenarios"], shard_manifest["scenarios"]);
     let events: u64 = (0..4)
