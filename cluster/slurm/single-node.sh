@@ -8,6 +8,9 @@
 #   export SLURM_CONF=DIR/slurm.conf          # then sbatch, squeue, ... talk to it
 #   cluster/slurm/single-node.sh stop DIR    # stops exactly the daemons it started
 #
+# Ports 6917 (slurmctld) and 6918 (slurmd) unless CJMH_SLURMCTLD_PORT and CJMH_SLURMD_PORT say
+# otherwise; it refuses to start on a port already in use.
+#
 # Needs Debian's (or any) slurmctld, slurmd, slurm-client and munge, and root: slurmd starts jobs
 # as the submitting user. The configuration is the minimum that runs batch and array jobs with no
 # systemd, cgroups or database: proctrack/linuxproc, task/none, no accounting.
@@ -49,6 +52,16 @@ start)
             exit 1
         }
     done
+    ctld_port=${CJMH_SLURMCTLD_PORT:-6917}
+    slurmd_port=${CJMH_SLURMD_PORT:-6918}
+    # A second cluster on the same ports would fail to start, or its commands would reach the
+    # first one's daemons.
+    for port in "$ctld_port" "$slurmd_port"; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "error: port $port is in use (another cluster?): set CJMH_SLURMCTLD_PORT and CJMH_SLURMD_PORT" >&2
+            exit 1
+        fi
+    done
     mkdir -p "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
     host=$(hostname -s)
     cpus=$(nproc)
@@ -64,8 +77,8 @@ start)
 # Written by cluster/slurm/single-node.sh: one node, no accounting, no cgroups.
 ClusterName=cjmh-single-node
 SlurmctldHost=$host(127.0.0.1)
-SlurmctldPort=${CJMH_SLURMCTLD_PORT:-6917}
-SlurmdPort=${CJMH_SLURMD_PORT:-6918}
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge

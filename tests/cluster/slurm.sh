@@ -84,6 +84,9 @@ cd "$tmp"
 "$cjmh" sweep sweep.toml --out local --quiet
 ok "local run of the sweep"
 
+# Ports of its own, so the test runs beside any other one-node cluster on this machine.
+export CJMH_SLURMCTLD_PORT=$((20000 + RANDOM % 20000))
+export CJMH_SLURMD_PORT=$((CJMH_SLURMCTLD_PORT + 1))
 bash "$root/cluster/slurm/single-node.sh" start "$cluster"
 started=1
 export SLURM_CONF=$cluster/slurm.conf CJMH=$cjmh
@@ -154,6 +157,12 @@ grep -q '^unfinished shards (array indices): 1,3$' <<<"$status_text" || fail "st
 grep -q '^units saved: 6 of 12$' <<<"$status_text" || fail "status.sh: $status_text"
 grep -q -- '--only 1,3$' <<<"$status_text" || fail "status.sh did not say what to resubmit: $status_text"
 ok "status.sh counts 6 of 12 units saved and names shards 1 and 3"
+set +e
+status_text=$(SLURM_CONF=/nonexistent/slurm.conf bash "$root/cluster/slurm/status.sh" broken 2>&1)
+set -e
+grep -q 'job states unknown' <<<"$status_text" || fail "status.sh without Slurm: $status_text"
+! grep -q -- '--only' <<<"$status_text" || fail "status.sh suggested resubmitting without knowing the jobs: $status_text"
+ok "status.sh without a reachable Slurm says the job states are unknown and suggests nothing"
 
 rm broken/shards/1
 bash "$root/cluster/slurm/submit.sh" sweep.toml broken --only 1,3 >/dev/null
