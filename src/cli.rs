@@ -1090,7 +1090,7 @@ fn merge(args: MergeArgs) -> i32 {
         }
         atomic_write(&args.out.join("sweep.json"), &info.to_json())
     });
-    let manifest = merged_manifest(&info, &dirs, shard_manifests, started);
+    let manifest = merged_manifest(&info, &dirs, &shard_manifests, started);
     if let Err(e) = copied
         .and_then(|_| sweep_out::assemble(&info, &[&args.out], &args.out))
         .and_then(|_| atomic_write(&args.out.join("manifest.json"), &manifest))
@@ -1108,31 +1108,35 @@ fn merge(args: MergeArgs) -> i32 {
     0
 }
 
-/// The `manifest.json` of each shard directory that has one (a shard killed before its end has
-/// none). Refuses shards run by different builds: their units need not agree.
+/// The `manifest.json` of each shard directory, in the order given (`None` for a shard killed
+/// before its end). Refuses shards run by different builds: their units need not agree.
 fn read_shard_manifests(
     dirs: &[&std::path::Path],
-) -> Result<Vec<(String, serde_json::Value)>, String> {
-    let mut found: Vec<(String, serde_json::Value)> = Vec::new();
+) -> Result<Vec<Option<serde_json::Value>>, String> {
+    let mut found: Vec<Option<serde_json::Value>> = Vec::new();
+    let mut first: Option<(&std::path::Path, serde_json::Value)> = None;
     for d in dirs {
         let path = d.join("manifest.json");
         let Ok(text) = std::fs::read_to_string(&path) else {
+            found.push(None);
             continue;
         };
         let m: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{}: unreadable: {e}", path.display()))?;
-        if let Some((first, f)) = found.first()
-            && f["versions"] != m["versions"]
-        {
-            return Err(format!(
-                "{} and {} were run by different builds of cjmh ({} and {}); run every shard with one build",
-                first,
-                d.display(),
-                f["versions"],
-                m["versions"]
-            ));
+        match &first {
+            Some((f, fm)) if fm["versions"] != m["versions"] => {
+                return Err(format!(
+                    "{} and {} were run by different builds of cjmh ({} and {}); run every shard with one build",
+                    f.display(),
+                    d.display(),
+                    fm["versions"],
+                    m["versions"]
+                ));
+            }
+            Some(_) => {}
+            None => first = Some((d, m.clone())),
         }
-        found.push((d.display().to_string(), m));
+        found.push(Some(m));
     }
     Ok(found)
 }
@@ -1142,11 +1146,11 @@ fn read_shard_manifests(
 fn merged_manifest(
     info: &sweep_out::SweepInfo,
     dirs: &[&std::path::Path],
-    shards: Vec<(String, serde_json::Value)>,
+    shards: &[Option<serde_json::Value>],
     started: Instant,
 ) -> Vec<u8> {
-    let mut m = match shards.first() {
-        Some((_, m)) => m.clone(),
+    let mut m = match shards.iter().flatten().next() {
+        Some(m) => m.clone(),
         None => serde_json::to_value(Manifest {
             command: String::new(),
             arguments: Vec::new(),
@@ -1166,7 +1170,8 @@ fn merged_manifest(
     };
     let events: u64 = shards
         .iter()
-        .filter_map(|(_, s)| s["events"].as_u64())
+        .flatten()
+        .filter_map(|s| s["events"].as_u64())
         .sum();
     m["command"] = "merge".into();
     m["arguments"] = std::env::args().skip(1).collect::<Vec<_>>().into();
@@ -1175,23 +1180,19 @@ fn merged_manifest(
     m["events"] = events.into();
     m["merged_from"] = dirs
         .iter()
-        .map(|d| {
-            let s = shards
-                .iter()
-                .find(|(name, _)| *name == d.display().to_string());
+        .zip(shards)
+        .map(|(d, s)| {
             serde_json::json!({
                 "directory": d.display().to_string(),
                 "manifest": s.is_some(),
-                "threads": s.map(|(_, s)| s["threads"].clone()),
-                "wall_time_seconds": s.map(|(_, s)| s["wall_time_seconds"].clone()),
-                "events": s.map(|(_, s)| s["events"].clone()),
+                "threads": s.as_ref().map(|s| s["threads"].clone()),
+                "wall_time_seconds": s.as_ref().map(|s| s["wall_time_seconds"].clone()),
+                "events": s.as_ref().map(|s| s["events"].clone()),
             })
         })
         .collect::<Vec<_>>()
         .into();
-    let mut bytes = serde_json::to_vec_pretty(&m).expect("always serialises");
-    bytes.push(b'\n');
-    bytes
+    manifest::to_json(&m)
 }
 
 /// A PSA sweep's public-sector cost and QALYs per draw (means over its replications).

@@ -44,14 +44,14 @@ elif ! squeue_error=$(squeue --me --noheader --format=%i 2>&1 >/dev/null); then
 elif [ -f "$out/slurm/jobs" ]; then
     slurm_known=1
     # One job at a time: squeue refuses the whole list if one id has left slurmctld's memory.
-    queued=$(while read -r _ id; do
-        squeue --noheader --jobs="$id" --format='%.18i %.9P %.12j %.2t %.10M %R' 2>/dev/null || true
+    # Each line is prefixed with its kind (array or merge) from the jobs file.
+    listing=$(while read -r kind id; do
+        squeue --noheader --jobs="$id" --format='%.18i %.9P %.12j %.2t %.10M %R' 2>/dev/null |
+            sed "s/^/$kind /" || true
     done <"$out/slurm/jobs")
+    queued=$(cut -d' ' -f2- <<<"$listing")
     # A merge job can wait for ever on a failed array; only array tasks are progress.
-    tasks_active=$(while read -r kind id; do
-        [ "$kind" = array ] || continue
-        squeue --noheader --jobs="$id" --format=%i 2>/dev/null || true
-    done <"$out/slurm/jobs")
+    tasks_active=$(grep '^array ' <<<"$listing" || true)
     if [ -n "$queued" ]; then
         echo "queued or running:"
         echo "$queued"

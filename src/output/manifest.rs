@@ -108,8 +108,8 @@ pub struct Manifest {
     pub events: u64,
 }
 
-/// The bytes of `manifest.json`.
-pub fn to_json(m: &Manifest) -> Vec<u8> {
+/// The bytes of `manifest.json` (a [`Manifest`], or the merged one built from shards').
+pub fn to_json(m: &impl Serialize) -> Vec<u8> {
     let mut v = serde_json::to_vec_pretty(m).expect("a manifest always serialises");
     v.push(b'\n');
     v

@@ -505,30 +505,15 @@ fn inside_a_slurm_array_the_shard_comes_from_the_task_id() {
             .success()
     );
     let from_env = tmp.path().join("env");
-    let o = Command::new(env!("CARGO_BIN_EXE_cjmh"))
-        .args([
-            "sweep".as_ref(),
-            file.as_os_str(),
-            "--out".as_ref(),
-            from_env.as_os_str(),
-        ])
-        .arg("-q")
-        .env("SLURM_ARRAY_TASK_ID", "2")
-        .env("SLURM_ARRAY_TASK_MIN", "1")
-        .env("SLURM_ARRAY_TASK_COUNT", "3")
-        .output()
-        .unwrap();
+    let task = [
+        ("SLURM_ARRAY_TASK_ID", "2"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "3"),
+    ];
+    let o = sweep_in_array(&file, &from_env, &[], &task);
     assert!(o.status.success(), "{}", stderr(&o));
-    let names = |d: &Path| {
-        let mut v: Vec<String> = std::fs::read_dir(d.join("units"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(names(&from_env), names(&explicit));
-    assert!(!names(&explicit).is_empty() && names(&explicit).len() < 16);
+    assert_eq!(unit_names(&from_env), unit_names(&explicit));
+    assert!(!unit_names(&explicit).is_empty() && unit_names(&explicit).len() < 16);
 }
 
 /// `cjmh sweep FILE --out OUT -q` with `vars` set (and every scheduler variable cleared first, so
