@@ -272,6 +272,11 @@ struct CompareArgs {
     /// Prints nothing but errors, and shows no progress bar.
     #[arg(short, long)]
     quiet: bool,
+    /// Runs every scenario at the size where about this many new people arrive in the baseline
+    /// over warm-up and horizon: arrivals and every capacity are multiplied by the baseline's
+    /// factor, the same for all, so the pairing holds. Recorded in manifest.json.
+    #[arg(long)]
+    cohort: Option<u64>,
     #[command(flatten)]
     split: Split,
 }
@@ -463,6 +468,24 @@ fn names_are_unique(scenarios: &[Scenario]) -> bool {
 }
 
 /// The worker threads a command uses: as asked, else every core; at least one.
+/// The factor that brings `s` to about `cohort` new people over warm-up and horizon, or `None`
+/// (after printing why) when that cannot be done.
+fn cohort_factor(s: &Scenario, cohort: u64) -> Option<f64> {
+    if cohort == 0 {
+        eprintln!("error: --cohort must be at least 1");
+        return None;
+    }
+    let expected = s.expected_people();
+    if !(expected.is_finite() && expected > 0.0) {
+        eprintln!(
+            "error: --cohort needs arrivals, but {} expects no new people",
+            s.files[0].display()
+        );
+        return None;
+    }
+    Some(cohort as f64 / expected)
+}
+
 fn thread_count(asked: Option<usize>) -> usize {
     asked
         .unwrap_or_else(|| {
@@ -546,20 +569,11 @@ fn run(args: RunArgs) -> i32 {
         return EXIT_BAD_INPUT;
     };
     if let Some(cohort) = args.cohort {
-        if cohort == 0 {
-            eprintln!("error: --cohort must be at least 1");
-            return EXIT_BAD_INPUT;
-        }
-        for s in &mut scenarios {
-            let expected = s.expected_people();
-            if !(expected.is_finite() && expected > 0.0) {
-                eprintln!(
-                    "error: --cohort needs arrivals, but {} expects no new people",
-                    s.files[0].display()
-                );
+        for i in 0..scenarios.len() {
+            let Some(factor) = cohort_factor(&scenarios[i], cohort) else {
                 return EXIT_BAD_INPUT;
-            }
-            *s = s.scaled(cohort as f64 / expected);
+            };
+            scenarios[i] = scenarios[i].scaled(factor);
         }
     }
     if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.split.catchments) {
@@ -1390,9 +1404,19 @@ fn compare(args: CompareArgs) -> i32 {
     let started = Instant::now();
     let mut paths = vec![args.baseline.clone()];
     paths.extend(args.scenarios.iter().cloned());
-    let Some(scenarios) = load_all(&paths) else {
+    let Some(mut scenarios) = load_all(&paths) else {
         return EXIT_BAD_INPUT;
     };
+    if let Some(cohort) = args.cohort {
+        // One factor for all, the baseline's, so that every scenario keeps the same arrivals
+        // and capacities and the pairing by common random numbers holds.
+        let Some(factor) = cohort_factor(&scenarios[0], cohort) else {
+            return EXIT_BAD_INPUT;
+        };
+        for s in &mut scenarios {
+            *s = s.scaled(factor);
+        }
+    }
     if !names_are_unique(&scenarios) || !catchments_apply(&scenarios, args.split.catchments) {
         return EXIT_BAD_INPUT;
     }
@@ -1482,7 +1506,7 @@ fn compare(args: CompareArgs) -> i32 {
                 seed,
                 replications: Some(reps),
                 threads,
-                cohort: None,
+                cohort: args.cohort,
                 catchments: args.split.catchments,
                 versions: Versions::current(),
                 scenarios: scenarios

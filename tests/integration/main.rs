@@ -10,6 +10,7 @@ mod determinism;
 mod extends;
 mod malformed_scenarios;
 mod pathway;
+mod snapshots;
 mod sweep;
 mod value_stability;
 mod verification;
