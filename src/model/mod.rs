@@ -40,6 +40,15 @@ pub fn run_catchments(
     }
 }
 
+/// Names of the stages that per-visit records number (`events.csv`): the pathway's places and
+/// care stages, or a network's stages in name order.
+pub fn stage_names(scenario: &crate::scenario::Scenario) -> Vec<&str> {
+    match scenario.pathway {
+        Some(_) => pathway::STAGES.to_vec(),
+        None => scenario.stages.iter().map(|s| s.name.as_str()).collect(),
+    }
+}
+
 /// A replication's results: metric names and values, in a fixed order.
 pub type Metrics = Vec<(String, f64)>;
 

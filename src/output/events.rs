@@ -44,7 +44,7 @@ impl<'s> EventWriter<'s> {
             self.buffer.clear();
             return;
         }
-        let stages = self.scenario.stage_names();
+        let stages = crate::model::stage_names(self.scenario);
         for v in self.buffer.drain(..) {
             let destination = match v.destination {
                 Some(i) => stages[i as usize],

@@ -126,14 +126,6 @@ impl Scenario {
         s
     }
 
-    /// Names of the stages that per-visit records number (`events.csv`).
-    pub fn stage_names(&self) -> Vec<&str> {
-        match self.pathway {
-            Some(_) => crate::model::pathway::STAGES.to_vec(),
-            None => self.stages.iter().map(|s| s.name.as_str()).collect(),
-        }
-    }
-
     /// Expected number of new people over warm-up and horizon at the scenario's own scale.
     pub fn expected_people(&self) -> f64 {
         let days = crate::engine::ticks_to_days(self.warmup + self.horizon);
