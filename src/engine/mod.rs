@@ -13,6 +13,8 @@ pub mod simulation;
 pub mod stats;
 pub mod time;
 
+pub mod purpose;
+
 pub use calendar::Calendar;
 pub use distribution::{Distribution, Sampler};
 pub use hazard::PiecewiseHazard;

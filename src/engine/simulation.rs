@@ -138,6 +138,30 @@ impl<M: Model> Simulation<M> {
         Ok(())
     }
 
+    /// Like [`Simulation::step_until`], but pauses between two events as soon as `pause` is true
+    /// of the model (a buffer to empty, say). Returns `true` once the deadline is reached, and
+    /// `false` when paused; calling it again goes on from where it paused.
+    pub fn step_until_or(
+        &mut self,
+        deadline: Tick,
+        mut pause: impl FnMut(&M) -> bool,
+    ) -> Result<bool, SimulationError> {
+        if deadline < self.now {
+            return Err(SimulationError::DeadlineInPast {
+                deadline,
+                now: self.now,
+            });
+        }
+        while self.calendar.peek_time().is_some_and(|t| t <= deadline) {
+            if pause(&self.model) {
+                return Ok(false);
+            }
+            self.step();
+        }
+        self.now = deadline;
+        Ok(true)
+    }
+
     /// Handles events until none are left.
     pub fn run(&mut self) {
         while self.step().is_some() {}
@@ -161,6 +185,11 @@ impl<M: Model> Simulation<M> {
     /// The model, for reading its state.
     pub fn model(&self) -> &M {
         &self.model
+    }
+
+    /// The model, for the driver to take what it has buffered between events.
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
     }
 
     /// Ends the simulation and returns the model.

@@ -8,7 +8,7 @@ use crate::engine::{
     TICKS_PER_DAY, Tick, days_to_ticks,
 };
 
-use super::purpose;
+use super::purpose::network as purpose;
 
 /// Parameters of an M/M/c run.
 #[derive(Debug, Clone, Copy, PartialEq)]

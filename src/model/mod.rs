@@ -52,13 +52,5 @@ pub fn stage_names(scenario: &crate::scenario::Scenario) -> Vec<&str> {
 /// A replication's results: metric names and values, in a fixed order.
 pub type Metrics = Vec<(String, f64)>;
 
-/// Kinds of random draw, used as [`crate::engine::Purpose`] kinds. Fixed numbers: changing one
-/// changes every result.
-pub mod purpose {
-    /// Times between arrivals of a stream (index: the stream's key).
-    pub const ARRIVALS: u32 = 1;
-    /// Time spent in a stage (index: the stage's key).
-    pub const DURATION: u32 = 2;
-    /// Choice of the next stage (index: the stage's key).
-    pub const ROUTING: u32 = 3;
-}
+/// The kinds of random draw, registered in [`crate::engine::purpose`].
+pub use crate::engine::purpose;

@@ -16,8 +16,9 @@ use crate::engine::{
 };
 use crate::scenario::{Destination, Scenario};
 
-use super::recorder::{Recorder, Visit};
-use super::{Metrics, purpose};
+use super::Metrics;
+use super::purpose::network as purpose;
+use super::recorder::{Buffers, Recorder, Visit, VisitBuffer, drive};
 
 #[derive(Clone, Copy)]
 struct Person {
@@ -43,7 +44,7 @@ struct StageCounts {
     sojourn_sum: u128,
 }
 
-struct Network<'s, R: Recorder> {
+struct Network<'s> {
     scenario: &'s Scenario,
     streams: Streams,
     arrival_streams: Vec<Stream>,
@@ -58,10 +59,10 @@ struct Network<'s, R: Recorder> {
     entered_window: u64,
     exited_window: u64,
     started_scratch: Vec<(u32, Tick)>,
-    recorder: R,
+    visits: VisitBuffer,
 }
 
-impl<R: Recorder> Network<'_, R> {
+impl Network<'_> {
     fn admit(&mut self, person: Person) -> u32 {
         match self.free.pop() {
             Some(slot) => {
@@ -135,7 +136,7 @@ impl<R: Recorder> Network<'_, R> {
                 .min(st.routes.len() - 1);
             st.routes[i].1
         };
-        self.recorder.visit(&Visit {
+        self.visits.push(Visit {
             person: person.id,
             stage: stage as u32,
             arrival: person.stage_arrival,
@@ -160,7 +161,7 @@ impl<R: Recorder> Network<'_, R> {
     }
 }
 
-impl<R: Recorder> Model for Network<'_, R> {
+impl Model for Network<'_> {
     type Event = Event;
 
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
@@ -231,7 +232,7 @@ pub fn run<R: Recorder>(
     scenario: &Scenario,
     seed: u64,
     replication: u64,
-    recorder: R,
+    mut recorder: R,
 ) -> (Replication, R) {
     let streams = Streams::new(seed, replication);
     let model = Network {
@@ -257,7 +258,7 @@ pub fn run<R: Recorder>(
         entered_window: 0,
         exited_window: 0,
         started_scratch: Vec::new(),
-        recorder,
+        visits: VisitBuffer::new::<R>(),
     };
     let mut b = SimulationBuilder::new(model);
     // Order of initial events at equal times: capacity changes, then the warm-up end, then
@@ -281,7 +282,7 @@ pub fn run<R: Recorder>(
     }
     let mut sim = b.build();
     let end = scenario.warmup + scenario.horizon;
-    sim.step_until(end).expect("the end is after time zero");
+    drive(&mut sim, end, &mut recorder);
     let events = sim.events_handled();
     let mut m = sim.into_model();
 
@@ -337,6 +338,15 @@ pub fn run<R: Recorder>(
             events,
             people,
         },
-        m.recorder,
+        recorder,
     )
+}
+
+impl Buffers for Network<'_> {
+    fn visits(&self) -> &VisitBuffer {
+        &self.visits
+    }
+    fn visits_mut(&mut self) -> &mut VisitBuffer {
+        &mut self.visits
+    }
 }

@@ -1,7 +1,9 @@
-//! Recorders receive what a model observes. Models never format or write; a recorder decides
-//! what to keep (nothing, counters, or a stream of per-visit rows written elsewhere).
+//! How per-visit records leave a model. Models never format or write: each keeps a bounded
+//! [`VisitBuffer`] that its event handlers push to, and the driver ([`drive`]) hands the buffer
+//! to a [`Recorder`] between events whenever it fills, and at the end. File I/O therefore never
+//! happens inside an event, and memory does not grow with the run.
 
-use crate::engine::Tick;
+use crate::engine::{Model, Simulation, Tick};
 
 /// One completed visit of a person to a stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,10 +22,14 @@ pub struct Visit {
     pub destination: Option<u32>,
 }
 
-/// Receives observations from a model.
+/// Receives a model's finished visits, in the order they ended.
 pub trait Recorder {
-    /// A visit has ended.
-    fn visit(&mut self, visit: &Visit);
+    /// Whether visits are kept at all. A recorder that keeps nothing costs nothing: the model
+    /// does not buffer and the driver never pauses.
+    const KEEPS: bool = true;
+
+    /// Takes the next batch of finished visits. Called by the driver between events.
+    fn record(&mut self, visits: &[Visit]);
 }
 
 /// Keeps nothing.
@@ -31,8 +37,8 @@ pub trait Recorder {
 pub struct NullRecorder;
 
 impl Recorder for NullRecorder {
-    #[inline]
-    fn visit(&mut self, _: &Visit) {}
+    const KEEPS: bool = false;
+    fn record(&mut self, _: &[Visit]) {}
 }
 
 /// Keeps every visit in memory (for tests and small runs).
@@ -40,7 +46,79 @@ impl Recorder for NullRecorder {
 pub struct VecRecorder(pub Vec<Visit>);
 
 impl Recorder for VecRecorder {
-    fn visit(&mut self, visit: &Visit) {
-        self.0.push(*visit);
+    fn record(&mut self, visits: &[Visit]) {
+        self.0.extend_from_slice(visits);
     }
+}
+
+/// Visits a batch holds before the driver hands them on.
+pub const BUFFER: usize = 1 << 14;
+/// Room left for the visits of one event (an event ends a handful of visits at most), so the
+/// buffer never grows past [`BUFFER`].
+const HEADROOM: usize = 64;
+
+/// The visits a model has finished and not yet handed on.
+#[derive(Debug, Clone)]
+pub struct VisitBuffer {
+    keep: bool,
+    visits: Vec<Visit>,
+}
+
+impl VisitBuffer {
+    /// A buffer for `R`: empty and never filled when `R` keeps nothing.
+    pub fn new<R: Recorder>() -> Self {
+        Self {
+            keep: R::KEEPS,
+            visits: if R::KEEPS {
+                Vec::with_capacity(BUFFER)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Records a finished visit (nothing if no one keeps them).
+    #[inline]
+    pub fn push(&mut self, visit: Visit) {
+        if self.keep {
+            self.visits.push(visit);
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.visits.len() + HEADROOM >= BUFFER
+    }
+
+    fn hand_to<R: Recorder>(&mut self, recorder: &mut R) {
+        if !self.visits.is_empty() {
+            recorder.record(&self.visits);
+            self.visits.clear();
+        }
+    }
+}
+
+/// A model that buffers visits.
+pub trait Buffers {
+    fn visits(&self) -> &VisitBuffer;
+    fn visits_mut(&mut self) -> &mut VisitBuffer;
+}
+
+/// Runs `sim` up to `end`, handing its buffered visits to `recorder` whenever the buffer fills
+/// and once at the end, always between two events.
+pub fn drive<M: Model + Buffers, R: Recorder>(
+    sim: &mut Simulation<M>,
+    end: Tick,
+    recorder: &mut R,
+) {
+    if !R::KEEPS {
+        sim.step_until(end).expect("the end is after time zero");
+        return;
+    }
+    while !sim
+        .step_until_or(end, |m| m.visits().full())
+        .expect("the end is after time zero")
+    {
+        sim.model_mut().visits_mut().hand_to(recorder);
+    }
+    sim.model_mut().visits_mut().hand_to(recorder);
 }

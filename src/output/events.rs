@@ -15,16 +15,16 @@ use crate::scenario::Scenario;
 pub const HEADER: &str =
     "scenario,replication,person,stage,arrival_day,start_day,end_day,destination\n";
 
-/// Visits kept before they are formatted and written.
-const BUFFER: usize = 1 << 14;
-
-/// Writes one replication's visits to a part file.
+/// Writes one replication's visits to a part file, as CSV rows quoted where a field needs it
+/// (a scenario named `a,b` stays one field). The driver hands it batches between events.
 pub struct EventWriter<'s> {
     scenario: &'s Scenario,
-    replication: u64,
-    buffer: Vec<Visit>,
-    out: BufWriter<File>,
-    error: Option<std::io::Error>,
+    stages: Vec<&'s str>,
+    replication: String,
+    out: csv::Writer<File>,
+    error: Option<csv::Error>,
+    /// Reused for every number, so writing a row allocates nothing.
+    field: String,
 }
 
 impl<'s> EventWriter<'s> {
@@ -32,58 +32,59 @@ impl<'s> EventWriter<'s> {
     pub fn create(path: &Path, scenario: &'s Scenario, replication: u64) -> std::io::Result<Self> {
         Ok(Self {
             scenario,
-            replication,
-            buffer: Vec::with_capacity(BUFFER),
-            out: BufWriter::new(File::create(path)?),
+            stages: crate::model::stage_names(scenario),
+            replication: replication.to_string(),
+            out: csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(File::create(path)?),
             error: None,
+            field: String::new(),
         })
     }
 
-    fn flush_buffer(&mut self) {
-        if self.error.is_some() {
-            self.buffer.clear();
-            return;
-        }
-        let stages = crate::model::stage_names(self.scenario);
-        for v in self.buffer.drain(..) {
-            let destination = match v.destination {
-                Some(i) => stages[i as usize],
-                None => "exit",
-            };
-            if let Err(e) = writeln!(
-                self.out,
-                "{},{},{},{},{},{},{},{}",
-                self.scenario.name,
-                self.replication,
-                v.person,
-                stages[v.stage as usize],
-                ticks_to_days(v.arrival),
-                ticks_to_days(v.start),
-                ticks_to_days(v.end),
-                destination
-            ) {
-                self.error = Some(e);
-                break;
-            }
-        }
+    fn write(&mut self, v: &Visit) -> csv::Result<()> {
+        use std::fmt::Write as _;
+        let out = &mut self.out;
+        let field = &mut self.field;
+        let mut number = |out: &mut csv::Writer<File>, x: &dyn std::fmt::Display| {
+            field.clear();
+            let _ = write!(field, "{x}");
+            out.write_field(field.as_bytes())
+        };
+        out.write_field(self.scenario.name.as_bytes())?;
+        out.write_field(self.replication.as_bytes())?;
+        number(out, &v.person)?;
+        out.write_field(self.stages[v.stage as usize].as_bytes())?;
+        number(out, &ticks_to_days(v.arrival))?;
+        number(out, &ticks_to_days(v.start))?;
+        number(out, &ticks_to_days(v.end))?;
+        let destination = match v.destination {
+            Some(i) => self.stages[i as usize],
+            None => "exit",
+        };
+        out.write_field(destination.as_bytes())?;
+        out.write_record(None::<&[u8]>)
     }
 
-    /// Writes what is left and closes the file; reports the first write error.
+    /// Flushes and closes the file; reports the first write error.
     pub fn finish(mut self) -> std::io::Result<()> {
-        self.flush_buffer();
         if let Some(e) = self.error {
-            return Err(e);
+            return Err(e.into());
         }
         self.out.flush()
     }
 }
 
 impl Recorder for EventWriter<'_> {
-    #[inline]
-    fn visit(&mut self, visit: &Visit) {
-        self.buffer.push(*visit);
-        if self.buffer.len() == BUFFER {
-            self.flush_buffer();
+    fn record(&mut self, visits: &[Visit]) {
+        if self.error.is_some() {
+            return;
+        }
+        for v in visits {
+            if let Err(e) = self.write(v) {
+                self.error = Some(e);
+                return;
+            }
         }
     }
 }

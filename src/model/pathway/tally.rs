@@ -286,6 +286,132 @@ pub fn ratio(numerator: f64, denominator: f64) -> f64 {
     }
 }
 
+/// A statistic that adds up across independent catchments ([`super::run_catchments`]). Every
+/// field of a stage's tally is one, and [`tally!`] derives the tally's merge from its field
+/// list, so a counter cannot be declared and then left out of the merge (a forgotten counter
+/// once undercounted only in `--catchments` runs).
+pub trait Merge {
+    /// Adds another catchment's statistic over the same window, both finished.
+    fn merge(&mut self, other: &Self);
+    /// Brings time-weighted amounts up to the run's end, before merging or reading.
+    fn finish(&mut self, _end: Tick) {}
+    /// One number that merging a statistic with a copy of itself doubles: how the tests check
+    /// that every field takes part in the merge.
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn total(&self) -> f64;
+}
+
+macro_rules! merge_by_adding {
+    ($($t:ty),*) => {$(
+        impl Merge for $t {
+            #[inline]
+            fn merge(&mut self, other: &Self) {
+                *self += *other;
+            }
+            fn total(&self) -> f64 {
+                *self as f64
+            }
+        }
+    )*};
+}
+merge_by_adding!(u64, u128, f64);
+
+impl<T: Merge, const N: usize> Merge for [T; N] {
+    fn merge(&mut self, other: &Self) {
+        for (a, b) in self.iter_mut().zip(other) {
+            a.merge(b);
+        }
+    }
+    fn finish(&mut self, end: Tick) {
+        for a in self {
+            a.finish(end);
+        }
+    }
+    fn total(&self) -> f64 {
+        self.iter().map(Merge::total).sum()
+    }
+}
+
+impl Merge for Level {
+    fn merge(&mut self, other: &Self) {
+        Level::merge(self, other);
+    }
+    fn finish(&mut self, end: Tick) {
+        Level::finish(self, end);
+    }
+    fn total(&self) -> f64 {
+        self.area as f64 + self.n as f64 + self.max as f64
+    }
+}
+
+impl Merge for ByYear {
+    fn merge(&mut self, other: &Self) {
+        ByYear::merge(self, other);
+    }
+    fn total(&self) -> f64 {
+        self.v.iter().map(|&x| x as f64).sum()
+    }
+}
+
+impl Merge for LevelByYear {
+    fn merge(&mut self, other: &Self) {
+        LevelByYear::merge(self, other);
+    }
+    fn finish(&mut self, end: Tick) {
+        LevelByYear::finish(self, end);
+    }
+    fn total(&self) -> f64 {
+        self.area.total() + self.n as f64
+    }
+}
+
+impl Merge for DayHistogram {
+    fn merge(&mut self, other: &Self) {
+        DayHistogram::merge(self, other);
+    }
+    fn total(&self) -> f64 {
+        self.n as f64 + self.sum_ticks as f64
+    }
+}
+
+/// Declares a stage's tally: the struct, and its [`Merge`] (merge, finish, total) derived from
+/// the one list of fields. `totals()` lists each field's total for the merge test.
+macro_rules! tally {
+    (
+        $(#[$meta:meta])*
+        pub(super) struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub(super) struct $name {
+            $( $(#[$fmeta])* pub(super) $field: $ty, )*
+        }
+
+        impl $crate::model::pathway::tally::Merge for $name {
+            fn merge(&mut self, other: &Self) {
+                $( $crate::model::pathway::tally::Merge::merge(&mut self.$field, &other.$field); )*
+            }
+            fn finish(&mut self, end: $crate::engine::Tick) {
+                $( $crate::model::pathway::tally::Merge::finish(&mut self.$field, end); )*
+            }
+            fn total(&self) -> f64 {
+                0.0 $( + $crate::model::pathway::tally::Merge::total(&self.$field) )*
+            }
+        }
+
+        impl $name {
+            /// Each field's name and total (see `Merge::total`).
+            #[cfg(test)]
+            pub(super) fn totals(&self) -> Vec<(&'static str, f64)> {
+                vec![ $( (stringify!($field), $crate::model::pathway::tally::Merge::total(&self.$field)), )* ]
+            }
+        }
+    };
+}
+pub(super) use tally;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,340 @@
+//! Court: remand or bail, psychiatric reports, and the outcome of each case.
+//!
+//! Each case is planned at the police contact from the case's own stream (remand, report,
+//! the wait for the outcome, the outcome, the sentence), so that every scenario draws it the
+//! same way; the outcome is applied when the case ends ([`CourtEvent::Outcome`]). The outcome
+//! is a custodial sentence, a hospital order (for people with psychosis the court has reports
+//! on), a community order (with a mental health treatment requirement for some), or another
+//! outcome (fine, discharge, acquittal). L&D's effects on the plan are described in
+//! [`super::police`].
+
+use rand::RngExt;
+
+use super::people::{PSYCHOSIS, Place};
+use super::tally::tally;
+use super::{Event, Out, PathwayModel, days, purpose, share};
+use crate::engine::{Context, Stream, Tick, ticks_to_days};
+use crate::model::recorder::Recorder;
+
+// Sentence groups after a case (index into the reoffending shares).
+pub(super) const SHORT_CUSTODY: u8 = 0;
+pub(super) const LONG_CUSTODY: u8 = 1;
+pub(super) const COMMUNITY_ORDER: u8 = 2;
+pub(super) const OTHER: u8 = 3;
+
+/// Outcomes decided at court.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Outcome {
+    #[default]
+    Custody,
+    HospitalOrder,
+    CommunityOrder,
+    Other,
+}
+
+/// The person's current case and what follows from it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Case {
+    /// Cases so far (numbers this case's draws).
+    pub(super) number: u32,
+    /// Bumped by every change of legal status; court and release events carry it.
+    pub(super) token: u32,
+    pub(super) remanded: bool,
+    /// The case has ended in a custodial sentence (or a recall).
+    pub(super) sentenced: bool,
+    /// A community order with a mental health treatment requirement, if the order is made.
+    pub(super) mhtr: bool,
+    pub(super) order_days: f64,
+    pub(super) outcome: Outcome,
+    pub(super) sentence_days: f64,
+    /// When the case began at court; [`Tick::MAX`] for no court case (s136).
+    pub(super) start: Tick,
+    /// Custody release date of the current sentence (or the end of a recall).
+    pub(super) release_at: Tick,
+    /// Legal custody has ended while the person is in hospital.
+    pub(super) custody_over: bool,
+    pub(super) supervision_end: Tick,
+    /// Sentence group after the case ([`SHORT_CUSTODY`], ...).
+    pub(super) group_after: u8,
+}
+
+impl Case {
+    /// Detained under s136 rather than charged: no court case follows.
+    pub(super) fn no_charge(&mut self) {
+        self.outcome = Outcome::Other;
+        self.remanded = false;
+        self.start = Tick::MAX;
+    }
+
+    pub(super) fn charged(&self) -> bool {
+        self.start != Tick::MAX
+    }
+}
+
+/// This stage's events.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum CourtEvent {
+    /// The case ends: its planned outcome is applied.
+    Outcome { slot: u32, token: u32 },
+}
+
+/// What the police stage needs of a planned case.
+pub(super) struct Plan {
+    /// From the end of police custody to the outcome.
+    pub(super) wait: Tick,
+    /// L&D turned a custodial sentence into a community order.
+    pub(super) diverted: bool,
+}
+
+tally! {
+    /// What the courts count in the measured window.
+    pub(super) struct CourtTally {
+        reports: u64,
+        custodial_sentences: u64,
+        short_sentences: u64,
+        community_orders: u64,
+        mhtr: u64,
+        hospital_orders: u64,
+        other_outcomes: u64,
+    }
+}
+
+impl CourtTally {
+    pub(super) fn new() -> Self {
+        Self {
+            reports: 0,
+            custodial_sentences: 0,
+            short_sentences: 0,
+            community_orders: 0,
+            mhtr: 0,
+            hospital_orders: 0,
+            other_outcomes: 0,
+        }
+    }
+}
+
+impl<R: Recorder> PathwayModel<'_, R> {
+    /// Opens a new case: numbers it and draws remand or bail, the first draw of its stream,
+    /// which the rest of the plan continues.
+    pub(super) fn open_case(&mut self, slot: u32) -> Stream {
+        let p = self.p;
+        let case = {
+            let q = &mut self.people[slot as usize];
+            q.case.number += 1;
+            q.case.number
+        };
+        let mut rng = self.stream(slot, purpose::COURT, case);
+        self.people[slot as usize].case.remanded = rng.random::<f64>() < p.remand_share;
+        rng
+    }
+
+    /// Plans the case from its stream, after the police and L&D draws: report, wait, outcome,
+    /// sentence and order.
+    pub(super) fn plan_case(
+        &mut self,
+        slot: u32,
+        rng: &mut Stream,
+        need: bool,
+        s136: bool,
+        referred: bool,
+        now: Tick,
+    ) -> Plan {
+        let p = self.p;
+        let q = self.people[slot as usize];
+        let remanded = q.case.remanded;
+        let report = !s136 && need && rng.random::<f64>() < p.report_share;
+        let report_days = if report && !referred {
+            p.report_days.sample(rng)
+        } else {
+            0.0
+        };
+        let wait = if remanded {
+            p.remand_days.sample(rng)
+        } else {
+            p.bail_days.sample(rng)
+        }
+        .max(report_days);
+        let u: f64 = rng.random();
+        let (custody, community) = if remanded {
+            (
+                p.remand_custody_share,
+                1.0 - p.remand_custody_share - p.remand_acquittal_share,
+            )
+        } else {
+            (p.bail_custody_share, p.bail_community_order_share)
+        };
+        let mut diverted = false;
+        let mut outcome = if u < custody {
+            if referred && u >= custody * p.ld_custody_relative_risk {
+                diverted = true;
+                Outcome::CommunityOrder
+            } else {
+                Outcome::Custody
+            }
+        } else if u < custody + community {
+            Outcome::CommunityOrder
+        } else {
+            Outcome::Other
+        };
+        let hospital_u: f64 = rng.random();
+        if outcome == Outcome::Custody
+            && q.has(PSYCHOSIS)
+            && (report || referred)
+            && hospital_u < p.hospital_order_share
+        {
+            outcome = Outcome::HospitalOrder;
+        }
+        let sentence_days = p.sentence_days.sample(rng);
+        let mhtr_u: f64 = rng.random();
+        let order_days = p.community_order_days.sample(rng);
+        let mhtr_share = if referred {
+            p.ld_mhtr_share
+        } else {
+            p.mhtr_share
+        };
+        {
+            let r = &mut self.people[slot as usize];
+            r.case.outcome = outcome;
+            r.case.sentence_days = sentence_days;
+            r.case.token += 1;
+            r.case.custody_over = false;
+            r.case.sentenced = false;
+            r.case.order_days = order_days;
+            r.case.mhtr = need && mhtr_u < mhtr_share;
+            r.transfer.hospital_order = false;
+        }
+        if self.measured(now) {
+            self.t.court.reports += report as u64;
+        }
+        Plan {
+            wait: days(wait),
+            diverted,
+        }
+    }
+
+    /// The case's outcome, `delay` from now.
+    pub(super) fn schedule_court(
+        &mut self,
+        slot: u32,
+        token: u32,
+        delay: Tick,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        ctx.schedule_in(delay, Event::Court(CourtEvent::Outcome { slot, token }));
+    }
+
+    pub(super) fn court_event(&mut self, e: CourtEvent, now: Tick, ctx: &mut Context<'_, Event>) {
+        let CourtEvent::Outcome { slot, token } = e;
+        let q = self.people[slot as usize];
+        if q.place == Place::Gone || q.case.token != token {
+            return;
+        }
+        match q.case.outcome {
+            Outcome::Custody | Outcome::HospitalOrder => self.sentence(slot, now, ctx),
+            Outcome::CommunityOrder | Outcome::Other => self.community_outcome(slot, now, ctx),
+        }
+    }
+
+    /// A custodial sentence or hospital order: the release date counts time on remand.
+    fn sentence(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
+        let p = self.p;
+        let q = self.people[slot as usize];
+        let case = q.case;
+        let hospital_order = case.outcome == Outcome::HospitalOrder;
+        let served = case.sentence_days * p.release_fraction;
+        let on_remand = if case.remanded {
+            ticks_to_days(now - case.start)
+        } else {
+            0.0
+        };
+        let short = case.sentence_days < p.short_sentence_days;
+        let supervision_days = if case.sentence_days < p.supervision_sentence_limit_days {
+            p.supervision_total_days
+        } else {
+            case.sentence_days - served
+        };
+        let release_at = now + days(served - on_remand);
+        {
+            let r = &mut self.people[slot as usize];
+            r.case.release_at = release_at;
+            r.case.group_after = if short { SHORT_CUSTODY } else { LONG_CUSTODY };
+            r.case.supervision_end = release_at + days(supervision_days);
+            r.case.token += 1;
+            r.case.sentenced = true;
+            r.transfer.hospital_order = hospital_order;
+        }
+        if self.measured(now) {
+            let t = &mut self.t.court;
+            t.custodial_sentences += 1;
+            t.short_sentences += short as u64;
+            t.hospital_orders += hospital_order as u64;
+        }
+        let token = self.people[slot as usize].case.token;
+        match q.place {
+            Place::SecureHospital => {}
+            Place::Remand => self.move_to(slot, Place::SentencedCustody, now),
+            _ => self.reception(slot, Place::SentencedCustody, now, ctx),
+        }
+        if hospital_order && q.place != Place::SecureHospital {
+            self.start_hospital_order(slot, now, ctx);
+        }
+        if self.people[slot as usize].place != Place::Gone {
+            self.schedule_release(slot, token, release_at, ctx);
+        }
+    }
+
+    /// A community order or another outcome: to the community (from remand, out of prison).
+    fn community_outcome(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
+        let q = self.people[slot as usize];
+        let order = q.case.outcome == Outcome::CommunityOrder;
+        let mhtr = order && q.case.mhtr;
+        let supervision_end = if order {
+            now + days(q.case.order_days)
+        } else {
+            now
+        };
+        if self.measured(now) {
+            let t = &mut self.t.court;
+            if order {
+                t.community_orders += 1;
+                t.mhtr += mhtr as u64;
+            } else {
+                t.other_outcomes += 1;
+            }
+        }
+        let group = if order { COMMUNITY_ORDER } else { OTHER };
+        {
+            let r = &mut self.people[slot as usize];
+            r.case.token += 1;
+            r.case.supervision_end = supervision_end;
+            r.case.group_after = group;
+        }
+        match q.place {
+            Place::SecureHospital => self.people[slot as usize].case.custody_over = true,
+            place => {
+                if place == Place::Remand {
+                    self.leave_prison(slot, now, true, ctx);
+                }
+                self.move_to(slot, Place::Community, now);
+                self.enter_community(slot, now, group, false, supervision_end, ctx);
+            }
+        }
+    }
+}
+
+/// Reported after the L&D referrals, as first published.
+pub(super) fn report_metrics(t: &CourtTally, out: &mut Out) {
+    out.count("psychiatric_reports", t.reports);
+}
+
+pub(super) fn outcome_metrics(t: &CourtTally, out: &mut Out) {
+    out.count("custodial_sentences", t.custodial_sentences);
+    out.push(
+        "short_sentence_share",
+        share(t.short_sentences, t.custodial_sentences),
+    );
+    out.count("community_orders", t.community_orders);
+    out.count("mhtr_orders", t.mhtr);
+    out.count("hospital_orders", t.hospital_orders);
+    out.count("other_court_outcomes", t.other_outcomes);
+}

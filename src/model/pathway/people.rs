@@ -1,0 +1,405 @@
+//! People and their conditions: who arrives, what mental health conditions they have, where
+//! they are, and when they leave the model.
+//!
+//! **Places.** At any moment a person in the model is in exactly one [`Place`]: police custody,
+//! on bail, on remand, in sentenced custody, in a secure hospital, or in the community. Care
+//! (therapy, the in-reach caseload, the transfer pathway) happens alongside a place. Every move
+//! goes through [`PathwayModel::move_to`], which keeps each place's counts and ends the visit
+//! record.
+//!
+//! **Conditions** are drawn once, at a person's first police contact, from the prevalence of
+//! their group (Table 2, seed 001: remand or sentenced, men or women) through a one-factor
+//! Gaussian copula.
+
+use rand::RngExt;
+use rand_distr::{Distribution as _, Exp1, StandardNormal};
+
+use super::tally::{ByYear, Level, tally};
+use super::{
+    Event, Out, PathwayModel, care, community, court, custody, purpose, release, share, transfer,
+};
+use crate::engine::{Context, Purpose, TICKS_PER_DAY, Tick, days_to_ticks};
+use crate::model::recorder::{Recorder, Visit};
+use crate::scenario::pathway::{CONDITION_NAMES, CONDITIONS, DISORDERS, GROUP_NAMES};
+
+/// Places and care stages, as numbered in `events.csv` and in per-stage metrics.
+pub const STAGES: [&str; 9] = [
+    "police_custody",
+    "bail",
+    "remand",
+    "sentenced_custody",
+    "secure_hospital",
+    "community",
+    "prison_therapy",
+    "in_reach",
+    "transfer",
+];
+/// The first `PLACES` entries of [`STAGES`] are places: everyone in the model is in exactly one.
+pub const PLACES: usize = 6;
+
+/// Where a person is. The numbers are their stage numbers in [`STAGES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub(super) enum Place {
+    PoliceCustody = 0,
+    Bail = 1,
+    Remand = 2,
+    SentencedCustody = 3,
+    SecureHospital = 4,
+    Community = 5,
+    /// Not in the model (dead or left, or not yet arrived): the destination of a last visit.
+    #[default]
+    Gone = u8::MAX,
+}
+
+impl Place {
+    /// Remand or sentenced custody: counted in the prison population.
+    #[inline]
+    pub(super) fn in_prison(self) -> bool {
+        matches!(self, Place::Remand | Place::SentencedCustody)
+    }
+}
+
+// Condition bits, in the order of `CONDITION_NAMES`.
+pub(super) const PSYCHOSIS: u8 = 1 << 0;
+pub(super) const DEPRESSION_ANXIETY: u8 = 1 << 2;
+const SUICIDE_ATTEMPT: u8 = 1 << 5;
+const SELF_HARM: u8 = 1 << 6;
+/// A mental health need, for L&D, screening and reports: psychosis, depression or anxiety, or a
+/// suicide attempt or self-harm in the last year. Personality disorder and dependency alone are
+/// not counted (they are not what these services screen and refer for).
+pub(super) const MH_NEED: u8 = PSYCHOSIS | DEPRESSION_ANXIETY | SUICIDE_ATTEMPT | SELF_HARM;
+
+/// A person's record: who they are and where, then each stage's part of their state.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Person {
+    pub(super) id: u64,
+    pub(super) female: bool,
+    /// 0: under 50; 1: 50-59; 2: 60 and over.
+    pub(super) age_band: u8,
+    pub(super) learning_disability: bool,
+    pub(super) conditions: u8,
+    pub(super) conditions_drawn: bool,
+    /// Prevalence group the conditions were drawn from (index into [`GROUP_NAMES`]).
+    pub(super) group: u8,
+    /// Lives where liaison and diversion operates.
+    pub(super) covered: bool,
+
+    pub(super) place: Place,
+    pub(super) place_since: Tick,
+
+    pub(super) case: court::Case,
+    pub(super) spell: custody::Spell,
+    pub(super) care: care::PrisonCare,
+    pub(super) transfer: transfer::Transfer,
+    pub(super) release: release::Release,
+    pub(super) community: community::Spell,
+}
+
+impl Person {
+    /// Has a mental health need ([`MH_NEED`]).
+    #[inline]
+    pub(super) fn has_need(&self) -> bool {
+        self.conditions & MH_NEED != 0
+    }
+
+    #[inline]
+    pub(super) fn has(&self, condition: u8) -> bool {
+        self.conditions & condition != 0
+    }
+
+    /// `self` in a slot last held by `old`: every token starts above the old occupant's, so
+    /// none of the old occupant's pending events can match the newcomer (a regression: an old
+    /// release date once released a newcomer).
+    fn succeeding(self, old: &Person) -> Person {
+        let mut p = self;
+        p.case.token = old.case.token + 1;
+        p.spell.token = old.spell.token + 1;
+        p.community.token = old.community.token + 1;
+        p.care.therapy_token = old.care.therapy_token + 1;
+        p.transfer.token = old.transfer.token + 1;
+        p
+    }
+}
+
+/// What each place counts.
+#[derive(Debug, Default, Clone)]
+pub(super) struct PlaceStats {
+    pub(super) entries: u64,
+    pub(super) exits: u64,
+    pub(super) sojourn_ticks: u128,
+    /// Time every visit (finished or not) spent here inside the measured window: with
+    /// `level`'s area this is Little's law over a finite window, L x T = sum of time in window.
+    pub(super) window_ticks: u128,
+    pub(super) level: Level,
+}
+
+impl super::tally::Merge for PlaceStats {
+    fn merge(&mut self, o: &Self) {
+        self.entries += o.entries;
+        self.exits += o.exits;
+        self.sojourn_ticks += o.sojourn_ticks;
+        self.window_ticks += o.window_ticks;
+        self.level.merge(&o.level);
+    }
+    fn finish(&mut self, end: Tick) {
+        self.level.finish(end);
+    }
+    fn total(&self) -> f64 {
+        (self.entries + self.exits) as f64
+            + (self.sojourn_ticks + self.window_ticks) as f64
+            + super::tally::Merge::total(&self.level)
+    }
+}
+
+tally! {
+    /// People in and out, places, prevalence, and life-years lost to deaths.
+    pub(super) struct PeopleTally {
+        /// People who entered (whole run; with `exited`, the conservation count).
+        entered: u64,
+        exited: u64,
+        places: [PlaceStats; PLACES],
+        prevalence_people: [u64; 4],
+        prevalence_cases: [[u64; CONDITIONS]; 4],
+        disorders_4_plus: u64,
+        /// Life-years lost inside the window to deaths in the window (custody or community).
+        life_lost: ByYear,
+    }
+}
+
+impl PeopleTally {
+    pub(super) fn new(warm: Tick, end: Tick) -> Self {
+        Self {
+            entered: 0,
+            exited: 0,
+            places: std::array::from_fn(|_| PlaceStats {
+                level: Level::new(warm),
+                ..PlaceStats::default()
+            }),
+            prevalence_people: [0; 4],
+            prevalence_cases: [[0; CONDITIONS]; 4],
+            disorders_4_plus: 0,
+            life_lost: ByYear::new(warm, end),
+        }
+    }
+}
+
+impl<R: Recorder> PathwayModel<'_, R> {
+    /// A new person is charged: their attributes, then their first police contact; and the
+    /// next arrival is scheduled.
+    pub(super) fn new_person(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.t.people.entered += 1;
+        let p = self.p;
+        let mut rng = self
+            .streams
+            .stream(id, Purpose::new(purpose::ATTRIBUTES, 0));
+        let female = rng.random::<f64>() < p.female_share;
+        let u: f64 = rng.random();
+        let age_band = if u < p.age_60_plus_share {
+            2
+        } else if u < p.age_60_plus_share + p.age_50_59_share {
+            1
+        } else {
+            0
+        };
+        let learning_disability = rng.random::<f64>() < p.learning_disability_share;
+        let covered = self
+            .streams
+            .stream(id, Purpose::new(purpose::AREA, 0))
+            .random::<f64>()
+            < p.ld_coverage;
+        let slot = self.new_slot(Person {
+            id,
+            female,
+            age_band,
+            learning_disability,
+            covered,
+            ..Person::default()
+        });
+        self.police_contact(slot, now, ctx);
+
+        // The arrival clock runs in days, not ticks, so rounding never adds up over a run.
+        let gap: f64 = Exp1.sample(&mut self.arrivals);
+        self.arrival_clock += gap / p.new_people_per_day;
+        ctx.schedule_at(days_to_ticks(self.arrival_clock), Event::NewPerson);
+    }
+
+    /// Draws a person's conditions from their group's prevalence (Table 2, seed 001) through a
+    /// one-factor Gaussian copula: every marginal is exact, and the common factor makes
+    /// disorders co-occur (seed 000: 12-15% have four or five).
+    pub(super) fn draw_conditions(&mut self, slot: u32, now: Tick) {
+        let (id, female, remanded) = {
+            let q = &self.people[slot as usize];
+            (q.id, q.female, q.case.remanded)
+        };
+        let group = (remanded as usize) * 2 + female as usize;
+        let mut rng = self
+            .streams
+            .stream(id, Purpose::new(purpose::CONDITIONS, 0));
+        let rho = self.p.comorbidity_correlation;
+        let common: f64 = StandardNormal.sample(&mut rng);
+        let (a, b) = (rho.sqrt(), (1.0 - rho).sqrt());
+        let mut bits = 0u8;
+        for i in 0..CONDITIONS {
+            let own: f64 = StandardNormal.sample(&mut rng);
+            let x = if i < DISORDERS {
+                a * common + b * own
+            } else {
+                own
+            };
+            if x < self.p.prevalence_thresholds[group][i] {
+                bits |= 1 << i;
+            }
+        }
+        let q = &mut self.people[slot as usize];
+        q.conditions = bits;
+        q.conditions_drawn = true;
+        q.group = group as u8;
+        if self.measured(now) {
+            let t = &mut self.t.people;
+            t.prevalence_people[group] += 1;
+            for i in 0..CONDITIONS {
+                if bits & (1 << i) != 0 {
+                    t.prevalence_cases[group][i] += 1;
+                }
+            }
+            if (bits & ((1 << DISORDERS) - 1)).count_ones() >= 4 {
+                t.disorders_4_plus += 1;
+            }
+        }
+    }
+
+    /// Moves a person to `to` (or out of the model with [`Place::Gone`]) at `now`, recording
+    /// the visit that ends.
+    pub(super) fn move_to(&mut self, slot: u32, to: Place, now: Tick) {
+        debug_assert_ne!(
+            self.people[slot as usize].place, to,
+            "a move to the same place"
+        );
+        let (from, since, id) = {
+            let p = &self.people[slot as usize];
+            (p.place, p.place_since, p.id)
+        };
+        let measured = self.measured(now);
+        let (warm, end) = (self.t.warm, self.t.end);
+        if from != Place::Gone {
+            let st = &mut self.t.people.places[from as usize];
+            st.level.add(now, -1);
+            if measured {
+                st.exits += 1;
+                st.sojourn_ticks += (now - since) as u128;
+            }
+            let (lo, hi) = (since.max(warm), now.min(end));
+            if hi > lo {
+                st.window_ticks += (hi - lo) as u128;
+            }
+            if from.in_prison() {
+                self.t.custody.prison.add(now, -1);
+                self.t.custody.custody_days.add(now, -1);
+            }
+            self.visits.push(Visit {
+                person: id,
+                stage: from as u32,
+                arrival: since,
+                start: since,
+                end: now,
+                destination: (to != Place::Gone).then_some(to as u32),
+            });
+        }
+        if to != Place::Gone {
+            let st = &mut self.t.people.places[to as usize];
+            st.level.add(now, 1);
+            if measured {
+                st.entries += 1;
+            }
+            if to.in_prison() {
+                self.t.custody.prison.add(now, 1);
+                self.t.custody.custody_days.add(now, 1);
+            }
+        }
+        let p = &mut self.people[slot as usize];
+        p.place = to;
+        p.place_since = now;
+    }
+
+    fn new_slot(&mut self, person: Person) -> u32 {
+        match self.free.pop() {
+            Some(s) => {
+                // Events of the slot's previous occupant may still be pending.
+                let old = self.people[s as usize];
+                self.people[s as usize] = person.succeeding(&old);
+                s
+            }
+            None => {
+                self.people.push(person);
+                (self.people.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The person leaves the model (death or a year without reoffending).
+    pub(super) fn exit(&mut self, slot: u32, now: Tick) {
+        self.move_to(slot, Place::Gone, now);
+        self.t.people.exited += 1;
+        self.free.push(slot);
+    }
+
+    /// A death at `now`: the life-years it loses inside the window (the economic driver).
+    pub(super) fn count_death(&mut self, now: Tick) {
+        let end = self.t.end;
+        self.t.people.life_lost.span(now, end, 1);
+    }
+}
+
+/// Brings every place's time up to the end for people still in the model.
+pub(super) fn close_places(t: &mut PeopleTally, people: &[Person], warm: Tick, end: Tick) {
+    for q in people {
+        if q.place != Place::Gone {
+            t.places[q.place as usize].window_ticks +=
+                end.saturating_sub(q.place_since.max(warm)) as u128;
+        }
+    }
+}
+
+/// People in and out of the model.
+pub(super) fn flow_metrics(t: &PeopleTally, out: &mut Out) {
+    out.count("people_entered", t.entered);
+    out.count("people_exited", t.exited);
+    out.count("people_in_system_end", t.entered - t.exited);
+}
+
+/// How common each condition is in each group, and co-occurrence.
+pub(super) fn prevalence_metrics(t: &PeopleTally, out: &mut Out) {
+    out.push(
+        "comorbidity_4_plus_share",
+        share(t.disorders_4_plus, t.prevalence_people.iter().sum()),
+    );
+    for (g, group) in GROUP_NAMES.iter().enumerate() {
+        out.count(format!("prevalence.{group}.people"), t.prevalence_people[g]);
+        for (i, cond) in CONDITION_NAMES.iter().enumerate() {
+            out.push(
+                format!("prevalence.{group}.{cond}"),
+                share(t.prevalence_cases[g][i], t.prevalence_people[g]),
+            );
+        }
+    }
+}
+
+/// Each place's entries, exits, population and time spent.
+pub(super) fn place_metrics(t: &mut PeopleTally, end: Tick, out: &mut Out) {
+    let day = TICKS_PER_DAY as f64;
+    for (i, stage) in STAGES.iter().take(PLACES).enumerate() {
+        let st = &mut t.places[i];
+        out.count(format!("{stage}.entries"), st.entries);
+        out.count(format!("{stage}.exits"), st.exits);
+        out.push(format!("{stage}.population_mean"), st.level.mean(end));
+        out.push(
+            format!("{stage}.sojourn_days_mean"),
+            super::tally::ratio(st.sojourn_ticks as f64 / day, st.exits as f64),
+        );
+        out.push(format!("{stage}.population_end"), st.level.n as f64);
+        out.push(format!("{stage}.visit_days"), st.window_ticks as f64 / day);
+    }
+}

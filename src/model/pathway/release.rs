@@ -1,0 +1,138 @@
+//! Release from custody (or from hospital at the end of a sentence) into the community.
+//!
+//! At each release the person may have no fixed abode, no GP, and (with psychosis) contact
+//! with a community mental health team within six months, with the shares of seed 001.
+//!
+//! **Release support** (`[release_support]`, policy scenarios; seed 001 recommendation 6):
+//! release treated as a time of crisis, with engagement before release, being met at the gate,
+//! and time-limited support after. People with a mental health need take it up with
+//! `uptake_share`; for those who do, the GP and CMHT shares are the supported ones. Its draws
+//! come after the release's own, and the same uniforms decide GP and CMHT, so support moves
+//! people across those thresholds and changes nothing else.
+
+use rand::RngExt;
+
+use super::court::Case;
+use super::people::{PSYCHOSIS, Place};
+use super::tally::{ByYear, tally};
+use super::{Event, Out, PathwayModel, purpose, share};
+use crate::engine::{Context, Tick};
+use crate::model::recorder::Recorder;
+
+/// The person's releases.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Release {
+    /// Releases so far (numbers each release's draws).
+    pub(super) number: u32,
+    /// When last released (follow-up of deaths after release counts from here).
+    pub(super) last: Tick,
+}
+
+tally! {
+    /// What releases count in the measured window.
+    pub(super) struct ReleaseTally {
+        releases: u64,
+        releases_no_fixed_abode: u64,
+        releases_no_gp: u64,
+        smi_releases: u64,
+        smi_cmht_contact: u64,
+        release_support_eligible: u64,
+        release_support_participants: u64,
+        /// Participants in release support by year of the window (priced per participant).
+        support_by_year: ByYear,
+    }
+}
+
+impl ReleaseTally {
+    pub(super) fn new(warm: Tick, end: Tick) -> Self {
+        Self {
+            releases: 0,
+            releases_no_fixed_abode: 0,
+            releases_no_gp: 0,
+            smi_releases: 0,
+            smi_cmht_contact: 0,
+            release_support_eligible: 0,
+            release_support_participants: 0,
+            support_by_year: ByYear::new(warm, end),
+        }
+    }
+}
+
+impl<R: Recorder> PathwayModel<'_, R> {
+    pub(super) fn release_to_community(
+        &mut self,
+        slot: u32,
+        now: Tick,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let p = self.p;
+        let measured = self.measured(now);
+        let releases = {
+            let r = &mut self.people[slot as usize].release;
+            r.number += 1;
+            r.last = now;
+            r.number
+        };
+        let q = self.people[slot as usize];
+        let mut rng = self.stream(slot, purpose::RELEASE, releases);
+        let nfa = rng.random::<f64>() < p.no_fixed_abode_share;
+        let (u_gp, u_cmht): (f64, f64) = (rng.random(), rng.random());
+        let (mut no_gp_share, mut cmht_share) = (p.no_gp_share, p.cmht_contact_6m_share);
+        if let Some(support) = p.release_support
+            && q.has_need()
+        {
+            let supported = rng.random::<f64>() < support.uptake_share;
+            if measured {
+                self.t.release.release_support_eligible += 1;
+                self.t.release.release_support_participants += supported as u64;
+            }
+            if supported {
+                self.t.release.support_by_year.count(now);
+                no_gp_share = support.no_gp_share;
+                cmht_share = support.cmht_contact_6m_share;
+            }
+        }
+        let no_gp = u_gp < no_gp_share;
+        let cmht = u_cmht < cmht_share;
+        if measured {
+            let t = &mut self.t.release;
+            t.releases += 1;
+            t.releases_no_fixed_abode += nfa as u64;
+            t.releases_no_gp += no_gp as u64;
+            if q.has(PSYCHOSIS) {
+                t.smi_releases += 1;
+                t.smi_cmht_contact += cmht as u64;
+            }
+        }
+        self.move_to(slot, Place::Community, now);
+        let Case {
+            group_after,
+            supervision_end,
+            ..
+        } = q.case;
+        self.enter_community(slot, now, group_after, true, supervision_end.max(now), ctx);
+    }
+}
+
+/// Reported after the spot purchases, as first published.
+pub(super) fn support_metrics(t: &ReleaseTally, out: &mut Out) {
+    out.count("release_support_eligible", t.release_support_eligible);
+    out.count(
+        "release_support_participants",
+        t.release_support_participants,
+    );
+}
+
+pub(super) fn metrics(t: &ReleaseTally, out: &mut Out) {
+    out.count("releases", t.releases);
+    out.push("releases_per_year", t.releases as f64 / out.years);
+    out.push(
+        "release_no_fixed_abode_share",
+        share(t.releases_no_fixed_abode, t.releases),
+    );
+    out.push("release_no_gp_share", share(t.releases_no_gp, t.releases));
+    out.push(
+        "community_mh_contact_6m_share",
+        share(t.smi_cmht_contact, t.smi_releases),
+    );
+}
