@@ -1,0 +1,221 @@
+//! What a replication reports: the stages' tallies together ([`Tally`]), the metrics each
+//! stage computes from its own, in the published order of `summary.csv`, and the economic
+//! drivers that costs and QALYs are priced on.
+
+use super::tally::{ByYear, Merge, YEAR_TICKS, ratio};
+use super::{PathwayModel, care, community, court, custody, people, police, release, transfer};
+use crate::economics::{Driver, Drivers};
+use crate::engine::{TICKS_PER_DAY, Tick, ticks_to_days};
+use crate::model::Metrics;
+use crate::model::recorder::Recorder;
+use crate::scenario::{Pathway, Scenario};
+
+/// Everything a replication's metrics are computed from, stage by stage, finished at the end of
+/// the run. The tallies of independent catchments add up ([`Merge`]), so a run split into
+/// catchments is summarised exactly as one run: every metric is computed once, from the sums.
+#[derive(Debug, Clone)]
+pub(super) struct Tally {
+    pub(super) warm: Tick,
+    pub(super) end: Tick,
+    pub(super) people: people::PeopleTally,
+    pub(super) police: police::PoliceTally,
+    pub(super) court: court::CourtTally,
+    pub(super) custody: custody::CustodyTally,
+    pub(super) care: care::CareTally,
+    pub(super) transfer: transfer::TransferTally,
+    pub(super) release: release::ReleaseTally,
+    pub(super) community: community::CommunityTally,
+}
+
+impl Tally {
+    pub(super) fn new(p: &Pathway, warm: Tick, end: Tick) -> Self {
+        Self {
+            warm,
+            end,
+            people: people::PeopleTally::new(warm, end),
+            police: police::PoliceTally::new(warm, end),
+            court: court::CourtTally::new(),
+            custody: custody::CustodyTally::new(warm, end),
+            care: care::CareTally::new(p, warm),
+            transfer: transfer::TransferTally::new(p, warm, end),
+            release: release::ReleaseTally::new(warm, end),
+            community: community::CommunityTally::new(warm, end),
+        }
+    }
+
+    /// Calls `f` on every stage's tally, in a fixed order.
+    fn stages(&mut self) -> [&mut dyn StageTally; 8] {
+        [
+            &mut self.people,
+            &mut self.police,
+            &mut self.court,
+            &mut self.custody,
+            &mut self.care,
+            &mut self.transfer,
+            &mut self.release,
+            &mut self.community,
+        ]
+    }
+
+    /// The tallies of a finished run, with every level brought up to the end.
+    pub(super) fn of<R: Recorder>(m: PathwayModel<'_, R>) -> Self {
+        let mut t = m.t;
+        let (warm, end) = (t.warm, t.end);
+        people::close_places(&mut t.people, &m.people, warm, end);
+        for stage in t.stages() {
+            stage.finish_at(end);
+        }
+        t
+    }
+
+    /// Adds another catchment's tallies (same window).
+    pub(super) fn merge(&mut self, o: &Tally) {
+        self.people.merge(&o.people);
+        self.police.merge(&o.police);
+        self.court.merge(&o.court);
+        self.custody.merge(&o.custody);
+        self.care.merge(&o.care);
+        self.transfer.merge(&o.transfer);
+        self.release.merge(&o.release);
+        self.community.merge(&o.community);
+    }
+}
+
+/// A stage's tally seen as one: for finishing them all alike.
+trait StageTally {
+    fn finish_at(&mut self, end: Tick);
+}
+
+impl<T: Merge> StageTally for T {
+    fn finish_at(&mut self, end: Tick) {
+        self.finish(end);
+    }
+}
+
+/// Metrics as they are computed, in output order.
+pub(super) struct Out {
+    pub(super) metrics: Metrics,
+    /// Years in the measured window, for rates per year.
+    pub(super) years: f64,
+}
+
+impl Out {
+    pub(super) fn push(&mut self, name: impl Into<String>, v: f64) {
+        self.metrics.push((name.into(), v));
+    }
+
+    pub(super) fn count(&mut self, name: impl Into<String>, n: u64) {
+        self.push(name, n as f64);
+    }
+}
+
+/// `part / whole` of two counts, NaN when `whole` is 0.
+pub(super) fn share(part: u64, whole: u64) -> f64 {
+    ratio(part as f64, whole as f64)
+}
+
+/// The replication's metrics. Each stage computes its own; they are called here in the order
+/// of the rows of `summary.csv` as first published, which interleaves some stages.
+pub(super) fn metrics(m: &mut Tally, scenario: &Scenario) -> Metrics {
+    let end = m.end;
+    let mut out = Out {
+        metrics: Vec::with_capacity(200),
+        years: ticks_to_days(scenario.horizon) / 365.25,
+    };
+    people::flow_metrics(&m.people, &mut out);
+    police::metrics(&m.police, &mut out);
+    court::report_metrics(&m.court, &mut out);
+    police::diversion_metrics(&m.police, &mut out);
+    custody::reception_metrics(&m.custody, &mut out);
+    court::outcome_metrics(&m.court, &mut out);
+    let remand_mean = m.people.places[people::Place::Remand as usize]
+        .level
+        .mean(end);
+    custody::population_metrics(&mut m.custody, remand_mean, end, &mut out);
+    care::metrics(&mut m.care, end, &mut out);
+    transfer::metrics(&mut m.transfer, end, &mut out);
+    release::support_metrics(&m.release, &mut out);
+    transfer::limit_metrics(&mut m.transfer, end, &mut out);
+    release::metrics(&m.release, &mut out);
+    community::reoffending_metrics(&m.community, &mut out);
+    custody::death_metrics(&m.custody, &mut out);
+    community::metrics(&m.community, &mut out);
+    people::prevalence_metrics(&m.people, &mut out);
+    people::place_metrics(&mut m.people, end, &mut out);
+    if let Some(e) = &scenario.economics {
+        out.metrics.extend(e.metrics(&drivers(m)));
+    }
+    out.metrics
+}
+
+/// The economic drivers of the run, by year of the window.
+fn drivers(m: &mut Tally) -> Drivers {
+    let (warm, end) = (m.warm, m.end);
+    let mut d = Drivers::new(m.police.ld_referrals_by_year.years().len());
+    let day = TICKS_PER_DAY as f64;
+    let set = |d: &mut Drivers, driver: Driver, v: &[u128], per: f64| {
+        for (i, x) in v.iter().enumerate() {
+            d.set(driver, i, *x as f64 / per);
+        }
+    };
+    set(
+        &mut d,
+        Driver::CustodyDays,
+        m.custody.custody_days.finish(end),
+        day,
+    );
+    set(
+        &mut d,
+        Driver::SpotBedDays,
+        m.transfer.spot_bed_days.finish(end),
+        day,
+    );
+    set(
+        &mut d,
+        Driver::LiaisonDiversionReferrals,
+        m.police.ld_referrals_by_year.years(),
+        1.0,
+    );
+    set(
+        &mut d,
+        Driver::ReleaseSupportParticipants,
+        m.release.support_by_year.years(),
+        1.0,
+    );
+    set(
+        &mut d,
+        Driver::IaptCoursesCompleted,
+        m.community.iapt_completed_by_year.years(),
+        1.0,
+    );
+    set(
+        &mut d,
+        Driver::ProbationDays,
+        m.community.probation_by_year.years(),
+        day,
+    );
+    set(
+        &mut d,
+        Driver::Reoffences,
+        m.community.reoffences_by_year.years(),
+        1.0,
+    );
+    set(
+        &mut d,
+        Driver::LifeYearsLost,
+        m.people.life_lost.years(),
+        YEAR_TICKS as f64,
+    );
+    for level in 0..3 {
+        // Commissioned beds are paid for every day of the window, occupied or not.
+        let mut beds = ByYear::new(warm, end);
+        beds.span(warm, end, m.transfer.beds[level].capacity as u64);
+        set(
+            &mut d,
+            Driver::SecureBedCapacityDays(level),
+            beds.years(),
+            day,
+        );
+    }
+    d
+}
