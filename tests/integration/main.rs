@@ -7,6 +7,7 @@ mod common;
 mod compare;
 mod costs;
 mod determinism;
+mod events;
 mod extends;
 mod malformed_scenarios;
 mod pathway;
