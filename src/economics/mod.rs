@@ -34,105 +34,36 @@ pub const PAYERS: [&str; 5] = [
 /// How many of [`PAYERS`] (from the first) are public bodies.
 pub const PUBLIC_PAYERS: usize = 4;
 
-/// What a run measures by year, for pricing. The names (`Driver::NAMES`) are what a cost line's
-/// `driver` key takes.
+/// What a run measures by year, for pricing: custody days, referrals, courses, reoffences,
+/// life-years lost, ... A cost or QALY line names one in its `driver` key.
+///
+/// Economics prices drivers without knowing them: each is declared beside the mechanism that
+/// produces it, in the scenario's pathway sections (`scenario::pathway::DRIVERS`, which a
+/// line's name is checked against), and the model's stage that counts it sets its amounts. A
+/// new mechanism with a price therefore adds no code here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Driver {
-    /// Person-days in prison (remand and sentenced custody): `custody_days`.
-    CustodyDays,
-    /// Days of spot-purchased secure beds held or occupied: `spot_bed_days`.
-    SpotBedDays,
-    /// Commissioned secure beds x days, by level (0 high, 1 medium, 2 low), whether occupied or
-    /// not: commissioners pay for beds, not for patients.
-    SecureBedCapacityDays(usize),
-    /// `liaison_diversion_referrals`.
-    LiaisonDiversionReferrals,
-    /// `release_support_participants`.
-    ReleaseSupportParticipants,
-    /// `iapt_courses_completed`.
-    IaptCoursesCompleted,
-    /// Person-days under supervision in the community (`probation_person_years` x 365.25).
-    ProbationDays,
-    /// `reoffences`.
-    Reoffences,
-    /// Life-years lost inside the window to deaths in the window: for a death at time t, the
-    /// time from t to the window's end, in years of 365.25 days.
-    LifeYearsLost,
-}
+pub struct Driver(pub &'static str);
 
 impl Driver {
-    /// Every driver, in a fixed order (their index in [`Drivers`]).
-    pub const ALL: [Driver; 11] = [
-        Driver::CustodyDays,
-        Driver::SpotBedDays,
-        Driver::SecureBedCapacityDays(0),
-        Driver::SecureBedCapacityDays(1),
-        Driver::SecureBedCapacityDays(2),
-        Driver::LiaisonDiversionReferrals,
-        Driver::ReleaseSupportParticipants,
-        Driver::IaptCoursesCompleted,
-        Driver::ProbationDays,
-        Driver::Reoffences,
-        Driver::LifeYearsLost,
-    ];
-
-    /// The names a scenario file uses, in the order of [`Driver::ALL`].
-    pub const NAMES: [&str; 11] = [
-        "custody_days",
-        "spot_bed_days",
-        "secure_bed_capacity_days.high",
-        "secure_bed_capacity_days.medium",
-        "secure_bed_capacity_days.low",
-        "liaison_diversion_referrals",
-        "release_support_participants",
-        "iapt_courses_completed",
-        "probation_days",
-        "reoffences",
-        "life_years_lost",
-    ];
-
-    /// Position in [`Driver::ALL`].
-    pub fn index(self) -> usize {
-        match self {
-            Driver::CustodyDays => 0,
-            Driver::SpotBedDays => 1,
-            Driver::SecureBedCapacityDays(l) => 2 + l.min(2),
-            Driver::LiaisonDiversionReferrals => 5,
-            Driver::ReleaseSupportParticipants => 6,
-            Driver::IaptCoursesCompleted => 7,
-            Driver::ProbationDays => 8,
-            Driver::Reoffences => 9,
-            Driver::LifeYearsLost => 10,
-        }
-    }
-
-    /// The driver a scenario file names, if any.
-    pub fn from_name(name: &str) -> Option<Driver> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| Self::ALL[i])
-    }
-
     /// The name a scenario file uses.
     pub fn name(self) -> &'static str {
-        Self::NAMES[self.index()]
+        self.0
     }
 }
 
-/// Driver amounts by year of the measured window.
+/// Driver amounts by year of the measured window. A driver never set is zero.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drivers {
     years: usize,
-    values: Vec<f64>,
+    series: Vec<(Driver, Vec<f64>)>,
 }
 
 impl Drivers {
-    /// All zero, for a window of `years` years (the last may be part of a year).
+    /// None set, for a window of `years` years (the last may be part of a year).
     pub fn new(years: usize) -> Self {
         Self {
             years,
-            values: vec![0.0; years * Driver::ALL.len()],
+            series: Vec::new(),
         }
     }
 
@@ -143,12 +74,22 @@ impl Drivers {
 
     /// Sets the amount of `driver` in year `year` (from 0).
     pub fn set(&mut self, driver: Driver, year: usize, amount: f64) {
-        self.values[driver.index() * self.years + year] = amount;
+        let i = match self.series.iter().position(|(d, _)| *d == driver) {
+            Some(i) => i,
+            None => {
+                self.series.push((driver, vec![0.0; self.years]));
+                self.series.len() - 1
+            }
+        };
+        self.series[i].1[year] = amount;
     }
 
     /// The amount of `driver` in year `year` (from 0).
     pub fn get(&self, driver: Driver, year: usize) -> f64 {
-        self.values[driver.index() * self.years + year]
+        self.series
+            .iter()
+            .find(|(d, _)| *d == driver)
+            .map_or(0.0, |(_, v)| v[year])
     }
 
     /// The amount of `driver` over the whole window.
@@ -415,14 +356,14 @@ mod tests {
                 "prison",
                 2,
                 LineKind::Consequence,
-                Driver::CustodyDays,
+                Driver("custody_days"),
                 100.0,
             )],
             qaly_lines: vec![],
         };
         let mut d = Drivers::new(5);
         for y in 0..5 {
-            d.set(Driver::CustodyDays, y, 1000.0);
+            d.set(Driver("custody_days"), y, 1000.0);
         }
         let m = e.metrics(&d);
         assert!((get(&m, "cost.line.prison") - 664_730.73).abs() < 0.01);
@@ -437,7 +378,7 @@ mod tests {
             cost_lines: vec![
                 CostLine {
                     inflation: 1.0,
-                    ..line("beds", 0, LineKind::Service, Driver::SpotBedDays, 400.0)
+                    ..line("beds", 0, LineKind::Service, Driver("spot_bed_days"), 400.0)
                 },
                 CostLine {
                     inflation: 1.0,
@@ -445,7 +386,7 @@ mod tests {
                         "healthcare",
                         0,
                         LineKind::Consequence,
-                        Driver::CustodyDays,
+                        Driver("custody_days"),
                         10.0,
                     )
                 },
@@ -455,7 +396,7 @@ mod tests {
                         "prison",
                         2,
                         LineKind::Consequence,
-                        Driver::CustodyDays,
+                        Driver("custody_days"),
                         100.0,
                     )
                 },
@@ -465,14 +406,14 @@ mod tests {
                         "crime",
                         4,
                         LineKind::Consequence,
-                        Driver::Reoffences,
+                        Driver("reoffences"),
                         5000.0,
                     )
                 },
             ],
             qaly_lines: vec![QalyLine {
                 name: "deaths".into(),
-                driver: Driver::LifeYearsLost,
+                driver: Driver("life_years_lost"),
                 qalys_per_unit: -0.5,
                 source: "test".into(),
                 low: None,
@@ -482,10 +423,10 @@ mod tests {
             }],
         };
         let mut d = Drivers::new(2);
-        d.set(Driver::SpotBedDays, 0, 3.0);
-        d.set(Driver::CustodyDays, 1, 7.0);
-        d.set(Driver::Reoffences, 0, 2.0);
-        d.set(Driver::LifeYearsLost, 1, 4.0);
+        d.set(Driver("spot_bed_days"), 0, 3.0);
+        d.set(Driver("custody_days"), 1, 7.0);
+        d.set(Driver("reoffences"), 0, 2.0);
+        d.set(Driver("life_years_lost"), 1, 4.0);
         let m = e.metrics(&d);
         assert_eq!(get(&m, "cost.payer.nhs_england"), 1200.0 + 70.0);
         assert_eq!(get(&m, "cost.payer_consequences.nhs_england"), 70.0);
@@ -499,10 +440,16 @@ mod tests {
     }
 
     #[test]
-    fn driver_names_round_trip() {
-        for d in Driver::ALL {
-            assert_eq!(Driver::from_name(d.name()), Some(d));
-        }
-        assert_eq!(Driver::from_name("bed_days"), None);
+    fn a_driver_never_set_is_zero_and_each_keeps_its_own_years() {
+        let mut d = Drivers::new(3);
+        d.set(Driver("a"), 2, 5.0);
+        d.set(Driver("b"), 0, 1.0);
+        d.set(Driver("a"), 0, 2.0);
+        assert_eq!(
+            (0..3).map(|y| d.get(Driver("a"), y)).collect::<Vec<_>>(),
+            [2.0, 0.0, 5.0]
+        );
+        assert_eq!(d.total(Driver("b")), 1.0);
+        assert_eq!(d.total(Driver("never")), 0.0);
     }
 }

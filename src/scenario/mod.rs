@@ -7,6 +7,7 @@
 //! and line.
 
 pub mod costs;
+pub mod drivers;
 pub mod error;
 pub mod file;
 pub mod pathway;

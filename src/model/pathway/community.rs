@@ -21,11 +21,14 @@ use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1};
 
 use super::court::SHORT_CUSTODY;
+use super::metrics::set_years;
 use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Place};
 use super::tally::{ByYear, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
+use crate::economics::Drivers;
 use crate::engine::{Context, TICKS_PER_DAY, Tick, ticks_to_days};
 use crate::model::recorder::Recorder;
+use crate::scenario::drivers::{IAPT_COURSES_COMPLETED, PROBATION_DAYS, REOFFENCES};
 
 /// The person's current spell in the community.
 #[derive(Debug, Clone, Copy, Default)]
@@ -388,4 +391,16 @@ pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
         "iapt_recovery_rate",
         share(t.iapt_recovered, t.iapt_completed),
     );
+}
+
+pub(super) fn drivers(t: &CommunityTally, d: &mut Drivers) {
+    let day = TICKS_PER_DAY as f64;
+    set_years(
+        d,
+        IAPT_COURSES_COMPLETED,
+        t.iapt_completed_by_year.years(),
+        1.0,
+    );
+    set_years(d, PROBATION_DAYS, t.probation_by_year.years(), day);
+    set_years(d, REOFFENCES, t.reoffences_by_year.years(), 1.0);
 }

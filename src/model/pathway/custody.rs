@@ -13,11 +13,14 @@
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1};
 
+use super::metrics::set_years;
 use super::people::Place;
 use super::tally::{Level, LevelByYear, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
-use crate::engine::{Context, Tick};
+use crate::economics::Drivers;
+use crate::engine::{Context, TICKS_PER_DAY, Tick};
 use crate::model::recorder::Recorder;
+use crate::scenario::drivers::CUSTODY_DAYS;
 
 /// The person's current spell in prison.
 #[derive(Debug, Clone, Copy, Default)]
@@ -294,4 +297,13 @@ pub(super) fn population_metrics(t: &mut CustodyTally, remand_mean: f64, end: Ti
 pub(super) fn death_metrics(t: &CustodyTally, out: &mut Out) {
     out.count("deaths_in_custody", t.deaths_in_custody);
     out.count("suicides_in_custody", t.suicides_in_custody);
+}
+
+pub(super) fn drivers(t: &mut CustodyTally, end: Tick, d: &mut Drivers) {
+    set_years(
+        d,
+        CUSTODY_DAYS,
+        t.custody_days.finish(end),
+        TICKS_PER_DAY as f64,
+    );
 }

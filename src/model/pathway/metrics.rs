@@ -2,10 +2,10 @@
 //! stage computes from its own, in the published order of `summary.csv`, and the economic
 //! drivers that costs and QALYs are priced on.
 
-use super::tally::{ByYear, Merge, YEAR_TICKS, ratio};
+use super::tally::{ByYear, Merge, ratio};
 use super::{PathwayModel, care, community, court, custody, people, police, release, transfer};
 use crate::economics::{Driver, Drivers};
-use crate::engine::{TICKS_PER_DAY, Tick, ticks_to_days};
+use crate::engine::{Tick, ticks_to_days};
 use crate::model::Metrics;
 use crate::model::recorder::Recorder;
 use crate::scenario::{Pathway, Scenario};
@@ -148,74 +148,23 @@ pub(super) fn metrics(m: &mut Tally, scenario: &Scenario) -> Metrics {
     out.metrics
 }
 
-/// The economic drivers of the run, by year of the window.
+/// The economic drivers of the run, by year of the window: each stage sets its own.
 fn drivers(m: &mut Tally) -> Drivers {
     let (warm, end) = (m.warm, m.end);
-    let mut d = Drivers::new(m.police.ld_referrals_by_year.years().len());
-    let day = TICKS_PER_DAY as f64;
-    let set = |d: &mut Drivers, driver: Driver, v: &[u128], per: f64| {
-        for (i, x) in v.iter().enumerate() {
-            d.set(driver, i, *x as f64 / per);
-        }
-    };
-    set(
-        &mut d,
-        Driver::CustodyDays,
-        m.custody.custody_days.finish(end),
-        day,
-    );
-    set(
-        &mut d,
-        Driver::SpotBedDays,
-        m.transfer.spot_bed_days.finish(end),
-        day,
-    );
-    set(
-        &mut d,
-        Driver::LiaisonDiversionReferrals,
-        m.police.ld_referrals_by_year.years(),
-        1.0,
-    );
-    set(
-        &mut d,
-        Driver::ReleaseSupportParticipants,
-        m.release.support_by_year.years(),
-        1.0,
-    );
-    set(
-        &mut d,
-        Driver::IaptCoursesCompleted,
-        m.community.iapt_completed_by_year.years(),
-        1.0,
-    );
-    set(
-        &mut d,
-        Driver::ProbationDays,
-        m.community.probation_by_year.years(),
-        day,
-    );
-    set(
-        &mut d,
-        Driver::Reoffences,
-        m.community.reoffences_by_year.years(),
-        1.0,
-    );
-    set(
-        &mut d,
-        Driver::LifeYearsLost,
-        m.people.life_lost.years(),
-        YEAR_TICKS as f64,
-    );
-    for level in 0..3 {
-        // Commissioned beds are paid for every day of the window, occupied or not.
-        let mut beds = ByYear::new(warm, end);
-        beds.span(warm, end, m.transfer.beds[level].capacity as u64);
-        set(
-            &mut d,
-            Driver::SecureBedCapacityDays(level),
-            beds.years(),
-            day,
-        );
-    }
+    let mut d = Drivers::new(ByYear::new(warm, end).years().len());
+    police::drivers(&m.police, &mut d);
+    custody::drivers(&mut m.custody, end, &mut d);
+    transfer::drivers(&mut m.transfer, warm, end, &mut d);
+    release::drivers(&m.release, &mut d);
+    community::drivers(&m.community, &mut d);
+    people::drivers(&m.people, &mut d);
     d
+}
+
+/// Sets `driver`'s amount in each year to `amounts` (integer tallies) divided by `per` (ticks
+/// per day for day-counts, 1 for event counts).
+pub(super) fn set_years(d: &mut Drivers, driver: Driver, amounts: &[u128], per: f64) {
+    for (year, x) in amounts.iter().enumerate() {
+        d.set(driver, year, *x as f64 / per);
+    }
 }

@@ -14,12 +14,15 @@
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1, StandardNormal};
 
-use super::tally::{ByYear, Level, tally};
+use super::metrics::set_years;
+use super::tally::{ByYear, Level, YEAR_TICKS, tally};
 use super::{
     Event, Out, PathwayModel, care, community, court, custody, purpose, release, share, transfer,
 };
+use crate::economics::Drivers;
 use crate::engine::{Context, Purpose, TICKS_PER_DAY, Tick, days_to_ticks};
 use crate::model::recorder::{Recorder, Visit};
+use crate::scenario::drivers::LIFE_YEARS_LOST;
 use crate::scenario::pathway::{CONDITION_NAMES, CONDITIONS, DISORDERS, GROUP_NAMES};
 
 /// Places and care stages, as numbered in `events.csv` and in per-stage metrics.
@@ -402,4 +405,8 @@ pub(super) fn place_metrics(t: &mut PeopleTally, end: Tick, out: &mut Out) {
         out.push(format!("{stage}.population_end"), st.level.n as f64);
         out.push(format!("{stage}.visit_days"), st.window_ticks as f64 / day);
     }
+}
+
+pub(super) fn drivers(t: &PeopleTally, d: &mut Drivers) {
+    set_years(d, LIFE_YEARS_LOST, t.life_lost.years(), YEAR_TICKS as f64);
 }

@@ -15,11 +15,14 @@
 
 use rand::RngExt;
 
+use super::metrics::set_years;
 use super::people::Place;
 use super::tally::{ByYear, tally};
 use super::{Event, Out, PathwayModel};
+use crate::economics::Drivers;
 use crate::engine::{Context, Tick};
 use crate::model::recorder::Recorder;
+use crate::scenario::drivers::LIAISON_DIVERSION_REFERRALS;
 
 /// This stage's events.
 #[derive(Debug, Clone, Copy)]
@@ -119,4 +122,13 @@ pub(super) fn metrics(t: &PoliceTally, out: &mut Out) {
 /// Reported after the court's reports, as first published.
 pub(super) fn diversion_metrics(t: &PoliceTally, out: &mut Out) {
     out.count("diverted_from_custody", t.diverted_from_custody);
+}
+
+pub(super) fn drivers(t: &PoliceTally, d: &mut Drivers) {
+    set_years(
+        d,
+        LIAISON_DIVERSION_REFERRALS,
+        t.ld_referrals_by_year.years(),
+        1.0,
+    );
 }

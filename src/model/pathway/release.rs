@@ -13,11 +13,14 @@
 use rand::RngExt;
 
 use super::court::Case;
+use super::metrics::set_years;
 use super::people::{PSYCHOSIS, Place};
 use super::tally::{ByYear, tally};
 use super::{Event, Out, PathwayModel, purpose, share};
+use crate::economics::Drivers;
 use crate::engine::{Context, Tick};
 use crate::model::recorder::Recorder;
+use crate::scenario::drivers::RELEASE_SUPPORT_PARTICIPANTS;
 
 /// The person's releases.
 #[derive(Debug, Clone, Copy, Default)]
@@ -134,5 +137,14 @@ pub(super) fn metrics(t: &ReleaseTally, out: &mut Out) {
     out.push(
         "community_mh_contact_6m_share",
         share(t.smi_cmht_contact, t.smi_releases),
+    );
+}
+
+pub(super) fn drivers(t: &ReleaseTally, d: &mut Drivers) {
+    set_years(
+        d,
+        RELEASE_SUPPORT_PARTICIPANTS,
+        t.support_by_year.years(),
+        1.0,
     );
 }

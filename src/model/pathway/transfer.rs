@@ -19,13 +19,16 @@
 
 use rand::RngExt;
 
+use super::metrics::set_years;
 use super::people::Place;
 use super::service::Service;
-use super::tally::{DayHistogram, Level, LevelByYear, tally};
+use super::tally::{ByYear, DayHistogram, Level, LevelByYear, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
+use crate::economics::Drivers;
 use crate::engine::{Context, TICKS_PER_DAY, Tick};
 use crate::model::recorder::{Recorder, Visit};
 use crate::scenario::Pathway;
+use crate::scenario::drivers::{SECURE_BED_CAPACITY_DAYS, SPOT_BED_DAYS};
 use crate::scenario::pathway::LEVEL_NAMES;
 
 /// Stage number of the transfer pathway in [`super::STAGES`].
@@ -592,4 +595,15 @@ pub(super) fn limit_metrics(t: &mut TransferTally, end: Tick, out: &mut Out) {
         super::tally::ratio(t.secure_los_ticks as f64 / day, t.secure_discharges as f64),
     );
     out.count("returned_to_prison", t.returned_to_prison);
+}
+
+pub(super) fn drivers(t: &mut TransferTally, warm: Tick, end: Tick, d: &mut Drivers) {
+    let day = TICKS_PER_DAY as f64;
+    set_years(d, SPOT_BED_DAYS, t.spot_bed_days.finish(end), day);
+    for (level, driver) in SECURE_BED_CAPACITY_DAYS.into_iter().enumerate() {
+        // Commissioned beds are paid for every day of the window, occupied or not.
+        let mut beds = ByYear::new(warm, end);
+        beds.span(warm, end, t.beds[level].capacity as u64);
+        set_years(d, driver, beds.years(), day);
+    }
 }
