@@ -49,6 +49,12 @@ pub fn stage_names(scenario: &crate::scenario::Scenario) -> Vec<&str> {
     }
 }
 
+/// The metrics `cjmh compare` prints in its headline table (the pathway's; a network's
+/// metrics are named by its stages and are all in `comparison.csv`).
+pub fn headline_metrics() -> Vec<&'static str> {
+    pathway::headline_metrics()
+}
+
 /// A replication's results: metric names and values, in a fixed order.
 pub type Metrics = Vec<(String, f64)>;
 

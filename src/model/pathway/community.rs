@@ -345,6 +345,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 }
 
+/// This stage's metrics in the headline table of `cjmh compare`.
+pub(super) const HEADLINE: &[&str] = &[
+    "reoffending_1y_short_sentence_share",
+    "post_release_suicides",
+    "post_release_drug_deaths",
+    "iapt_recovered",
+];
+
 /// Reoffending and recall; reported after releases, as first published.
 pub(super) fn reoffending_metrics(t: &CommunityTally, out: &mut Out) {
     out.push(

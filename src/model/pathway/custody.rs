@@ -263,6 +263,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 }
 
+/// This stage's metrics in the headline table of `cjmh compare`.
+pub(super) const HEADLINE: &[&str] = &[
+    "receptions_per_year",
+    "prison_population_mean",
+    "custody_days",
+];
+
 pub(super) fn reception_metrics(t: &CustodyTally, out: &mut Out) {
     out.count("receptions", t.receptions);
     out.push("receptions_per_year", t.receptions as f64 / out.years);

@@ -138,6 +138,18 @@ impl<R: Recorder> Buffers for PathwayModel<'_, R> {
     }
 }
 
+/// The metrics `cjmh compare` prints in its headline table: each stage names its own.
+pub fn headline_metrics() -> Vec<&'static str> {
+    [
+        custody::HEADLINE,
+        transfer::HEADLINE,
+        release::HEADLINE,
+        community::HEADLINE,
+        people::HEADLINE,
+    ]
+    .concat()
+}
+
 /// Runs one replication of a pathway scenario.
 pub fn run<R: Recorder>(
     scenario: &Scenario,
@@ -289,6 +301,21 @@ mod tests {
             "{counted} of {} non-zero",
             once.len()
         );
+    }
+
+    /// Every headline metric is one the pathway reports (a renamed metric would otherwise drop
+    /// out of `cjmh compare`'s table without a word).
+    #[test]
+    fn every_headline_metric_is_reported() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+        let s = crate::scenario::load(&path).unwrap();
+        let s = s.scaled(2_000.0 / s.expected_people());
+        let rep = run(&s, 1, 0, NullRecorder).0;
+        let headline = headline_metrics();
+        assert!(headline.len() >= 19);
+        for name in headline {
+            assert!(rep.metrics.iter().any(|(n, _)| n == name), "{name}");
+        }
     }
 
     /// The stage numbers the care stages record visits under are their names' places in

@@ -366,6 +366,9 @@ pub(super) fn close_places(t: &mut PeopleTally, people: &[Person], warm: Tick, e
     }
 }
 
+/// This stage's metrics in the headline table of `cjmh compare`.
+pub(super) const HEADLINE: &[&str] = &["people_exited"];
+
 /// People in and out of the model.
 pub(super) fn flow_metrics(t: &PeopleTally, out: &mut Out) {
     out.count("people_entered", t.entered);

@@ -117,6 +117,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 }
 
+/// This stage's metrics in the headline table of `cjmh compare`.
+pub(super) const HEADLINE: &[&str] = &["release_support_participants", "release_no_gp_share"];
+
 /// Reported after the spot purchases, as first published.
 pub(super) fn support_metrics(t: &ReleaseTally, out: &mut Out) {
     out.count("release_support_eligible", t.release_support_eligible);

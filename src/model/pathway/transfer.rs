@@ -514,6 +514,19 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 }
 
+/// This stage's metrics in the headline table of `cjmh compare`.
+pub(super) const HEADLINE: &[&str] = &[
+    "transfers_per_year",
+    "transfer_wait_days_mean",
+    "transfer_within_14d_share",
+    "transfer_within_28d_share",
+    "released_before_transfer",
+    "transfer_limit_breaches",
+    "spot_bed_days",
+    "secure_bed_days",
+    "secure_bed_queue_mean",
+];
+
 /// Referrals, waits and the secure estate.
 pub(super) fn metrics(t: &mut TransferTally, end: Tick, out: &mut Out) {
     out.count("transfer_referrals", t.transfer_referrals);
