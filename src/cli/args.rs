@@ -1,7 +1,7 @@
 //! The command line: every subcommand's arguments and the help `--help` prints for them.
 //!
 //! An option that several subcommands share is one flattened struct, so that its name, short
-//! form and default are written once. Where a subcommand reads an option's default from
+//! form, default and bounds are written once. Where a subcommand reads an option's default from
 //! somewhere else (compare from its baseline), it rewords that option's help with `mut_arg`,
 //! written as the derive prints a one-paragraph doc comment: without the final full stop.
 
@@ -67,6 +67,27 @@ pub(super) enum Command {
     Costs(CostsArgs),
 }
 
+/// Parses a count that must be at least 1, in clap's own wording for a number that does not
+/// parse, so that a bad count is a usage error (exit 2) before anything is loaded.
+fn at_least_one<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+    T::Err: std::fmt::Display,
+{
+    let n: T = text.parse().map_err(|e: T::Err| e.to_string())?;
+    if n < T::from(1) {
+        return Err("must be at least 1".to_string());
+    }
+    Ok(n)
+}
+
+/// `--replications` of a command that needs at least 2, whether they come from the command
+/// line or from the scenario's own setting: it checks that itself, once for both and saying
+/// why, so the shared bound of 1 is dropped.
+fn at_least_two_checked_later(help: &'static str) -> impl FnOnce(clap::Arg) -> clap::Arg {
+    move |a| a.help(help).value_parser(clap::value_parser!(u64))
+}
+
 /// `--threads` where the results do not depend on it.
 #[derive(clap::Args, Debug)]
 pub(super) struct Threads {
@@ -95,7 +116,7 @@ pub(super) struct OutDir {
 #[derive(clap::Args, Debug)]
 pub(super) struct Replicate {
     /// Replications per scenario (default: the scenario's own setting, else 10).
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = at_least_one::<u64>)]
     pub replications: Option<u64>,
     /// Seed of every random stream (default: the first scenario's own setting, else 1).
     #[arg(long)]
@@ -125,14 +146,14 @@ pub(super) struct Scale {
     /// horizon: arrivals and every capacity (secure beds, therapists, servers) are multiplied by
     /// the same factor, so the system keeps its shape. Rates and shares are unchanged; counts
     /// scale. The factor is recorded in manifest.json.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one::<u64>)]
     pub cohort: Option<u64>,
     /// Splits each replication of a pathway scenario into this many independent catchments
     /// that run in parallel, so that even one large replication uses several cores. Each
     /// catchment has its share of new people and of every capacity (whole places) and its own
     /// random streams; the results are summed in a fixed order, so they depend on this number
     /// but never on --threads. Recorded in manifest.json.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
     pub catchments: u32,
 }
 
@@ -192,7 +213,7 @@ pub(super) struct BenchArgs {
     #[arg(long, value_enum, default_value_t = BenchModel::Mmc)]
     pub model: BenchModel,
     /// People who arrive in all (for the pathway: new people over warm-up and horizon).
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, value_parser = at_least_one::<u64>)]
     pub cohort: u64,
     /// A pathway scenario to run instead of the built-in baseline (with --model pathway).
     #[arg(long)]
@@ -208,7 +229,7 @@ pub(super) struct BenchArgs {
 
 #[derive(clap::Args, Debug)]
 #[command(
-    mut_arg("replications", |a| a.help(
+    mut_arg("replications", at_least_two_checked_later(
         "Replications (default: the scenario's own setting, else 10)",
     )),
     mut_arg("seed", |a| a.help(
@@ -230,7 +251,7 @@ pub(super) struct CalibrateArgs {
 
 #[derive(clap::Args, Debug)]
 #[command(
-    mut_arg("replications", |a| a.help(
+    mut_arg("replications", at_least_two_checked_later(
         "Replications of each scenario (default: the baseline's own setting, else 10)",
     )),
     mut_arg("seed", |a| a.help(
@@ -313,7 +334,7 @@ pub(super) struct CeacArgs {
     #[arg(long, default_value_t = 100_000)]
     pub wtp_max: u64,
     /// Step between willingness-to-pay values, £.
-    #[arg(long, default_value_t = 1_000)]
+    #[arg(long, default_value_t = 1_000, value_parser = at_least_one::<u64>)]
     pub wtp_step: u64,
     /// Directory for ceac.csv and evpi.csv; created if missing.
     #[arg(short, long, default_value = "out")]
@@ -328,4 +349,31 @@ pub(super) struct CostsArgs {
     /// Also writes the table to this file (for example docs/costs.md).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::{Cli, at_least_one};
+
+    #[test]
+    fn a_count_of_zero_is_refused_and_a_non_number_in_the_parsers_words() {
+        assert_eq!(at_least_one::<u64>("1"), Ok(1));
+        assert_eq!(
+            at_least_one::<u32>("0"),
+            Err("must be at least 1".to_string())
+        );
+        assert_eq!(
+            at_least_one::<u64>("lots"),
+            Err("invalid digit found in string".to_string())
+        );
+    }
+
+    /// clap's own consistency check of every subcommand, which also fails when a `mut_arg`
+    /// names an option that is not there.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

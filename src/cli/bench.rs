@@ -20,9 +20,6 @@ pub fn peak_memory_bytes() -> Option<u64> {
 
 pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
     let threads = args.threads.max(1);
-    if args.cohort == 0 {
-        return Err(CliError::BadInput("--cohort must be at least 1".into()));
-    }
     // The M/M/c cohort is split into `threads` independent queues, each a replication of its own.
     let per: Vec<u64> = (0..threads as u64)
         .map(|i| args.cohort / threads as u64 + u64::from(i < args.cohort % threads as u64))

@@ -85,9 +85,6 @@ pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
         first.get_or_insert(info);
         strategies.push(s);
     }
-    if args.wtp_step == 0 {
-        return Err(CliError::BadInput("--wtp-step must be at least 1".into()));
-    }
     let wtps: Vec<f64> = (0..=args.wtp_max)
         .step_by(args.wtp_step as usize)
         .map(|w| w as f64)

@@ -216,12 +216,9 @@ fn names_are_unique(scenarios: &[Scenario]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Whether a split into `catchments` can apply to every scenario: at least 1, and only the
-/// pathway model splits.
+/// Whether a split into `catchments` can apply to every scenario: only the pathway model
+/// splits.
 fn catchments_apply(scenarios: &[Scenario], catchments: u32) -> Result<(), CliError> {
-    if catchments == 0 {
-        return Err(CliError::BadInput("--catchments must be at least 1".into()));
-    }
     match scenarios.iter().find(|s| s.pathway.is_none()) {
         Some(s) if catchments > 1 => Err(CliError::BadInput(format!(
             "--catchments splits the pathway model; {} is a network scenario",
@@ -233,9 +230,6 @@ fn catchments_apply(scenarios: &[Scenario], catchments: u32) -> Result<(), CliEr
 
 /// The factor that brings `s` to about `cohort` new people over warm-up and horizon.
 fn cohort_factor(s: &Scenario, cohort: u64) -> Result<f64, CliError> {
-    if cohort == 0 {
-        return Err(CliError::BadInput("--cohort must be at least 1".into()));
-    }
     let expected = s.expected_people();
     if !(expected.is_finite() && expected > 0.0) {
         return Err(CliError::BadInput(format!(

@@ -29,11 +29,6 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
             "--events records one run's people and cannot be combined with --catchments".into(),
         ));
     }
-    if args.replicate.replications == Some(0) {
-        return Err(CliError::BadInput(
-            "--replications must be at least 1".into(),
-        ));
-    }
     let replicate = &args.replicate;
     let seed = replicate.seed_of(&scenarios[0]);
     let threads = thread_count(replicate.threads.threads);
