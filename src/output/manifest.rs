@@ -1,5 +1,7 @@
 //! `manifest.json`: exactly what ran, so a result can be reproduced or questioned.
 
+use std::time::Instant;
+
 use serde::Serialize;
 
 use crate::scenario::{Scenario, ScenarioSpec};
@@ -106,6 +108,30 @@ pub struct Manifest {
     pub wall_time_seconds: f64,
     /// Events handled in all replications.
     pub events: u64,
+}
+
+impl Manifest {
+    /// The manifest of this process's `command`, begun at `started`: its arguments, this build's
+    /// versions and the time since. What ran (scenarios, points, outputs, events) and the
+    /// options a command records beyond these are the caller's to set; left alone they say
+    /// nothing was run, unscaled and unsplit.
+    pub fn of_this_process(command: &str, seed: u64, threads: usize, started: Instant) -> Self {
+        Self {
+            command: command.to_string(),
+            arguments: std::env::args().skip(1).collect(),
+            seed,
+            replications: None,
+            threads,
+            cohort: None,
+            catchments: 1,
+            versions: Versions::current(),
+            scenarios: Vec::new(),
+            points: Vec::new(),
+            outputs: Vec::new(),
+            wall_time_seconds: started.elapsed().as_secs_f64(),
+            events: 0,
+        }
+    }
 }
 
 /// The bytes of `manifest.json` (a [`Manifest`], or the merged one built from shards').

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -16,36 +15,30 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// A fresh, empty directory under the system temporary directory, removed on drop.
 ///
-/// The name joins the label, the test process id and a per-process counter, so tests running in
-/// parallel (and several `cargo test` processes at once) never share a directory.
-pub struct TempDir(PathBuf);
+/// `tempfile` picks a random name and creates the directory only if nothing has that name, so
+/// tests running in parallel (and several `cargo test` processes at once) never share or delete
+/// each other's directories. The label starts the name, to tell whose a leftover is.
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     pub fn new(label: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        let p = std::env::temp_dir().join(format!("cjmh-test-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("cjmh-test-{label}-"))
+            .tempdir()
+            .expect("a temporary directory can be created");
+        Self(dir)
     }
 
     pub fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     /// Writes `text` to `rel` inside the directory (creating parent folders); returns the path.
     pub fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
+        let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, text).unwrap();
         p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

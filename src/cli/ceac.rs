@@ -1,0 +1,133 @@
+//! `cjmh ceac`.
+
+use std::path::Path;
+
+use super::args::CeacArgs;
+use super::{CliError, read_sweep_info, write_output};
+use crate::economics::investment::thousands;
+use crate::economics::psa;
+use crate::output::summary::format_value;
+use crate::output::sweep::SweepInfo;
+
+/// A PSA sweep's public-sector cost and QALYs per draw (means over its replications).
+fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
+    let info = read_sweep_info(dir)?;
+    if info.design != "psa" {
+        return Err(CliError::BadInput(format!(
+            "{}: a {} sweep, not a psa",
+            dir.display(),
+            info.design
+        )));
+    }
+    let path = dir.join("summary.csv");
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| {
+        CliError::BadInput(format!(
+            "{}: {e} (has the sweep finished? see `cjmh merge`)",
+            path.display()
+        ))
+    })?;
+    let n = info.points.len();
+    let (mut cost, mut qalys) = (vec![(0.0, 0u32); n], vec![(0.0, 0u32); n]);
+    for row in reader.records() {
+        let row = row.map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+        let len = row.len();
+        let (point, metric, value) = (&row[0], &row[len - 2], &row[len - 1]);
+        let target = match metric {
+            "cost.public_sector" => &mut cost,
+            "qalys.total" => &mut qalys,
+            _ => continue,
+        };
+        let (Ok(p), Ok(v)) = (point.parse::<usize>(), value.parse::<f64>()) else {
+            continue;
+        };
+        if let Some(t) = target.get_mut(p) {
+            t.0 += v;
+            t.1 += 1;
+        }
+    }
+    let mean = |v: Vec<(f64, u32)>| -> Result<Vec<f64>, CliError> {
+        v.into_iter()
+            .map(|(s, k)| {
+                if k == 0 {
+                    Err(CliError::BadInput(format!("{}: no cost.public_sector or qalys.total for every draw (does the scenario have [costs]?)", path.display())))
+                } else {
+                    Ok(s / k as f64)
+                }
+            })
+            .collect()
+    };
+    let strategy = psa::Strategy {
+        name: info.name.clone(),
+        cost: mean(cost)?,
+        qalys: mean(qalys)?,
+    };
+    Ok((info, strategy))
+}
+
+pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
+    let mut strategies = Vec::new();
+    let mut first: Option<SweepInfo> = None;
+    for d in &args.dirs {
+        let (info, s) = psa_strategy(d)?;
+        if let Some(f) = &first
+            && (f.seed != info.seed || f.points.len() != info.points.len())
+        {
+            return Err(CliError::BadInput(format!(
+                "{} has {} draws with seed {}, {} has {} with seed {}: PSA draws pair only with the same seed and count",
+                args.dirs[0].display(),
+                f.points.len(),
+                f.seed,
+                d.display(),
+                info.points.len(),
+                info.seed
+            )));
+        }
+        first.get_or_insert(info);
+        strategies.push(s);
+    }
+    let wtps: Vec<f64> = (0..=args.wtp_max)
+        .step_by(args.wtp_step as usize)
+        .map(|w| w as f64)
+        .collect();
+    let mut ceac_csv = csv::Writer::from_writer(Vec::new());
+    let mut evpi_csv = csv::Writer::from_writer(Vec::new());
+    let _ = ceac_csv.write_record(["wtp", "strategy", "probability_cost_effective"]);
+    let _ = evpi_csv.write_record(["wtp", "evpi"]);
+    for &w in &wtps {
+        for (s, p) in strategies.iter().zip(psa::acceptability(&strategies, w)) {
+            let _ = ceac_csv.write_record([format_value(w), s.name.clone(), format_value(p)]);
+        }
+        let _ = evpi_csv.write_record([format_value(w), format_value(psa::evpi(&strategies, w))]);
+    }
+    let files = [
+        ("ceac.csv", ceac_csv.into_inner().unwrap_or_default()),
+        ("evpi.csv", evpi_csv.into_inner().unwrap_or_default()),
+    ];
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| CliError::Failure(format!("cannot create {}: {e}", args.out.display())))?;
+    for (name, bytes) in &files {
+        write_output(&args.out.join(name), bytes)?;
+    }
+    let draws = strategies[0].cost.len();
+    println!("{draws} PSA draws; probability of the highest net monetary benefit (public sector):");
+    for w in [20_000.0, 30_000.0] {
+        let p = psa::acceptability(&strategies, w);
+        let cells: Vec<String> = strategies
+            .iter()
+            .zip(p)
+            .map(|(s, p)| format!("{} {:.2}", s.name, p))
+            .collect();
+        println!(
+            "  at £{}/QALY: {}; EVPI £{}",
+            thousands(w),
+            cells.join(", "),
+            thousands(psa::evpi(&strategies, w))
+        );
+    }
+    println!(
+        "wrote {} and {}",
+        args.out.join("ceac.csv").display(),
+        args.out.join("evpi.csv").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! `cjmh check`.
+
+use std::path::{Path, PathBuf};
+
+use super::{CliError, all_or_every_problem};
+use crate::scenario;
+
+/// A sweep file names a `base` scenario and a `design`; anything else is read as a scenario
+/// (which reports a file that is not TOML at all).
+fn is_sweep_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("base") && t.contains_key("design"))
+}
+
+pub(super) fn check(paths: &[PathBuf]) -> Result<(), CliError> {
+    all_or_every_problem(
+        paths
+            .iter()
+            .map(|p| describe(p).map(|line| println!("{line}"))),
+    )?;
+    Ok(())
+}
+
+/// The line that says what a valid file holds.
+fn describe(path: &Path) -> Result<String, scenario::ScenarioError> {
+    if is_sweep_file(path) {
+        let sw = scenario::sweep::load(path)?;
+        return Ok(format!(
+            "{}: ok (sweep, {} design, {} points x {} replications)",
+            path.display(),
+            sw.design.name(),
+            sw.points.len(),
+            sw.replications
+        ));
+    }
+    let s = scenario::load(path)?;
+    let shape = match s.pathway {
+        Some(_) => format!("pathway model, about {:.0} new people", s.expected_people()),
+        None => format!(
+            "{} stages, {} arrival streams",
+            s.stages.len(),
+            s.arrivals.len()
+        ),
+    };
+    Ok(format!("{}: ok ({shape})", s.files[0].display()))
+}

@@ -1,0 +1,142 @@
+//! `cjmh compare`.
+
+use std::time::Instant;
+
+use super::args::CompareArgs;
+use super::{
+    CliError, catchments_apply, cohort_factor, create_out_dir, in_order, load_all,
+    names_are_unique, replication_result, thread_count, write_output,
+};
+use crate::model;
+use crate::output::comparison;
+use crate::output::manifest::{self, Manifest, ScenarioEntry};
+use crate::output::progress;
+use crate::output::summary::{ReplicationResult, SummaryWriter};
+
+/// Metrics the printed comparison shows; comparison.csv has every metric.
+const COMPARE_HEADLINE: &[&str] = &[
+    "receptions_per_year",
+    "prison_population_mean",
+    "transfers_per_year",
+    "transfer_wait_days_mean",
+    "transfer_within_14d_share",
+    "transfer_within_28d_share",
+    "released_before_transfer",
+    "transfer_limit_breaches",
+    "spot_bed_days",
+    "secure_bed_days",
+    "secure_bed_queue_mean",
+    "reoffending_1y_short_sentence_share",
+    "post_release_suicides",
+    "post_release_drug_deaths",
+    "release_support_participants",
+    "release_no_gp_share",
+    "iapt_recovered",
+    "custody_days",
+    "people_exited",
+];
+
+pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    let mut paths = vec![args.baseline.clone()];
+    paths.extend(args.scenarios.iter().cloned());
+    let mut scenarios = load_all(&paths)?;
+    if let Some(cohort) = args.scale.cohort {
+        // One factor for all, the baseline's, so that every scenario keeps the same arrivals
+        // and capacities and the pairing by common random numbers holds.
+        let factor = cohort_factor(&scenarios[0], cohort)?;
+        for s in &mut scenarios {
+            *s = s.scaled(factor);
+        }
+    }
+    names_are_unique(&scenarios)?;
+    catchments_apply(&scenarios, args.scale.catchments)?;
+    let reps = args.replicate.replications_of(&scenarios[0]);
+    if reps < 2 {
+        return Err(CliError::BadInput(
+            "--replications must be at least 2 for paired intervals".into(),
+        ));
+    }
+    let seed = args.replicate.seed_of(&scenarios[0]);
+    let threads = args.replicate.threads.threads;
+    let out = &args.out.out;
+    create_out_dir(out)?;
+    // Every (replication, scenario) in one pool, replication by replication, so that each
+    // replication's baseline is at hand when its scenarios finish: the comparison and the
+    // summary are accumulated as results come, in unit order whatever the thread count, and
+    // memory does not grow with the number of replications.
+    let units: Vec<(u64, usize)> = (0..reps)
+        .flat_map(|r| (0..scenarios.len()).map(move |i| (r, i)))
+        .collect();
+    let summary_path = out.join("summary.csv");
+    let mut parts = (0..scenarios.len())
+        .map(|i| {
+            SummaryWriter::create(
+                crate::output::write::temp_path(&summary_path, &i.to_string()),
+                i == 0,
+            )
+        })
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(CliError::cannot_write(&summary_path))?;
+    let mut accumulators: Vec<comparison::Accumulator> = scenarios[1..]
+        .iter()
+        .map(|s| comparison::Accumulator::new(&s.name))
+        .collect();
+    let mut baseline: Option<ReplicationResult> = None;
+    let progress = progress::Progress::new(units.len() as u64, args.quiet.quiet, "replications");
+    let outcome = in_order(
+        &units,
+        threads,
+        |&(r, i)| {
+            let s = &scenarios[i];
+            let rep = model::run_catchments(s, seed, r, args.scale.catchments);
+            progress.done(rep.people);
+            replication_result(s, r, rep)
+        },
+        |&(_, i), result| -> std::io::Result<()> {
+            parts[i].write(&result)?;
+            if i == 0 {
+                baseline = Some(result);
+            } else if let Some(b) = &baseline {
+                accumulators[i - 1].add(b, &result);
+            }
+            Ok(())
+        },
+    );
+    progress.finish();
+    outcome.map_err(CliError::cannot_write(&summary_path))?;
+    let rows: Vec<comparison::Row> = accumulators.iter().flat_map(|a| a.rows()).collect();
+    SummaryWriter::join(parts, &summary_path).map_err(CliError::cannot_write(&summary_path))?;
+    let m = Manifest {
+        replications: Some(reps),
+        cohort: args.scale.cohort,
+        catchments: args.scale.catchments,
+        scenarios: scenarios
+            .iter()
+            .map(|s| ScenarioEntry::of(s, reps))
+            .collect(),
+        outputs: vec!["comparison.csv".into(), "summary.csv".into()],
+        ..Manifest::of_this_process("compare", seed, thread_count(threads), started)
+    };
+    for (name, bytes) in [
+        ("comparison.csv", comparison::to_csv(&rows)),
+        ("manifest.json", manifest::to_json(&m)),
+    ] {
+        write_output(&out.join(name), &bytes)?;
+    }
+    if !args.quiet.quiet {
+        print!("{}", comparison::render(&rows, COMPARE_HEADLINE));
+        if let Some(e) = &scenarios[0].economics {
+            print!(
+                "{}",
+                comparison::render_investment(&rows, &e.price_year, e.discount_rate)
+            );
+        }
+        println!(
+            "\nCRN width: the paired interval's width as a share of what independent streams would give.\nwrote {} ({:.1} s, seed {seed})",
+            out.join("comparison.csv").display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}

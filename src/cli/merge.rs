@@ -1,0 +1,159 @@
+//! `cjmh merge`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::args::MergeArgs;
+use super::{CliError, read_sweep_info};
+use crate::output::manifest::{self, Manifest};
+use crate::output::sweep as sweep_out;
+use crate::output::write::atomic_write;
+
+pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    let infos = args
+        .dirs
+        .iter()
+        .map(|d| read_sweep_info(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let info = infos[0].clone();
+    if let Some((d, _)) = args
+        .dirs
+        .iter()
+        .zip(&infos)
+        .find(|(_, i)| i.hash != info.hash)
+    {
+        return Err(CliError::BadInput(format!(
+            "{} holds another sweep than {} (their sweep.json hashes differ)",
+            d.display(),
+            args.dirs[0].display()
+        )));
+    }
+    let dirs: Vec<&Path> = args.dirs.iter().map(|d| d.as_path()).collect();
+    let missing = sweep_out::missing(&info, &dirs);
+    if let Some(&(p, r)) = missing.first() {
+        let mut message = format!(
+            "{} units have not been run in these directories (the first: point {p}, replication {r}); run the missing shards, or resume one of them",
+            missing.len()
+        );
+        if let Some(n) = args.shards {
+            // Units are numbered point-major from 0, as `--shard` counts them.
+            let mut indices: Vec<u64> = missing
+                .iter()
+                .map(|&(p, r)| (p as u64 * info.replications + r) % n)
+                .collect();
+            indices.sort_unstable();
+            indices.dedup();
+            let list: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
+            message += &format!(
+                "\nshards to resubmit (array indices of --shards {n}): {}",
+                list.join(",")
+            );
+        }
+        return Err(CliError::Failure(message));
+    }
+    let shard_manifests = read_shard_manifests(&dirs)?;
+    // The combined directory is a complete sweep directory of its own: units copied in.
+    let copied = std::fs::create_dir_all(args.out.join("units")).and_then(|_| {
+        for (p, r) in info.units() {
+            let to = sweep_out::unit_path(&args.out, p, r);
+            if !to.exists() {
+                let from = dirs
+                    .iter()
+                    .map(|d| sweep_out::unit_path(d, p, r))
+                    .find(|f| f.exists())
+                    .expect("checked above");
+                atomic_write(&to, &std::fs::read(from)?)?;
+            }
+        }
+        atomic_write(&args.out.join("sweep.json"), &info.to_json())
+    });
+    let manifest = merged_manifest(&info, &dirs, &shard_manifests, started);
+    copied
+        .and_then(|_| sweep_out::assemble(&info, &[&args.out], &args.out))
+        .and_then(|_| atomic_write(&args.out.join("manifest.json"), &manifest))
+        .map_err(|e| CliError::Failure(format!("cannot write to {}: {e}", args.out.display())))?;
+    println!(
+        "merged {} directories: {} points x {} replications; wrote {}",
+        dirs.len(),
+        info.points.len(),
+        info.replications,
+        args.out.join("summary.csv").display()
+    );
+    Ok(())
+}
+
+/// The `manifest.json` of each shard directory, in the order given (`None` for a shard killed
+/// before its end). Refuses shards run by different builds: their units need not agree.
+fn read_shard_manifests(dirs: &[&Path]) -> Result<Vec<Option<serde_json::Value>>, CliError> {
+    let mut found: Vec<Option<serde_json::Value>> = Vec::new();
+    let mut first: Option<(&Path, serde_json::Value)> = None;
+    for d in dirs {
+        let path = d.join("manifest.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            found.push(None);
+            continue;
+        };
+        let m: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| CliError::BadInput(format!("{}: unreadable: {e}", path.display())))?;
+        match &first {
+            Some((f, fm)) if fm["versions"] != m["versions"] => {
+                return Err(CliError::BadInput(format!(
+                    "{} and {} were run by different builds of cjmh ({} and {}); run every shard with one build",
+                    f.display(),
+                    d.display(),
+                    fm["versions"],
+                    m["versions"]
+                )));
+            }
+            Some(_) => {}
+            None => first = Some((d, m.clone())),
+        }
+        found.push(Some(m));
+    }
+    Ok(found)
+}
+
+/// The merged directory's manifest: the shards' own (their versions and scenarios are what
+/// ran), with the command, outputs and time of the merge, and each shard's run listed.
+fn merged_manifest(
+    info: &sweep_out::SweepInfo,
+    dirs: &[&Path],
+    shards: &[Option<serde_json::Value>],
+    started: Instant,
+) -> Vec<u8> {
+    let mut m = match shards.iter().flatten().next() {
+        Some(m) => m.clone(),
+        // Every shard was killed before writing its manifest: what is known is the sweep's.
+        None => serde_json::to_value(Manifest {
+            replications: Some(info.replications),
+            ..Manifest::of_this_process("merge", info.seed, 1, started)
+        })
+        .expect("always serialises"),
+    };
+    let events: u64 = shards
+        .iter()
+        .flatten()
+        .filter_map(|s| s["events"].as_u64())
+        .sum();
+    m["command"] = "merge".into();
+    m["arguments"] = std::env::args().skip(1).collect::<Vec<_>>().into();
+    m["outputs"] = serde_json::json!(["sweep.json", "units/", "summary.csv", "points.csv"]);
+    m["wall_time_seconds"] = started.elapsed().as_secs_f64().into();
+    m["events"] = events.into();
+    m["merged_from"] = dirs
+        .iter()
+        .zip(shards)
+        .map(|(d, s)| {
+            serde_json::json!({
+                "directory": d.display().to_string(),
+                "manifest": s.is_some(),
+                "threads": s.as_ref().map(|s| s["threads"].clone()),
+                "wall_time_seconds": s.as_ref().map(|s| s["wall_time_seconds"].clone()),
+                "events": s.as_ref().map(|s| s["events"].clone()),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    manifest::to_json(&m)
+}

@@ -1,0 +1,278 @@
+//! The `cjmh` command. `main` decides presentation and exit codes:
+//! 0 success; 1 a run or verification failed or output could not be written;
+//! 2 bad input (a scenario with problems, bad arguments).
+//!
+//! Each subcommand lives in its own module and returns a [`CliError`] instead of an exit code,
+//! so that what is printed for a failure, and the code it exits with, is decided here alone.
+
+mod args;
+mod bench;
+mod calibrate;
+mod ceac;
+mod check;
+mod compare;
+mod costs;
+mod merge;
+mod run;
+mod sweep;
+mod verify;
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use rayon::prelude::*;
+
+use crate::model::network::Replication;
+use crate::output::summary::ReplicationResult;
+use crate::output::sweep::SweepInfo;
+use crate::output::write::atomic_write;
+use crate::scenario::{self, Scenario, ScenarioError};
+
+pub use args::Cli;
+use args::Command;
+pub use bench::peak_memory_bytes;
+pub use calibrate::replications;
+
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for a failed run or check.
+pub const EXIT_FAILURE: i32 = 1;
+
+/// Why a subcommand did not succeed. Each message is one report, printed by [`main`] after
+/// `error: `.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Input that cannot be used (a scenario with problems, arguments that do not fit
+    /// together): exit 2.
+    #[error("{0}")]
+    BadInput(String),
+    /// Several inputs that cannot be used, each its own report: every scenario file's problems
+    /// are shown at once, not only the first file's. Exit 2.
+    #[error("{}", .0.join("\n"))]
+    BadInputs(Vec<String>),
+    /// A run that failed, or outputs that could not be written: exit 1.
+    #[error("{0}")]
+    Failure(String),
+    /// Checks ran and printed their own results, failures included (`verify`, `calibrate`):
+    /// exit 1 with nothing more to say.
+    #[error("checks failed")]
+    ChecksFailed,
+}
+
+impl CliError {
+    /// The reports to print, each after `error: `.
+    fn reports(&self) -> &[String] {
+        match self {
+            Self::BadInput(m) | Self::Failure(m) => std::slice::from_ref(m),
+            Self::BadInputs(ms) => ms,
+            Self::ChecksFailed => &[],
+        }
+    }
+
+    fn exit_code(&self) -> i32 {
+        match self {
+            Self::BadInput(_) | Self::BadInputs(_) => EXIT_BAD_INPUT,
+            Self::Failure(_) | Self::ChecksFailed => EXIT_FAILURE,
+        }
+    }
+
+    /// A [`CliError::Failure`] for an output that could not be written to `path`.
+    fn cannot_write(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |e| Self::Failure(format!("cannot write {}: {e}", path.display()))
+    }
+}
+
+impl From<ScenarioError> for CliError {
+    fn from(e: ScenarioError) -> Self {
+        Self::BadInput(report(&e))
+    }
+}
+
+/// A scenario error as one report: its text ends in a newline, which `main` adds itself.
+fn report(e: &ScenarioError) -> String {
+    let text = e.to_string();
+    text.strip_suffix('\n').map(str::to_string).unwrap_or(text)
+}
+
+/// Parses the arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => EXIT_BAD_INPUT,
+            };
+        }
+    };
+    let outcome = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::check(&args.scenarios),
+        Command::Verify(args) => verify::verify(args),
+        Command::Bench(args) => bench::bench(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Costs(args) => costs::costs(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
+        Command::Ceac(args) => ceac::ceac(args),
+        Command::Compare(args) => compare::compare(args),
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            for m in e.reports() {
+                eprintln!("error: {m}");
+            }
+            e.exit_code()
+        }
+    }
+}
+
+/// Work units per thread handed out at a time by [`in_order`]: enough to keep every thread busy
+/// to the end of a batch, few enough that the results held at once stay small.
+const UNITS_PER_THREAD: usize = 8;
+
+/// Runs `work` on every unit in parallel, in batches, and hands each result to `consume` in
+/// unit order, so that what is written and accumulated does not depend on the thread count.
+/// Stops at the first error `consume` returns.
+fn in_order<U: Sync, R: Send, E: Send>(
+    units: &[U],
+    threads: Option<usize>,
+    work: impl Fn(&U) -> R + Sync,
+    mut consume: impl FnMut(&U, R) -> Result<(), E> + Send,
+) -> Result<(), E> {
+    with_threads(threads, || {
+        let batch = rayon::current_num_threads().max(1) * UNITS_PER_THREAD;
+        for chunk in units.chunks(batch) {
+            let results: Vec<R> = chunk.par_iter().map(&work).collect();
+            for (u, r) in chunk.iter().zip(results) {
+                consume(u, r)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        b = b.num_threads(t.max(1));
+    }
+    match b.build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+/// The worker threads a command uses: as asked, else every core; at least one.
+fn thread_count(asked: Option<usize>) -> usize {
+    asked
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1)
+}
+
+/// Loads every scenario.
+fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, CliError> {
+    all_or_every_problem(paths.iter().map(|p| scenario::load(p)))
+}
+
+/// Every value, or else the problems of every item that had any (not only the first's), each
+/// its own report, so that one run shows everything to fix.
+fn all_or_every_problem<T>(
+    results: impl IntoIterator<Item = Result<T, ScenarioError>>,
+) -> Result<Vec<T>, CliError> {
+    let mut ok = Vec::new();
+    let mut problems = Vec::new();
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(e) => problems.push(report(&e)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(ok)
+    } else {
+        Err(CliError::BadInputs(problems))
+    }
+}
+
+/// Whether every scenario has its own name: outputs are keyed by it.
+fn names_are_unique(scenarios: &[Scenario]) -> Result<(), CliError> {
+    let mut names: Vec<&str> = Vec::new();
+    for s in scenarios {
+        if names.contains(&s.name.as_str()) {
+            return Err(CliError::BadInput(format!(
+                "two scenarios are named `{}`; give one a different `name`",
+                s.name
+            )));
+        }
+        names.push(&s.name);
+    }
+    Ok(())
+}
+
+/// Whether a split into `catchments` can apply to every scenario: only the pathway model
+/// splits.
+fn catchments_apply(scenarios: &[Scenario], catchments: u32) -> Result<(), CliError> {
+    match scenarios.iter().find(|s| s.pathway.is_none()) {
+        Some(s) if catchments > 1 => Err(CliError::BadInput(format!(
+            "--catchments splits the pathway model; {} is a network scenario",
+            s.files[0].display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The factor that brings `s` to about `cohort` new people over warm-up and horizon.
+fn cohort_factor(s: &Scenario, cohort: u64) -> Result<f64, CliError> {
+    let expected = s.expected_people();
+    if !(expected.is_finite() && expected > 0.0) {
+        return Err(CliError::BadInput(format!(
+            "--cohort needs arrivals, but {} expects no new people",
+            s.files[0].display()
+        )));
+    }
+    Ok(cohort as f64 / expected)
+}
+
+/// Creates `out` for a command's outputs.
+fn create_out_dir(out: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(out).map_err(|e| {
+        CliError::Failure(format!(
+            "cannot create the output directory {}: {e}",
+            out.display()
+        ))
+    })
+}
+
+/// Writes `bytes` to `path` at once or not at all.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    atomic_write(path, bytes).map_err(CliError::cannot_write(path))
+}
+
+/// One replication of `s` as the summary records it.
+fn replication_result(s: &Scenario, replication: u64, rep: Replication) -> ReplicationResult {
+    ReplicationResult {
+        scenario: s.name.clone(),
+        replication,
+        metrics: rep.metrics,
+    }
+}
+
+/// The `sweep.json` in a sweep's output directory.
+fn read_sweep_info(dir: &Path) -> Result<SweepInfo, CliError> {
+    let path = dir.join("sweep.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::BadInput(format!(
+            "{}: not a sweep's output directory ({e})",
+            dir.display()
+        ))
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| CliError::BadInput(format!("{}: unreadable: {e}", path.display())))
+}

@@ -1,0 +1,123 @@
+//! `cjmh run`.
+
+use std::time::Instant;
+
+use super::args::RunArgs;
+use super::{
+    CliError, catchments_apply, cohort_factor, create_out_dir, in_order, load_all,
+    names_are_unique, replication_result, thread_count, write_output,
+};
+use crate::model;
+use crate::output::events::{self, EventWriter};
+use crate::output::manifest::{self, Manifest, ScenarioEntry};
+use crate::output::summary::{ReplicationResult, SummaryWriter};
+use crate::output::table::ScenarioStats;
+use crate::output::{progress, table};
+
+pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    let mut scenarios = load_all(&args.scenarios)?;
+    if let Some(cohort) = args.scale.cohort {
+        for s in &mut scenarios {
+            *s = s.scaled(cohort_factor(s, cohort)?);
+        }
+    }
+    names_are_unique(&scenarios)?;
+    catchments_apply(&scenarios, args.scale.catchments)?;
+    if args.scale.catchments > 1 && args.events {
+        return Err(CliError::BadInput(
+            "--events records one run's people and cannot be combined with --catchments".into(),
+        ));
+    }
+    let replicate = &args.replicate;
+    let seed = replicate.seed_of(&scenarios[0]);
+    let threads = thread_count(replicate.threads.threads);
+    let units: Vec<(usize, u64)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| (0..replicate.replications_of(s)).map(move |r| (i, r)))
+        .collect();
+
+    let out = &args.out.out;
+    create_out_dir(out)?;
+    let summary_path = out.join("summary.csv");
+    let mut summary =
+        SummaryWriter::create(crate::output::write::temp_path(&summary_path, "run"), true)
+            .map_err(CliError::cannot_write(&summary_path))?;
+    let mut stats: Vec<ScenarioStats> = scenarios
+        .iter()
+        .map(|s| ScenarioStats::new(&s.name))
+        .collect();
+    let mut events_handled = 0;
+    let progress = progress::Progress::new(units.len() as u64, args.quiet.quiet, "replications");
+    // Results are consumed in unit order whatever the thread count: rows are written and
+    // statistics accumulated as replications finish, so memory does not grow with their number.
+    let outcome = in_order(
+        &units,
+        Some(threads),
+        |&(i, r)| -> std::io::Result<(ReplicationResult, u64)> {
+            let s = &scenarios[i];
+            let rep = if args.events {
+                let w = EventWriter::create(&events::part_path(out, i, r), s, r)?;
+                let (rep, w) = model::run(s, seed, r, w);
+                w.finish()?;
+                rep
+            } else {
+                model::run_catchments(s, seed, r, args.scale.catchments)
+            };
+            progress.done(rep.people);
+            let events = rep.events;
+            Ok((replication_result(s, r, rep), events))
+        },
+        |&(i, _), result| {
+            let (r, n) = result?;
+            events_handled += n;
+            stats[i].add(&r);
+            summary.write(&r)
+        },
+    );
+    progress.finish();
+    if let Err(e) = outcome {
+        for &(i, r) in &units {
+            let _ = std::fs::remove_file(events::part_path(out, i, r));
+        }
+        return Err(CliError::Failure(format!("cannot write the outputs: {e}")));
+    }
+    let mut outputs = vec!["summary.csv".to_string()];
+    if args.events {
+        let parts: Vec<_> = units
+            .iter()
+            .map(|&(i, r)| events::part_path(out, i, r))
+            .collect();
+        events::join_parts(out, &parts)
+            .map_err(|e| CliError::Failure(format!("cannot write the events file: {e}")))?;
+        outputs.push("events.csv".into());
+    }
+    summary
+        .finish(&summary_path)
+        .map_err(CliError::cannot_write(&summary_path))?;
+    let m = Manifest {
+        replications: replicate.replications,
+        cohort: args.scale.cohort,
+        catchments: args.scale.catchments,
+        scenarios: scenarios
+            .iter()
+            .map(|s| ScenarioEntry::of(s, replicate.replications_of(s)))
+            .collect(),
+        outputs,
+        events: events_handled,
+        ..Manifest::of_this_process("run", seed, threads, started)
+    };
+    let manifest_path = out.join("manifest.json");
+    write_output(&manifest_path, &manifest::to_json(&m))?;
+    if !args.quiet.quiet {
+        print!("{}", table::render(&stats));
+        println!(
+            "\nwrote {} and {} ({:.1} s, seed {seed}, {threads} threads)",
+            summary_path.display(),
+            manifest_path.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
