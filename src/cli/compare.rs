@@ -13,29 +13,6 @@ use crate::output::manifest::{self, Manifest, ScenarioEntry};
 use crate::output::progress;
 use crate::output::summary::{ReplicationResult, SummaryWriter};
 
-/// Metrics the printed comparison shows; comparison.csv has every metric.
-const COMPARE_HEADLINE: &[&str] = &[
-    "receptions_per_year",
-    "prison_population_mean",
-    "transfers_per_year",
-    "transfer_wait_days_mean",
-    "transfer_within_14d_share",
-    "transfer_within_28d_share",
-    "released_before_transfer",
-    "transfer_limit_breaches",
-    "spot_bed_days",
-    "secure_bed_days",
-    "secure_bed_queue_mean",
-    "reoffending_1y_short_sentence_share",
-    "post_release_suicides",
-    "post_release_drug_deaths",
-    "release_support_participants",
-    "release_no_gp_share",
-    "iapt_recovered",
-    "custody_days",
-    "people_exited",
-];
-
 pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     let started = Instant::now();
     let mut paths = vec![args.baseline.clone()];
@@ -125,7 +102,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         write_output(&out.join(name), &bytes)?;
     }
     if !args.quiet.quiet {
-        print!("{}", comparison::render(&rows, COMPARE_HEADLINE));
+        print!("{}", comparison::render(&rows, &model::headline_metrics()));
         if let Some(e) = &scenarios[0].economics {
             print!(
                 "{}",
