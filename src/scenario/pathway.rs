@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::Param;
+use super::param::Param;
 use crate::engine::Distribution;
 
 /// All sections of a pathway scenario.
@@ -268,8 +268,8 @@ pub struct ReoffendSpec {
 // ---------------------------------------------------------------------------------------------
 // Resolved parameters, ready for the model.
 
+use super::check::Checker;
 use super::error::KeyPath;
-use super::validate::Checker;
 use crate::engine::{PiecewiseHazard, Sampler, Streams, Tick, days_to_ticks};
 
 /// Conditions, in the order of [`ConditionsSpec`]'s fields and of [`CONDITION_NAMES`].
