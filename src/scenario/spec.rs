@@ -91,39 +91,17 @@ pub struct ScenarioSpec {
 impl ScenarioSpec {
     /// The pathway sections, if every one is present; otherwise the names of those missing.
     pub fn pathway(&self) -> Result<pathway::PathwaySpec, Vec<&'static str>> {
-        let mut missing = Vec::new();
-        macro_rules! take {
-            ($f:ident) => {
-                match &self.$f {
-                    Some(v) => Some(v.clone()),
-                    None => {
-                        missing.push(stringify!($f));
-                        None
-                    }
-                }
-            };
-        }
-        let people = take!(people);
-        let police = take!(police);
-        let liaison_diversion = take!(liaison_diversion);
-        let court = take!(court);
-        let custody = take!(custody);
-        let prison_care = take!(prison_care);
-        let transfer = take!(transfer);
-        let release = take!(release);
-        let probation = take!(probation);
-        let community = take!(community);
         match (
-            people,
-            police,
-            liaison_diversion,
-            court,
-            custody,
-            prison_care,
-            transfer,
-            release,
-            probation,
-            community,
+            &self.people,
+            &self.police,
+            &self.liaison_diversion,
+            &self.court,
+            &self.custody,
+            &self.prison_care,
+            &self.transfer,
+            &self.release,
+            &self.probation,
+            &self.community,
         ) {
             (
                 Some(people),
@@ -137,37 +115,52 @@ impl ScenarioSpec {
                 Some(probation),
                 Some(community),
             ) => Ok(pathway::PathwaySpec {
-                people,
-                police,
-                liaison_diversion,
-                court,
-                custody,
-                prison_care,
-                transfer,
-                release,
-                probation,
-                community,
+                people: people.clone(),
+                police: police.clone(),
+                liaison_diversion: liaison_diversion.clone(),
+                court: court.clone(),
+                custody: custody.clone(),
+                prison_care: prison_care.clone(),
+                transfer: transfer.clone(),
+                release: release.clone(),
+                probation: probation.clone(),
+                community: community.clone(),
                 transfer_limit: self.transfer_limit.clone(),
                 release_support: self.release_support.clone(),
             }),
-            _ => Err(missing),
+            _ => Err(self
+                .required_pathway_sections()
+                .into_iter()
+                .filter(|(_, present)| !present)
+                .map(|(name, _)| name)
+                .collect()),
         }
     }
 
     /// Whether any pathway section is present.
     pub fn has_pathway_sections(&self) -> bool {
-        self.people.is_some()
-            || self.police.is_some()
-            || self.liaison_diversion.is_some()
-            || self.court.is_some()
-            || self.custody.is_some()
-            || self.prison_care.is_some()
-            || self.transfer.is_some()
-            || self.release.is_some()
-            || self.probation.is_some()
-            || self.community.is_some()
+        self.required_pathway_sections()
+            .iter()
+            .any(|(_, present)| *present)
             || self.transfer_limit.is_some()
             || self.release_support.is_some()
+    }
+
+    /// The sections a pathway scenario must have, in the order a missing one is reported, each
+    /// with whether it is here.
+    fn required_pathway_sections(&self) -> [(&'static str, bool); 10] {
+        [
+            ("people", self.people.is_some()),
+            ("police", self.police.is_some()),
+            ("liaison_diversion", self.liaison_diversion.is_some()),
+            ("court", self.court.is_some()),
+            ("custody", self.custody.is_some()),
+            ("prison_care", self.prison_care.is_some()),
+            ("transfer", self.transfer.is_some()),
+            ("release", self.release.is_some()),
+            ("probation", self.probation.is_some()),
+            ("community", self.community.is_some()),
+        ]
     }
 }
 

@@ -32,6 +32,14 @@ pub(super) fn nonneg(c: &mut Checker, key: KeyPath, p: &Param, max: f64, what: &
     c.param(&key, p, 0.0, max, what).unwrap_or(0.0)
 }
 
+/// Reports `message` at `key` if two shares of one group add up to more than 1 (beyond
+/// rounding in written decimals): a third outcome takes the rest, so it cannot be negative.
+pub(super) fn shares_leave_a_rest(c: &mut Checker, key: KeyPath, a: f64, b: f64, message: &str) {
+    if a + b > 1.0 + 1e-9 {
+        c.push(key, message);
+    }
+}
+
 /// A delay or duration, days.
 pub(super) fn dist(c: &mut Checker, key: KeyPath, d: &Distribution) -> Sampler {
     c.distribution(&key, d).unwrap_or(Sampler::Fixed(0.0))

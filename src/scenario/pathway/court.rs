@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{DAYS, dist, nonneg, share};
+use super::common::{DAYS, dist, nonneg, share, shares_leave_a_rest};
 use crate::engine::{Distribution, Sampler};
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
@@ -61,18 +61,26 @@ pub(super) fn resolve(c: &mut Checker, ct: &CourtSpec) -> Court {
         k.key("remand_acquittal_share"),
         &ct.remand_acquittal_share,
     );
-    if remand_custody_share + remand_acquittal_share > 1.0 + 1e-9 {
-        c.push(k.key("remand_acquittal_share"), "`remand_custody_share` and `remand_acquittal_share` add up to more than 1 (the rest get community orders)");
-    }
+    shares_leave_a_rest(
+        c,
+        k.key("remand_acquittal_share"),
+        remand_custody_share,
+        remand_acquittal_share,
+        "`remand_custody_share` and `remand_acquittal_share` add up to more than 1 (the rest get community orders)",
+    );
     let bail_custody_share = share(c, k.key("bail_custody_share"), &ct.bail_custody_share);
     let bail_community_order_share = share(
         c,
         k.key("bail_community_order_share"),
         &ct.bail_community_order_share,
     );
-    if bail_custody_share + bail_community_order_share > 1.0 + 1e-9 {
-        c.push(k.key("bail_community_order_share"), "`bail_custody_share` and `bail_community_order_share` add up to more than 1 (the rest get other outcomes)");
-    }
+    shares_leave_a_rest(
+        c,
+        k.key("bail_community_order_share"),
+        bail_custody_share,
+        bail_community_order_share,
+        "`bail_custody_share` and `bail_community_order_share` add up to more than 1 (the rest get other outcomes)",
+    );
     let hospital_order_share = share(c, k.key("hospital_order_share"), &ct.hospital_order_share);
     let community_order_days = dist(c, k.key("community_order_days"), &ct.community_order_days);
     let mhtr_share = share(c, k.key("mhtr_share"), &ct.mhtr_share);

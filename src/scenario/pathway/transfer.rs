@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{DAYS, count, dist, nonneg, share};
+use super::common::{DAYS, count, dist, nonneg, share, shares_leave_a_rest};
 use crate::engine::{Distribution, Sampler};
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
@@ -132,12 +132,13 @@ pub(super) fn resolve(
     let admission_days = dist(c, k.key("admission_days"), &t.admission_days);
     let high_share = share(c, k.key("high_share"), &t.high_share);
     let low_share = share(c, k.key("low_share"), &t.low_share);
-    if high_share + low_share > 1.0 + 1e-9 {
-        c.push(
-            k.key("low_share"),
-            "`high_share` and `low_share` add up to more than 1 (medium secure takes the rest)",
-        );
-    }
+    shares_leave_a_rest(
+        c,
+        k.key("low_share"),
+        high_share,
+        low_share,
+        "`high_share` and `low_share` add up to more than 1 (medium secure takes the rest)",
+    );
     let level_cumulative = [high_share, 1.0 - low_share, 1.0];
     let beds = [
         count(
