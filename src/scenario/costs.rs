@@ -26,9 +26,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::check::Checker;
 use super::error::KeyPath;
-use super::spec::Param;
-use super::validate::Checker;
+use super::param::Param;
 use crate::economics::{CostLine, Driver, Economics, LineKind, PAYERS, QalyLine};
 
 /// `[costs]`.

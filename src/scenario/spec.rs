@@ -27,84 +27,12 @@
 //! evidence and its range. Unknown keys are errors.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
+pub use super::param::Param;
 use super::{costs, pathway};
 use crate::engine::{Discipline, Distribution};
-
-/// A number with its evidence: the value used, where it comes from, and the range the sources
-/// give (carried as uncertainty for sensitivity analysis).
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
-pub struct Param {
-    /// The value the scenario uses.
-    pub value: f64,
-    /// Seed file or figure id the value rests on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// Lowest plausible value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub low: Option<f64>,
-    /// Highest plausible value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub high: Option<f64>,
-    /// Why this value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-impl Param {
-    /// A bare value with no source.
-    pub fn bare(value: f64) -> Self {
-        Self {
-            value,
-            ..Self::default()
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Param {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Param;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, or a table such as { value = 0.5, source = \"R1\" }")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Param, E> {
-                Ok(Param::bare(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Param, E> {
-                Ok(Param::bare(v as f64))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Param, E> {
-                Ok(Param::bare(v as f64))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Param, A::Error> {
-                let mut p = Param::default();
-                let mut value = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "value" => value = Some(map.next_value::<f64>()?),
-                        "source" => p.source = Some(map.next_value()?),
-                        "low" => p.low = Some(map.next_value()?),
-                        "high" => p.high = Some(map.next_value()?),
-                        "note" => p.note = Some(map.next_value()?),
-                        // Handing unknown keys to IgnoredAny lets the loader report them all.
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                p.value = value.ok_or_else(|| de::Error::missing_field("value"))?;
-                Ok(p)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
 
 /// A scenario file after `extends` has been applied.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -163,39 +91,17 @@ pub struct ScenarioSpec {
 impl ScenarioSpec {
     /// The pathway sections, if every one is present; otherwise the names of those missing.
     pub fn pathway(&self) -> Result<pathway::PathwaySpec, Vec<&'static str>> {
-        let mut missing = Vec::new();
-        macro_rules! take {
-            ($f:ident) => {
-                match &self.$f {
-                    Some(v) => Some(v.clone()),
-                    None => {
-                        missing.push(stringify!($f));
-                        None
-                    }
-                }
-            };
-        }
-        let people = take!(people);
-        let police = take!(police);
-        let liaison_diversion = take!(liaison_diversion);
-        let court = take!(court);
-        let custody = take!(custody);
-        let prison_care = take!(prison_care);
-        let transfer = take!(transfer);
-        let release = take!(release);
-        let probation = take!(probation);
-        let community = take!(community);
         match (
-            people,
-            police,
-            liaison_diversion,
-            court,
-            custody,
-            prison_care,
-            transfer,
-            release,
-            probation,
-            community,
+            &self.people,
+            &self.police,
+            &self.liaison_diversion,
+            &self.court,
+            &self.custody,
+            &self.prison_care,
+            &self.transfer,
+            &self.release,
+            &self.probation,
+            &self.community,
         ) {
             (
                 Some(people),
@@ -209,37 +115,52 @@ impl ScenarioSpec {
                 Some(probation),
                 Some(community),
             ) => Ok(pathway::PathwaySpec {
-                people,
-                police,
-                liaison_diversion,
-                court,
-                custody,
-                prison_care,
-                transfer,
-                release,
-                probation,
-                community,
+                people: people.clone(),
+                police: police.clone(),
+                liaison_diversion: liaison_diversion.clone(),
+                court: court.clone(),
+                custody: custody.clone(),
+                prison_care: prison_care.clone(),
+                transfer: transfer.clone(),
+                release: release.clone(),
+                probation: probation.clone(),
+                community: community.clone(),
                 transfer_limit: self.transfer_limit.clone(),
                 release_support: self.release_support.clone(),
             }),
-            _ => Err(missing),
+            _ => Err(self
+                .required_pathway_sections()
+                .into_iter()
+                .filter(|(_, present)| !present)
+                .map(|(name, _)| name)
+                .collect()),
         }
     }
 
     /// Whether any pathway section is present.
     pub fn has_pathway_sections(&self) -> bool {
-        self.people.is_some()
-            || self.police.is_some()
-            || self.liaison_diversion.is_some()
-            || self.court.is_some()
-            || self.custody.is_some()
-            || self.prison_care.is_some()
-            || self.transfer.is_some()
-            || self.release.is_some()
-            || self.probation.is_some()
-            || self.community.is_some()
+        self.required_pathway_sections()
+            .iter()
+            .any(|(_, present)| *present)
             || self.transfer_limit.is_some()
             || self.release_support.is_some()
+    }
+
+    /// The sections a pathway scenario must have, in the order a missing one is reported, each
+    /// with whether it is here.
+    fn required_pathway_sections(&self) -> [(&'static str, bool); 10] {
+        [
+            ("people", self.people.is_some()),
+            ("police", self.police.is_some()),
+            ("liaison_diversion", self.liaison_diversion.is_some()),
+            ("court", self.court.is_some()),
+            ("custody", self.custody.is_some()),
+            ("prison_care", self.prison_care.is_some()),
+            ("transfer", self.transfer.is_some()),
+            ("release", self.release.is_some()),
+            ("probation", self.probation.is_some()),
+            ("community", self.community.is_some()),
+        ]
     }
 }
 

@@ -34,7 +34,10 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{KeyPath, Problem, ScenarioError};
-use super::{Scenario, file};
+use super::file;
+use super::hash::{fnv1a64, name_key};
+use super::load::load_with;
+use super::resolved::Scenario;
 use crate::engine::{Purpose, Streams};
 use rand::RngExt;
 
@@ -403,7 +406,7 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         for u in &uncertain {
             // A parameter the scenario validates as a whole number (beds, therapists) is drawn
             // as one: found by offering a fraction and reading the answer.
-            let whole = match super::load_with(&base, &[(u.key.clone(), u.value + 0.5)]) {
+            let whole = match load_with(&base, &[(u.key.clone(), u.value + 0.5)]) {
                 Err(e) => e
                     .problems
                     .iter()
@@ -440,7 +443,7 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     for (i, point) in points.iter().enumerate() {
         let overrides: Vec<(KeyPath, f64)> =
             keys.iter().cloned().zip(point.iter().copied()).collect();
-        match super::load_with(&base, &overrides) {
+        match load_with(&base, &overrides) {
             Ok(mut s) => {
                 s.name = format!("{name}.p{i}");
                 scenarios.push(s);
@@ -498,7 +501,7 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         parameters,
         points,
         scenarios,
-        hash: format!("{:016x}", super::fnv1a64(canonical.as_bytes())),
+        hash: format!("{:016x}", fnv1a64(canonical.as_bytes())),
     })
 }
 
@@ -590,7 +593,7 @@ pub fn psa_draws(
                 .zip(ranges)
                 .map(|(name, &(low, mode, high, whole))| {
                     let mut rng =
-                        streams.stream(i as u64, Purpose::new(PSA_PURPOSE, super::name_key(name)));
+                        streams.stream(i as u64, Purpose::new(PSA_PURPOSE, name_key(name)));
                     let x = triangular(low, mode, high, rng.random());
                     if whole { x.round() } else { x }
                 })

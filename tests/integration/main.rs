@@ -1,5 +1,6 @@
 //! cjmh's integration tests: one binary, a module per behaviour.
 
+mod architecture;
 mod calibration;
 mod catchments;
 mod cli;

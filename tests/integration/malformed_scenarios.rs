@@ -486,3 +486,45 @@ fn every_wrong_type_in_a_pathway_file_is_reported_once_at_its_line() {
     }
     assert!(err.starts_with("error: 3 problems"), "{err}");
 }
+
+/// A pathway scenario without its sections is told each one it lacks, in the order of the file
+/// format; a pathway section in a network scenario is refused.
+#[test]
+fn missing_pathway_sections_are_named_and_stray_ones_refused() {
+    let e = cjmh::scenario::load_str(Path::new("p.toml"), "model = \"pathway\"\n").unwrap_err();
+    let named: Vec<String> = e.problems.iter().map(|p| p.key.to_string()).collect();
+    assert_eq!(
+        named,
+        [
+            "people",
+            "police",
+            "liaison_diversion",
+            "court",
+            "custody",
+            "prison_care",
+            "transfer",
+            "release",
+            "probation",
+            "community"
+        ]
+    );
+    assert!(
+        e.problems[0]
+            .message
+            .starts_with("a pathway scenario needs a [people] section"),
+        "{e}"
+    );
+
+    let text = format!(
+        "{MINIMAL}\n[release_support]\nuptake_share = 0.5\nno_gp_share = 0.1\ncmht_contact_6m_share = 0.5\n"
+    );
+    let e = cjmh::scenario::load_str(Path::new("n.toml"), &text).unwrap_err();
+    assert_eq!(e.problems.len(), 1, "{e}");
+    assert_eq!(e.problems[0].key.to_string(), "model");
+    assert!(
+        e.problems[0]
+            .message
+            .contains("belong to the pathway model"),
+        "{e}"
+    );
+}

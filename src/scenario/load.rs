@@ -1,0 +1,179 @@
+//! Loading: parse, then deserialize (every wrong type and unknown key reported, not only the
+//! first), then validate.
+
+use std::path::Path;
+
+use super::error::{KeyPath, Problem, ScenarioError, Segment};
+use super::file;
+use super::resolved::Scenario;
+use super::spec::ScenarioSpec;
+use super::validate;
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let doc = file::Document::load(path).map_err(|problems| ScenarioError { problems })?;
+    resolve(doc)
+}
+
+/// Reads a scenario file, sets each `(key, value)` as [`file::Document::set_number`] does, and
+/// validates the result (a point of a sweep). A key the file does not write is a problem
+/// located at the file.
+pub fn load_with(path: &Path, overrides: &[(KeyPath, f64)]) -> Result<Scenario, ScenarioError> {
+    let mut doc = file::Document::load(path).map_err(|problems| ScenarioError { problems })?;
+    let mut problems = Vec::new();
+    for (key, value) in overrides {
+        if let Err(message) = doc.set_number(key, *value) {
+            problems.push(doc.problem(key.clone(), message));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioError { problems });
+    }
+    resolve(doc)
+}
+
+/// Reads and validates a scenario given as text; `label` names it in messages.
+pub fn load_str(label: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let doc =
+        file::Document::from_text(label, text).map_err(|problems| ScenarioError { problems })?;
+    resolve(doc)
+}
+
+fn resolve(doc: file::Document) -> Result<Scenario, ScenarioError> {
+    let mut problems = Vec::new();
+    let (spec, stand_ins) = deserialize(&doc, &mut problems);
+    let doc = &doc;
+    let reported = problems.len();
+    let scenario = spec.and_then(|spec| validate::validate(doc, spec, &mut problems));
+    // What the validator says of a stand-in is about the stand-in, not the user's value.
+    let validated = problems.split_off(reported);
+    problems.extend(
+        validated
+            .into_iter()
+            .filter(|p| !stand_ins.iter().any(|s| p.key.0.starts_with(&s.0))),
+    );
+    match scenario {
+        Some(s) if problems.is_empty() => Ok(s),
+        _ => {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            problems.dedup();
+            Err(ScenarioError { problems })
+        }
+    }
+}
+
+/// Deserializes the merged document, reporting every value of the wrong type, not only the
+/// first: serde stops at the first, so each one found is reported, replaced by a stand-in of a
+/// type that gets past it, and deserialization tried again. The stand-ins are returned so that
+/// the validator's complaints about them (they are not the user's values) can be dropped.
+fn deserialize(
+    doc: &file::Document,
+    problems: &mut Vec<Problem>,
+) -> (Option<ScenarioSpec>, Vec<KeyPath>) {
+    // Enough for any real file; each round is a deserialization of a small document.
+    const MAX_ROUNDS: usize = 64;
+    let mut value = doc.to_value();
+    let mut stand_ins: Vec<KeyPath> = Vec::new();
+    let mut unknown = Vec::new();
+    let mut spec = None;
+    for _ in 0..MAX_ROUNDS {
+        unknown.clear();
+        match try_deserialize(value.clone(), &mut unknown) {
+            Ok(s) => {
+                spec = Some(s);
+                break;
+            }
+            Err((key, message)) => {
+                problems.push(doc.problem(key.clone(), format!("wrong type or value: {message}")));
+                if stand_ins.contains(&key) || !stand_in(&mut value, &key) {
+                    break;
+                }
+                stand_ins.push(key);
+            }
+        }
+    }
+    for key in unknown {
+        let message = match key.0.last() {
+            Some(Segment::Key(k)) => format!("unknown key `{k}`"),
+            _ => "unknown key".to_string(),
+        };
+        problems.push(doc.problem(key, message));
+    }
+    (spec, stand_ins)
+}
+
+/// One deserialization: the spec, or where and why it failed. Unknown keys go to `unknown`.
+fn try_deserialize(
+    value: toml::Value,
+    unknown: &mut Vec<KeyPath>,
+) -> Result<ScenarioSpec, (KeyPath, String)> {
+    let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
+    let result: Result<ScenarioSpec, _> =
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut record));
+    result.map_err(|e| {
+        let mut key = KeyPath::root();
+        for seg in e.path().iter() {
+            key = match seg {
+                serde_path_to_error::Segment::Seq { index } => key.index(*index),
+                serde_path_to_error::Segment::Map { key: k } => key.key(k),
+                serde_path_to_error::Segment::Enum { variant } => key.key(variant),
+                serde_path_to_error::Segment::Unknown => key,
+            };
+        }
+        let message = e.into_inner().to_string();
+        (key, message.lines().next().unwrap_or("").trim().to_string())
+    })
+}
+
+/// Replaces the value at `key` by the first stand-in that deserialization gets past (the error
+/// moves elsewhere or goes away). False if the key is not there or nothing gets past it.
+fn stand_in(value: &mut toml::Value, key: &KeyPath) -> bool {
+    use toml::Value as V;
+    let candidates = [
+        V::Integer(1),
+        V::Float(1.0),
+        V::Boolean(false),
+        V::String(String::new()),
+        V::Table(Default::default()),
+        V::Array(Vec::new()),
+    ];
+    for candidate in candidates {
+        let Some(slot) = value_at(value, key) else {
+            return false;
+        };
+        *slot = candidate;
+        match try_deserialize(value.clone(), &mut Vec::new()) {
+            Ok(_) => return true,
+            Err((at, _)) if at != *key => return true,
+            Err(_) => {}
+        }
+    }
+    false
+}
+
+fn value_at<'v>(value: &'v mut toml::Value, key: &KeyPath) -> Option<&'v mut toml::Value> {
+    if key.0.is_empty() {
+        return None;
+    }
+    let mut v = value;
+    for seg in &key.0 {
+        v = match (v, seg) {
+            (toml::Value::Table(t), Segment::Key(k)) => t.get_mut(k)?,
+            (toml::Value::Array(a), Segment::Index(i)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+fn ignored_path(path: &serde_ignored::Path<'_>) -> KeyPath {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => KeyPath::root(),
+        P::Seq { parent, index } => ignored_path(parent).index(*index),
+        P::Map { parent, key } => ignored_path(parent).key(key),
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
+            ignored_path(parent)
+        }
+    }
+}

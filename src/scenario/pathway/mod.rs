@@ -1,0 +1,313 @@
+//! The pathway model's scenario sections (`model = "pathway"`): a file per section, each with
+//! what serde reads and how it is checked and resolved, and here the [`Pathway`] they make
+//! together.
+//!
+//! Each section is one stage family of `../shared/design/pathway.md`. Every number is a
+//! [`Param`] (bare, or `{ value, source, low, high, note }`), every delay a
+//! [`Distribution`](crate::engine::Distribution) in days. All keys are required: a pathway
+//! scenario either writes them all or `extends` a file that does, so nothing silently falls back
+//! to a default the reader cannot see.
+//!
+//! [`Param`]: crate::scenario::Param
+
+mod common;
+mod community;
+mod court;
+mod custody;
+mod liaison_diversion;
+mod people;
+mod police;
+mod prison_care;
+mod probation;
+mod release;
+mod transfer;
+
+use serde::{Deserialize, Serialize};
+
+pub use common::SexesSpec;
+pub use community::{CommunitySpec, ReoffendSpec, SENTENCE_GROUPS};
+pub use court::CourtSpec;
+pub use custody::CustodySpec;
+pub use liaison_diversion::LiaisonDiversionSpec;
+pub use people::{
+    CONDITION_NAMES, CONDITIONS, ConditionsSpec, DISORDERS, GROUP_NAMES, PeopleSpec, PrevalenceSpec,
+};
+pub use police::PoliceSpec;
+pub use prison_care::PrisonCareSpec;
+pub use probation::ProbationSpec;
+pub use release::{ReleaseSpec, ReleaseSupport, ReleaseSupportSpec};
+pub use transfer::{LEVEL_NAMES, LevelsSpec, TransferLimit, TransferLimitSpec, TransferSpec};
+
+use crate::engine::{PiecewiseHazard, Sampler, Tick};
+use crate::scenario::check::Checker;
+
+/// All sections of a pathway scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathwaySpec {
+    pub people: PeopleSpec,
+    pub police: PoliceSpec,
+    pub liaison_diversion: LiaisonDiversionSpec,
+    pub court: CourtSpec,
+    pub custody: CustodySpec,
+    pub prison_care: PrisonCareSpec,
+    pub transfer: TransferSpec,
+    pub release: ReleaseSpec,
+    pub probation: ProbationSpec,
+    pub community: CommunitySpec,
+    /// Optional: a time limit on transfer to secure hospital (policy scenarios).
+    pub transfer_limit: Option<TransferLimitSpec>,
+    /// Optional: support around release for people with mental health needs (policy scenarios).
+    pub release_support: Option<ReleaseSupportSpec>,
+}
+
+/// The pathway's parameters after validation: shares as probabilities, rates per day, delays as
+/// samplers in days, capacities as counts.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct Pathway {
+    pub new_people_per_day: f64,
+    pub female_share: f64,
+    pub age_50_59_share: f64,
+    pub age_60_plus_share: f64,
+    pub learning_disability_share: f64,
+    pub comorbidity_correlation: f64,
+    /// Normal quantiles of each group's prevalence: a condition is present when its latent
+    /// normal falls below.
+    pub prevalence_thresholds: [[f64; CONDITIONS]; 4],
+    pub prevalence: [[f64; CONDITIONS]; 4],
+
+    pub police_custody: Tick,
+    pub s136_share: f64,
+
+    pub ld_coverage: f64,
+    pub ld_identification: f64,
+    pub ld_custody_relative_risk: f64,
+    pub ld_mhtr_share: f64,
+
+    pub remand_share: f64,
+    pub remand_days: Sampler,
+    pub bail_days: Sampler,
+    pub report_share: f64,
+    pub report_days: Sampler,
+    pub remand_custody_share: f64,
+    pub remand_acquittal_share: f64,
+    pub bail_custody_share: f64,
+    pub bail_community_order_share: f64,
+    pub hospital_order_share: f64,
+    pub community_order_days: Sampler,
+    pub mhtr_share: f64,
+    pub mhtr_wait_days: f64,
+
+    pub sentence_days: Sampler,
+    pub release_fraction: f64,
+    pub supervision_sentence_limit_days: f64,
+    pub supervision_total_days: f64,
+    pub short_sentence_days: f64,
+    pub recall_share: f64,
+    pub recall_days: f64,
+    /// Deaths in custody: suicide and other causes, per day.
+    pub custody_suicide_rate: f64,
+    pub custody_other_death_rate: f64,
+
+    pub screening_detects: f64,
+    pub therapists: u32,
+    pub inreach_caseload: u32,
+    pub high_intensity_share: f64,
+    pub sessions_low_intensity: u32,
+    pub sessions_high_intensity: u32,
+    pub session_interval_days: f64,
+    pub missed_appointment_share: f64,
+    pub dropout_per_session: f64,
+    pub recovery_share: f64,
+    pub onward_referral_share: f64,
+
+    pub acute_share: f64,
+    /// A time limit on transfer, if the scenario sets one.
+    pub transfer_limit: Option<TransferLimit>,
+    /// Support around release, if the scenario sets it.
+    pub release_support: Option<ReleaseSupport>,
+    pub onset_days: Sampler,
+    pub assessment_days: Sampler,
+    pub repeat_assessment_share: f64,
+    pub repeat_assessment_days: Sampler,
+    pub warrant_days: Sampler,
+    pub admission_days: Sampler,
+    /// Cumulative shares by level (high, medium, low), ending at 1.
+    pub level_cumulative: [f64; 3],
+    pub beds: [u32; 3],
+    pub stay_days: [Sampler; 3],
+
+    pub no_fixed_abode_share: f64,
+    pub no_gp_share: f64,
+    /// Suicide hazard by days since release, by sex (male, female): the post-release schedule
+    /// for the first year, then the community rate.
+    pub release_suicide: [PiecewiseHazard; 2],
+    /// Drug-related death hazard by days since release, by sex: the first year's schedule, then
+    /// the community rate.
+    pub release_drug_death: [PiecewiseHazard; 2],
+    pub cmht_contact_6m_share: f64,
+
+    /// Suicide hazard per day on probation or otherwise in the community, by sex.
+    pub community_suicide_rate: [f64; 2],
+    pub probation_therapy_referral_share: f64,
+    pub community_drug_death_rate: f64,
+    pub community_other_death_rate: f64,
+
+    pub iapt_entered_share: f64,
+    pub iapt_wait_days: Sampler,
+    pub iapt_completed_share: f64,
+    pub iapt_recovery_share: f64,
+    pub iapt_course_days: Sampler,
+    /// Probability of ever reoffending, by [`SENTENCE_GROUPS`], derived from the one-year shares
+    /// and the time-to-reoffence distribution.
+    pub reoffend_ever: [f64; 4],
+    pub reoffend_1y: [f64; 4],
+    pub reoffend_days: Sampler,
+    pub psychosis_reoffend_ratio_men: f64,
+    pub follow_up_days: f64,
+}
+
+impl Pathway {
+    /// The same system at `factor` times the size: arrivals and every capacity scaled together
+    /// (capacities rounded, and at least 1 where they were at least 1).
+    pub fn scaled(&self, factor: f64) -> Self {
+        let cap = |c: u32| {
+            if c == 0 {
+                0
+            } else {
+                ((c as f64 * factor).round() as u32).max(1)
+            }
+        };
+        let mut p = self.clone();
+        p.new_people_per_day *= factor;
+        p.therapists = cap(p.therapists);
+        p.inreach_caseload = cap(p.inreach_caseload);
+        p.beds = p.beds.map(cap);
+        p
+    }
+}
+
+impl Pathway {
+    /// Catchment `index` of `count` equal catchments: a `count`-th of the new people, and each
+    /// capacity split in whole places so that the catchments' capacities add up to this one's
+    /// (the first `capacity % count` catchments get one more).
+    pub fn catchment(&self, count: u32, index: u32) -> Self {
+        let share = |c: u32| c / count + u32::from(index < c % count);
+        let mut p = self.clone();
+        p.new_people_per_day /= count as f64;
+        p.therapists = share(p.therapists);
+        p.inreach_caseload = share(p.inreach_caseload);
+        p.beds = p.beds.map(share);
+        p
+    }
+}
+
+/// Checks every section and resolves the pathway; `None` if any problem was found.
+pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
+    let before = c.problems.len();
+    let people = people::resolve(c, &s.people);
+    let police = police::resolve(c, &s.police);
+    let ld = liaison_diversion::resolve(c, &s.liaison_diversion);
+    let court = court::resolve(c, &s.court);
+    let custody = custody::resolve(c, &s.custody);
+    let care = prison_care::resolve(c, &s.prison_care, before);
+    let transfer = transfer::resolve(c, &s.transfer, s.transfer_limit.as_ref());
+    let release = release::resolve(c, &s.release, s.release_support.as_ref());
+    let probation = probation::resolve(c, &s.probation);
+    let community = community::resolve(c, &s.community, before);
+    if c.problems.len() != before {
+        return None;
+    }
+    Some(Pathway {
+        new_people_per_day: people.new_people_per_day,
+        female_share: people.female_share,
+        age_50_59_share: people.age_50_59_share,
+        age_60_plus_share: people.age_60_plus_share,
+        learning_disability_share: people.learning_disability_share,
+        comorbidity_correlation: people.comorbidity_correlation,
+        prevalence_thresholds: people.prevalence_thresholds,
+        prevalence: people.prevalence,
+        police_custody: police.police_custody,
+        s136_share: police.s136_share,
+        ld_coverage: ld.ld_coverage,
+        ld_identification: ld.ld_identification,
+        ld_custody_relative_risk: ld.ld_custody_relative_risk,
+        ld_mhtr_share: ld.ld_mhtr_share,
+        remand_share: court.remand_share,
+        remand_days: court.remand_days,
+        bail_days: court.bail_days,
+        report_share: court.report_share,
+        report_days: court.report_days,
+        remand_custody_share: court.remand_custody_share,
+        remand_acquittal_share: court.remand_acquittal_share,
+        bail_custody_share: court.bail_custody_share,
+        bail_community_order_share: court.bail_community_order_share,
+        hospital_order_share: court.hospital_order_share,
+        community_order_days: court.community_order_days,
+        mhtr_share: court.mhtr_share,
+        mhtr_wait_days: court.mhtr_wait_days,
+        sentence_days: custody.sentence_days,
+        release_fraction: custody.release_fraction,
+        supervision_sentence_limit_days: custody.supervision_sentence_limit_days,
+        supervision_total_days: custody.supervision_total_days,
+        short_sentence_days: custody.short_sentence_days,
+        recall_share: custody.recall_share,
+        recall_days: custody.recall_days,
+        custody_suicide_rate: custody.custody_suicide_rate,
+        custody_other_death_rate: custody.custody_other_death_rate,
+        screening_detects: care.screening_detects,
+        therapists: care.therapists,
+        inreach_caseload: care.inreach_caseload,
+        high_intensity_share: care.high_intensity_share,
+        sessions_low_intensity: care.sessions_low_intensity,
+        sessions_high_intensity: care.sessions_high_intensity,
+        session_interval_days: care.session_interval_days,
+        missed_appointment_share: care.missed_appointment_share,
+        dropout_per_session: care.dropout_per_session,
+        recovery_share: care.recovery_share,
+        onward_referral_share: care.onward_referral_share,
+        acute_share: transfer.acute_share,
+        transfer_limit: transfer.transfer_limit,
+        release_support: release.release_support,
+        onset_days: transfer.onset_days,
+        assessment_days: transfer.assessment_days,
+        repeat_assessment_share: transfer.repeat_assessment_share,
+        repeat_assessment_days: transfer.repeat_assessment_days,
+        warrant_days: transfer.warrant_days,
+        admission_days: transfer.admission_days,
+        level_cumulative: transfer.level_cumulative,
+        beds: transfer.beds,
+        stay_days: transfer.stay_days,
+        no_fixed_abode_share: release.no_fixed_abode_share,
+        no_gp_share: release.no_gp_share,
+        // After the first year the post-release hazards fall to the community rates, which
+        // `[probation]` sets.
+        release_suicide: [
+            release
+                .release_suicide
+                .clone()
+                .with_tail(probation.community_suicide_rate[0]),
+            release
+                .release_suicide
+                .with_tail(probation.community_suicide_rate[1]),
+        ],
+        release_drug_death: release
+            .release_drug_death
+            .map(|h| h.with_tail(probation.community_drug_death_rate)),
+        cmht_contact_6m_share: release.cmht_contact_6m_share,
+        community_suicide_rate: probation.community_suicide_rate,
+        probation_therapy_referral_share: probation.probation_therapy_referral_share,
+        community_drug_death_rate: probation.community_drug_death_rate,
+        community_other_death_rate: probation.community_other_death_rate,
+        iapt_entered_share: community.iapt_entered_share,
+        iapt_wait_days: community.iapt_wait_days,
+        iapt_completed_share: community.iapt_completed_share,
+        iapt_recovery_share: community.iapt_recovery_share,
+        iapt_course_days: community.iapt_course_days,
+        reoffend_ever: community.reoffend_ever,
+        reoffend_1y: community.reoffend_1y,
+        reoffend_days: community.reoffend_days,
+        psychosis_reoffend_ratio_men: community.psychosis_reoffend_ratio_men,
+        follow_up_days: community.follow_up_days,
+    })
+}
