@@ -13,7 +13,7 @@
 //! [costs.lines.prison_places]
 //! payer = "hmpps"                              # see economics::PAYERS
 //! kind = "consequence"                         # or "service" (what a policy invests in)
-//! driver = "custody_days"                      # see scenario::drivers::ALL
+//! driver = "custody_days"                      # see scenario::drivers::all()
 //! unit_cost = { value = 141.61, source = "C1" }
 //! price_year = "2022-23"
 //!
@@ -62,7 +62,7 @@ pub struct CostLineSpec {
     pub payer: String,
     /// `"service"` or `"consequence"`.
     pub kind: String,
-    /// One of `scenario::drivers::ALL`.
+    /// One of `scenario::drivers::all()`.
     pub driver: String,
     /// Pounds per unit of the driver, at `price_year`.
     pub unit_cost: Param,
@@ -82,7 +82,7 @@ pub struct QalysSpec {
 pub struct QalyLineSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// One of `scenario::drivers::ALL`.
+    /// One of `scenario::drivers::all()`.
     pub driver: String,
     /// QALYs per unit of the driver (negative for a loss).
     pub qalys_per_unit: Param,
@@ -91,7 +91,7 @@ pub struct QalyLineSpec {
 fn driver(c: &mut Checker, key: KeyPath, name: &str) -> Option<Driver> {
     let d = super::drivers::by_name(name);
     if d.is_none() {
-        let known: Vec<&str> = super::drivers::ALL.iter().map(|d| d.name()).collect();
+        let known: Vec<&str> = super::drivers::all().iter().map(|d| d.name()).collect();
         c.push(
             key,
             format!("unknown driver `{name}` (known: {})", known.join(", ")),

@@ -90,11 +90,8 @@ pub struct Sweep {
     pub hash: String,
 }
 
-/// Purpose kind of the Latin hypercube's draws (distinct from the models' purposes).
-const LHS_PURPOSE: u32 = 900;
-
-/// Purpose kind of the PSA's draws.
-const PSA_PURPOSE: u32 = 901;
+/// Purpose kinds of the sweep designs' draws, from the registry.
+use crate::engine::purpose::sweep::{LATIN_HYPERCUBE as LHS_PURPOSE, PSA as PSA_PURPOSE};
 
 struct Reader<'a> {
     doc: &'a file::Document,

@@ -28,7 +28,8 @@ use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, TICKS_PER_DAY, Tick, ticks_to_days};
 use crate::model::recorder::Recorder;
-use crate::scenario::drivers::{IAPT_COURSES_COMPLETED, PROBATION_DAYS, REOFFENCES};
+use crate::scenario::pathway::community::{IAPT_COURSES_COMPLETED, REOFFENCES};
+use crate::scenario::pathway::probation::PROBATION_DAYS;
 
 /// The person's current spell in the community.
 #[derive(Debug, Clone, Copy, Default)]

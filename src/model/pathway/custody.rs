@@ -20,7 +20,7 @@ use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, TICKS_PER_DAY, Tick};
 use crate::model::recorder::Recorder;
-use crate::scenario::drivers::CUSTODY_DAYS;
+use crate::scenario::pathway::custody::CUSTODY_DAYS;
 
 /// The person's current spell in prison.
 #[derive(Debug, Clone, Copy, Default)]

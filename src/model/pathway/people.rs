@@ -22,7 +22,7 @@ use super::{
 use crate::economics::Drivers;
 use crate::engine::{Context, Purpose, TICKS_PER_DAY, Tick, days_to_ticks};
 use crate::model::recorder::{Recorder, Visit};
-use crate::scenario::drivers::LIFE_YEARS_LOST;
+use crate::scenario::pathway::people::LIFE_YEARS_LOST;
 use crate::scenario::pathway::{CONDITION_NAMES, CONDITIONS, DISORDERS, GROUP_NAMES};
 
 /// Places and care stages, as numbered in `events.csv` and in per-stage metrics.

@@ -22,7 +22,7 @@ use super::{Event, Out, PathwayModel};
 use crate::economics::Drivers;
 use crate::engine::{Context, Tick};
 use crate::model::recorder::Recorder;
-use crate::scenario::drivers::LIAISON_DIVERSION_REFERRALS;
+use crate::scenario::pathway::liaison_diversion::LIAISON_DIVERSION_REFERRALS;
 
 /// This stage's events.
 #[derive(Debug, Clone, Copy)]

@@ -20,7 +20,7 @@ use super::{Event, Out, PathwayModel, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Tick};
 use crate::model::recorder::Recorder;
-use crate::scenario::drivers::RELEASE_SUPPORT_PARTICIPANTS;
+use crate::scenario::pathway::release::RELEASE_SUPPORT_PARTICIPANTS;
 
 /// The person's releases.
 #[derive(Debug, Clone, Copy, Default)]

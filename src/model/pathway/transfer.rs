@@ -28,8 +28,8 @@ use crate::economics::Drivers;
 use crate::engine::{Context, TICKS_PER_DAY, Tick};
 use crate::model::recorder::{Recorder, Visit};
 use crate::scenario::Pathway;
-use crate::scenario::drivers::{SECURE_BED_CAPACITY_DAYS, SPOT_BED_DAYS};
 use crate::scenario::pathway::LEVEL_NAMES;
+use crate::scenario::pathway::transfer::{SECURE_BED_CAPACITY_DAYS, SPOT_BED_DAYS};
 
 /// Stage number of the transfer pathway in [`super::STAGES`].
 pub(super) const TRANSFER_STAGE: u32 = 8;

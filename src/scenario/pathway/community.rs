@@ -3,10 +3,18 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{DAYS, dist, nonneg, share};
+use crate::economics::Driver;
 use crate::engine::{Distribution, Sampler, Streams};
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// Completed courses of community psychological therapy. A cost or QALY line's `driver`.
+pub const IAPT_COURSES_COMPLETED: Driver = Driver("iapt_courses_completed");
+/// Reoffences. A cost or QALY line's `driver`.
+pub const REOFFENCES: Driver = Driver("reoffences");
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[IAPT_COURSES_COMPLETED, REOFFENCES];
 
 /// One-year reoffending groups, in the order of [`ReoffendSpec`]'s fields.
 pub const SENTENCE_GROUPS: [&str; 4] =
@@ -129,7 +137,10 @@ pub(super) fn resolve(c: &mut Checker, cm: &CommunitySpec, before: usize) -> Com
 
 /// Share of draws from `d` at or under 365 days, from a fixed stream.
 fn within_year(d: &Sampler) -> f64 {
-    let mut rng = Streams::new(0, 0).system(crate::engine::Purpose::new(u32::MAX, 0));
+    let mut rng = Streams::new(0, 0).system(crate::engine::Purpose::new(
+        crate::engine::purpose::resolve::WITHIN_YEAR,
+        0,
+    ));
     let hits = (0..CDF_DRAWS)
         .filter(|_| d.sample(&mut rng) <= 365.0)
         .count();

@@ -3,10 +3,16 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{DAYS, dist, nonneg, per_100k_py, share};
+use crate::economics::Driver;
 use crate::engine::{Distribution, Sampler};
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// Person-days in prison (remand and sentenced custody). A cost or QALY line's `driver`.
+pub const CUSTODY_DAYS: Driver = Driver("custody_days");
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[CUSTODY_DAYS];
 
 /// `[custody]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,9 +3,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{nonneg, share};
+use crate::economics::Driver;
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// Referrals to liaison and diversion. A cost or QALY line's `driver`.
+pub const LIAISON_DIVERSION_REFERRALS: Driver = Driver("liaison_diversion_referrals");
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[LIAISON_DIVERSION_REFERRALS];
 
 /// `[liaison_diversion]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

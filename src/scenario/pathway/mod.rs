@@ -11,16 +11,16 @@
 //! [`Param`]: crate::scenario::Param
 
 mod common;
-mod community;
-mod court;
-mod custody;
-mod liaison_diversion;
-mod people;
-mod police;
-mod prison_care;
-mod probation;
-mod release;
-mod transfer;
+pub mod community;
+pub mod court;
+pub mod custody;
+pub mod liaison_diversion;
+pub mod people;
+pub mod police;
+pub mod prison_care;
+pub mod probation;
+pub mod release;
+pub mod transfer;
 
 use serde::{Deserialize, Serialize};
 

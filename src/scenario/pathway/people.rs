@@ -4,9 +4,16 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{nonneg, share};
+use crate::economics::Driver;
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// Life-years lost inside the window to deaths in the window (in custody or the community): for a
+/// death at time t, the time from t to the window's end, in years of 365.25 days. A cost or QALY line's `driver`.
+pub const LIFE_YEARS_LOST: Driver = Driver("life_years_lost");
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[LIFE_YEARS_LOST];
 
 /// `[people]`: who enters, and what they bring.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,9 +4,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{SexesSpec, per_100k_py, per_1000_py, share};
+use crate::economics::Driver;
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// Person-days under supervision in the community. A cost or QALY line's `driver`.
+pub const PROBATION_DAYS: Driver = Driver("probation_days");
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[PROBATION_DAYS];
 
 /// `[probation]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

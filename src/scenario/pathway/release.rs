@@ -4,10 +4,16 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{SexesSpec, per_100k_py, per_1000_py, share};
+use crate::economics::Driver;
 use crate::engine::PiecewiseHazard;
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// People who take up release support (`[release_support]`). A cost or QALY line's `driver`.
+pub const RELEASE_SUPPORT_PARTICIPANTS: Driver = Driver("release_support_participants");
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[RELEASE_SUPPORT_PARTICIPANTS];
 
 /// `[release]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

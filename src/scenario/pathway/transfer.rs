@@ -4,10 +4,28 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{DAYS, count, dist, nonneg, share, shares_leave_a_rest};
+use crate::economics::Driver;
 use crate::engine::{Distribution, Sampler};
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// Days of spot-purchased secure beds held or occupied (under `[transfer_limit]`). A cost or QALY line's `driver`.
+pub const SPOT_BED_DAYS: Driver = Driver("spot_bed_days");
+/// Commissioned secure beds x days, by level (high, medium, low), occupied or not:
+/// commissioners pay for beds, not for patients. A cost line's `driver`.
+pub const SECURE_BED_CAPACITY_DAYS: [Driver; 3] = [
+    Driver("secure_bed_capacity_days.high"),
+    Driver("secure_bed_capacity_days.medium"),
+    Driver("secure_bed_capacity_days.low"),
+];
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[
+    SPOT_BED_DAYS,
+    SECURE_BED_CAPACITY_DAYS[0],
+    SECURE_BED_CAPACITY_DAYS[1],
+    SECURE_BED_CAPACITY_DAYS[2],
+];
 
 /// Security levels, in the order used by every per-level array.
 pub const LEVEL_NAMES: [&str; 3] = ["high", "medium", "low"];
