@@ -38,8 +38,6 @@ pub(super) enum CareState {
 pub(super) struct PrisonCare {
     /// Referrals for therapy so far (numbers each course's draws).
     pub(super) therapies: u32,
-    /// Bumped when a course is requested or ends; queue entries and course ends carry it.
-    pub(super) therapy_token: u32,
     pub(super) therapy: CareState,
     /// When referred for the current course.
     pub(super) therapy_since: Tick,
@@ -117,7 +115,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if q.has(PSYCHOSIS) {
             self.request_inreach(slot, now);
             if acute && !q.transfer.started() {
-                self.schedule_transfer_onset(slot, q.spell.token, days(onset_days), ctx);
+                self.schedule_transfer_onset(slot, q.tokens.spell, days(onset_days), ctx);
             }
         } else if q.has(DEPRESSION_ANXIETY) {
             self.request_therapy(slot, now, ctx);
@@ -126,12 +124,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn request_therapy(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let token = {
-            let c = &mut self.people[slot as usize].care;
+            let pq = &mut self.people[slot as usize];
+            let c = &mut pq.care;
             c.therapies += 1;
-            c.therapy_token += 1;
+            pq.tokens.therapy += 1;
             c.therapy = CareState::Waiting;
             c.therapy_since = now;
-            c.therapy_token
+            pq.tokens.therapy
         };
         if self.measured(now) {
             self.t.care.therapy_referrals += 1;
@@ -174,7 +173,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         let recovered = completed && rng.random::<f64>() < p.recovery_share;
         {
-            let c = &mut self.people[slot as usize].care;
+            let pq = &mut self.people[slot as usize];
+            let c = &mut pq.care;
             c.therapy = CareState::Active;
             c.therapy_start = now;
         }
@@ -187,7 +187,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             days(appointments as f64 * p.session_interval_days),
             Event::Care(CareEvent::TherapyEnd {
                 slot,
-                token: q.care.therapy_token,
+                token: q.tokens.therapy,
                 completed,
                 recovered,
             }),
@@ -201,8 +201,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             completed,
             recovered,
         } = e;
-        let q = self.people[slot as usize];
-        if q.place == Place::Gone || q.care.therapy_token != token {
+        let q = &self.people[slot as usize];
+        if q.place == Place::Gone || q.tokens.therapy != token {
             return;
         }
         if self.measured(now) {
@@ -215,9 +215,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
         }
         self.end_therapy(slot, now);
-        let c = &mut self.people[slot as usize].care;
+        let pq = &mut self.people[slot as usize];
+        let c = &mut pq.care;
         c.therapy = CareState::None;
-        c.therapy_token += 1;
+        pq.tokens.therapy += 1;
         self.t.care.therapists.end(now);
         self.next_therapy(now, ctx);
     }
@@ -225,7 +226,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// The visit record of a course that ends now.
     fn end_therapy(&mut self, slot: u32, now: Tick) {
         let q = &self.people[slot as usize];
-        self.visits.push(Visit {
+        self.visit(Visit {
             person: q.id,
             stage: THERAPY_STAGE,
             arrival: q.care.therapy_since,
@@ -240,7 +241,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let people = &self.people;
             let Some(slot) = self.t.care.therapists.next(now, |slot, token| {
                 let c = &people[slot as usize];
-                c.care.therapy_token == token
+                c.tokens.therapy == token
                     && c.care.therapy == CareState::Waiting
                     && c.place != Place::Gone
             }) else {
@@ -252,7 +253,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn request_inreach(&mut self, slot: u32, now: Tick) {
         {
-            let c = &mut self.people[slot as usize].care;
+            let pq = &mut self.people[slot as usize];
+            let c = &mut pq.care;
             c.inreach = CareState::Waiting;
             c.inreach_since = now;
         }
@@ -263,13 +265,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.start_inreach(slot, now);
         } else {
             // In-reach lasts the spell, so its queue entries carry the spell's token.
-            let token = self.people[slot as usize].spell.token;
+            let token = self.people[slot as usize].tokens.spell;
             self.t.care.inreach.join_queue(now, slot, token);
         }
     }
 
     fn start_inreach(&mut self, slot: u32, now: Tick) {
-        let c = &mut self.people[slot as usize].care;
+        let pq = &mut self.people[slot as usize];
+        let c = &mut pq.care;
         c.inreach = CareState::Active;
         c.inreach_start = now;
         self.t.care.inreach.start(now);
@@ -283,7 +286,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let people = &self.people;
             let Some(slot) = self.t.care.inreach.next(now, |slot, token| {
                 let c = &people[slot as usize];
-                c.spell.token == token
+                c.tokens.spell == token
                     && c.care.inreach == CareState::Waiting
                     && c.place != Place::Gone
             }) else {
@@ -330,7 +333,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         match q.care.inreach {
             CareState::Active => {
-                self.visits.push(Visit {
+                self.visit(Visit {
                     person: q.id,
                     stage: INREACH_STAGE,
                     arrival: q.care.inreach_since,
@@ -344,9 +347,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
             CareState::Waiting => self.t.care.inreach.leave_queue(now),
             CareState::None => {}
         }
-        let c = &mut self.people[slot as usize].care;
+        let pq = &mut self.people[slot as usize];
+        let c = &mut pq.care;
         c.therapy = CareState::None;
-        c.therapy_token += 1;
+        pq.tokens.therapy += 1;
         c.inreach = CareState::None;
     }
 }

@@ -36,8 +36,6 @@ use crate::scenario::pathway::probation::PROBATION_DAYS;
 pub(super) struct Spell {
     /// Community spells so far (numbers each spell's draws).
     pub(super) number: u32,
-    /// Bumped when a spell starts; its event carries it.
-    pub(super) token: u32,
     /// The spell began at a release from custody.
     pub(super) post_release: bool,
     /// Back in custody on recall (the next release continues the original release's follow-up).
@@ -138,12 +136,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let (n, token) = {
             let q = &mut self.people[slot as usize];
             q.community.number += 1;
-            q.community.token += 1;
+            q.tokens.community += 1;
             q.case.group_after = group;
             q.case.supervision_end = supervision_end;
             q.case.custody_over = false;
             q.community.post_release = from_custody;
-            (q.community.number, q.community.token)
+            (q.community.number, q.tokens.community)
         };
         let q = self.people[slot as usize];
         let onward = q.care.onward_pending;
@@ -281,7 +279,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
     ) {
         let CommunityEvent::Next { slot, token, next } = e;
         let q = self.people[slot as usize];
-        if q.place != Place::Community || q.community.token != token {
+        if q.place != Place::Community || q.tokens.community != token {
             return;
         }
         let measured = self.measured(now);

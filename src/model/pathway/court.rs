@@ -37,8 +37,6 @@ pub(super) enum Outcome {
 pub(super) struct Case {
     /// Cases so far (numbers this case's draws).
     pub(super) number: u32,
-    /// Bumped by every change of legal status; court and release events carry it.
-    pub(super) token: u32,
     pub(super) remanded: bool,
     /// The case has ended in a custodial sentence (or a recall).
     pub(super) sentenced: bool,
@@ -140,8 +138,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         now: Tick,
     ) -> Plan {
         let p = self.p;
-        let q = self.people[slot as usize];
-        let remanded = q.case.remanded;
+        let q = &self.people[slot as usize];
+        let (remanded, psychosis) = (q.case.remanded, q.has(PSYCHOSIS));
         let report = !s136 && need && rng.random::<f64>() < p.report_share;
         let report_days = if report && !referred {
             p.report_days.sample(rng)
@@ -178,7 +176,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         };
         let hospital_u: f64 = rng.random();
         if outcome == Outcome::Custody
-            && q.has(PSYCHOSIS)
+            && psychosis
             && (report || referred)
             && hospital_u < p.hospital_order_share
         {
@@ -196,7 +194,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let r = &mut self.people[slot as usize];
             r.case.outcome = outcome;
             r.case.sentence_days = sentence_days;
-            r.case.token += 1;
+            r.tokens.case += 1;
             r.case.custody_over = false;
             r.case.sentenced = false;
             r.case.order_days = order_days;
@@ -225,8 +223,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     pub(super) fn court_event(&mut self, e: CourtEvent, now: Tick, ctx: &mut Context<'_, Event>) {
         let CourtEvent::Outcome { slot, token } = e;
-        let q = self.people[slot as usize];
-        if q.place == Place::Gone || q.case.token != token {
+        let q = &self.people[slot as usize];
+        if q.place == Place::Gone || q.tokens.case != token {
             return;
         }
         match q.case.outcome {
@@ -259,7 +257,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             r.case.release_at = release_at;
             r.case.group_after = if short { SHORT_CUSTODY } else { LONG_CUSTODY };
             r.case.supervision_end = release_at + days(supervision_days);
-            r.case.token += 1;
+            r.tokens.case += 1;
             r.case.sentenced = true;
             r.transfer.hospital_order = hospital_order;
         }
@@ -269,7 +267,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             t.short_sentences += short as u64;
             t.hospital_orders += hospital_order as u64;
         }
-        let token = self.people[slot as usize].case.token;
+        let token = self.people[slot as usize].tokens.case;
         match q.place {
             Place::SecureHospital => {}
             Place::Remand => self.move_to(slot, Place::SentencedCustody, now),
@@ -305,7 +303,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let group = if order { COMMUNITY_ORDER } else { OTHER };
         {
             let r = &mut self.people[slot as usize];
-            r.case.token += 1;
+            r.tokens.case += 1;
             r.case.supervision_end = supervision_end;
             r.case.group_after = group;
         }

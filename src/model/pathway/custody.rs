@@ -27,8 +27,6 @@ use crate::scenario::pathway::custody::CUSTODY_DAYS;
 pub(super) struct Spell {
     /// Spells so far (numbers this spell's draws).
     pub(super) number: u32,
-    /// Bumped when a spell starts or ends; death-in-custody and transfer-onset events carry it.
-    pub(super) token: u32,
 }
 
 /// This stage's events.
@@ -121,10 +119,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let spell = {
             let q = &mut self.people[slot as usize];
             q.spell.number += 1;
-            q.spell.token += 1;
+            q.tokens.spell += 1;
             q.spell.number
         };
-        let token = self.people[slot as usize].spell.token;
+        let token = self.people[slot as usize].tokens.spell;
         let mut rng = self.stream(slot, purpose::RECEPTION, spell);
         let e: f64 = Exp1.sample(&mut rng);
         let rate = p.custody_suicide_rate + p.custody_other_death_rate;
@@ -161,7 +159,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         ctx: &mut Context<'_, Event>,
     ) {
         self.end_prison_care(slot, now, released, ctx);
-        self.people[slot as usize].spell.token += 1;
+        self.people[slot as usize].tokens.spell += 1;
         if released && self.people[slot as usize].transfer.in_progress() {
             self.abandon_transfer(slot, now, ctx);
             if self.measured(now) {
@@ -190,7 +188,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let release_at = now + days(self.p.recall_days);
         {
             let r = &mut self.people[slot as usize];
-            r.case.token += 1;
+            r.tokens.case += 1;
             r.case.release_at = release_at;
             r.case.outcome = super::court::Outcome::Custody;
             r.case.remanded = false;
@@ -199,7 +197,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         self.move_to(slot, Place::SentencedCustody, now);
         self.start_spell(slot, now, true, ctx);
-        let token = self.people[slot as usize].case.token;
+        let token = self.people[slot as usize].tokens.case;
         self.schedule_release(slot, token, release_at, ctx);
     }
 
@@ -211,8 +209,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
     ) {
         match e {
             CustodyEvent::Release { slot, token } => {
-                let q = self.people[slot as usize];
-                if q.place != Place::Gone && q.case.token == token {
+                let q = &self.people[slot as usize];
+                if q.place != Place::Gone && q.tokens.case == token {
                     self.release(slot, now, ctx);
                 }
             }
@@ -221,8 +219,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 token,
                 suicide,
             } => {
-                let q = self.people[slot as usize];
-                if q.spell.token == token && q.place.in_prison() {
+                let q = &self.people[slot as usize];
+                if q.tokens.spell == token && q.place.in_prison() {
                     self.custody_death(slot, suicide, now, ctx);
                 }
             }

@@ -102,6 +102,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
         t >= self.t.warm && t < self.t.end
     }
 
+    /// A visit has ended. Known at compile time to be nothing when the recorder keeps nothing,
+    /// so a run without `--events` does not even build the record.
+    #[inline]
+    fn visit(&mut self, visit: super::recorder::Visit) {
+        if R::KEEPS {
+            self.visits.push(visit);
+        }
+    }
+
     /// The person in `slot`'s stream of `kind`, for their `n`-th step of that kind.
     fn stream(&self, slot: u32, kind: u32, n: u32) -> Stream {
         self.streams.stream_n(

@@ -73,10 +73,39 @@ const SELF_HARM: u8 = 1 << 6;
 /// not counted (they are not what these services screen and refer for).
 pub(super) const MH_NEED: u8 = PSYCHOSIS | DEPRESSION_ANXIETY | SUICIDE_ATTEMPT | SELF_HARM;
 
-/// A person's record: who they are and where, then each stage's part of their state.
+/// The token of each track of a person's life (see the module docs of [`super`]): a pending
+/// event carries its track's token and is ignored once the track has moved on. Each belongs to a
+/// stage (the case to the court, the spell to custody, therapy to prison care, the transfer,
+/// the community spell), but they are kept together at the front of the record with the place:
+/// every event reads its place and one token before anything else, and with all of them in the
+/// record's first cache line that check costs one line, not two.
 #[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Tokens {
+    /// Bumped by every change of legal status ([`court::Case`]); court and release events.
+    pub(super) case: u32,
+    /// Bumped when a spell in prison starts or ends ([`custody::Spell`]); deaths in custody,
+    /// transfer onsets and the in-reach queue.
+    pub(super) spell: u32,
+    /// Bumped when a course of prison therapy is requested or ends ([`care::PrisonCare`]).
+    pub(super) therapy: u32,
+    /// Bumped at every step of a transfer ([`transfer::Transfer`]).
+    pub(super) transfer: u32,
+    /// Bumped when a community spell starts ([`community::Spell`]).
+    pub(super) community: u32,
+}
+
+/// A person's record: who they are and where, then each stage's part of their state. Laid out
+/// in this order (`repr(C)`) and aligned to a cache line, so that the place and the tokens
+/// always share one line (see [`Tokens`]). Measured with the criterion `pathway` bench at 10^6
+/// people, alternating with the single-record layout before it: the stages' parts with their
+/// tokens inside them were about 11% slower than that layout, this one about 5%, and this one
+/// unaligned about 18%.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(64))]
 pub(super) struct Person {
     pub(super) id: u64,
+    pub(super) tokens: Tokens,
+    pub(super) place: Place,
     pub(super) female: bool,
     /// 0: under 50; 1: 50-59; 2: 60 and over.
     pub(super) age_band: u8,
@@ -87,8 +116,6 @@ pub(super) struct Person {
     pub(super) group: u8,
     /// Lives where liaison and diversion operates.
     pub(super) covered: bool,
-
-    pub(super) place: Place,
     pub(super) place_since: Tick,
 
     pub(super) case: court::Case,
@@ -116,11 +143,11 @@ impl Person {
     /// release date once released a newcomer).
     fn succeeding(self, old: &Person) -> Person {
         let mut p = self;
-        p.case.token = old.case.token + 1;
-        p.spell.token = old.spell.token + 1;
-        p.community.token = old.community.token + 1;
-        p.care.therapy_token = old.care.therapy_token + 1;
-        p.transfer.token = old.transfer.token + 1;
+        p.tokens.case = old.tokens.case + 1;
+        p.tokens.spell = old.tokens.spell + 1;
+        p.tokens.community = old.tokens.community + 1;
+        p.tokens.therapy = old.tokens.therapy + 1;
+        p.tokens.transfer = old.tokens.transfer + 1;
         p
     }
 }
@@ -302,7 +329,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.t.custody.prison.add(now, -1);
                 self.t.custody.custody_days.add(now, -1);
             }
-            self.visits.push(Visit {
+            self.visit(Visit {
                 person: id,
                 stage: from as u32,
                 arrival: since,

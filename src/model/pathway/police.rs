@@ -67,10 +67,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if measured {
             self.t.police.police_contacts += 1;
         }
-        let q = self.people[slot as usize];
-        let need = q.has_need();
+        let q = &self.people[slot as usize];
+        let (need, covered) = (q.has_need(), q.covered);
         let s136 = need && rng.random::<f64>() < p.s136_share;
-        let referred = !s136 && need && q.covered && rng.random::<f64>() < p.ld_identification;
+        let referred = !s136 && need && covered && rng.random::<f64>() < p.ld_identification;
         let plan = self.plan_case(slot, &mut rng, need, s136, referred, now);
         if referred {
             self.t.police.ld_referrals_by_year.count(now);
@@ -82,7 +82,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             t.diverted_from_custody += plan.diverted as u64;
         }
         self.move_to(slot, Place::PoliceCustody, now);
-        let token = self.people[slot as usize].case.token;
+        let token = self.people[slot as usize].tokens.case;
         ctx.schedule_in(
             p.police_custody,
             Event::Police(PoliceEvent::End { slot, token }),
@@ -98,14 +98,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     pub(super) fn police_event(&mut self, e: PoliceEvent, now: Tick, ctx: &mut Context<'_, Event>) {
         let PoliceEvent::End { slot, token } = e;
-        let q = self.people[slot as usize];
-        if q.place == Place::Gone || q.case.token != token {
+        let q = &self.people[slot as usize];
+        if q.place == Place::Gone || q.tokens.case != token {
             return;
         }
-        if !q.case.charged() {
+        let (charged, remanded) = (q.case.charged(), q.case.remanded);
+        if !charged {
             self.move_to(slot, Place::Community, now);
             self.enter_community(slot, now, super::court::OTHER, false, now, ctx);
-        } else if q.case.remanded {
+        } else if remanded {
             self.reception(slot, Place::Remand, now, ctx);
         } else {
             self.move_to(slot, Place::Bail, now);

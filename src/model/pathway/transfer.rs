@@ -52,8 +52,6 @@ pub(super) enum TransferState {
 pub(super) struct Transfer {
     /// Transfers so far (numbers each transfer's draws).
     pub(super) number: u32,
-    /// Bumped at every step; the transfer's events carry it.
-    pub(super) token: u32,
     pub(super) state: TransferState,
     /// Secure level (index into `LEVEL_NAMES`).
     pub(super) level: u8,
@@ -181,8 +179,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
     ) {
         match e {
             TransferEvent::Onset { slot, token } => {
-                let q = self.people[slot as usize];
-                if q.place != Place::Gone && q.spell.token == token {
+                let q = &self.people[slot as usize];
+                if q.place != Place::Gone && q.tokens.spell == token {
                     self.transfer_onset(slot, now, ctx);
                 }
             }
@@ -208,7 +206,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn on_transfer(&self, slot: u32, token: u32) -> bool {
         let q = &self.people[slot as usize];
-        q.place != Place::Gone && q.transfer.token == token
+        q.place != Place::Gone && q.tokens.transfer == token
     }
 
     /// Draws the transfer's delays and level from this transfer's stream; returns the
@@ -216,9 +214,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn plan_transfer(&mut self, slot: u32, now: Tick) -> f64 {
         let p = self.p;
         let n = {
-            let t = &mut self.people[slot as usize].transfer;
+            let pq = &mut self.people[slot as usize];
+            let t = &mut pq.transfer;
             t.number += 1;
-            t.token += 1;
+            pq.tokens.transfer += 1;
             t.referred_at = now;
             t.number
         };
@@ -231,7 +230,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let level = p.level_cumulative.iter().position(|&c| u < c).unwrap_or(1) as u8;
         let final_days = p.warrant_days.sample(&mut rng) + p.admission_days.sample(&mut rng);
         let stay_days = p.stay_days[level as usize].sample(&mut rng);
-        let t = &mut self.people[slot as usize].transfer;
+        let pq = &mut self.people[slot as usize];
+        let t = &mut pq.transfer;
         t.level = level;
         t.final_days = final_days;
         t.stay_days = stay_days;
@@ -247,10 +247,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if self.measured(now) {
             self.t.transfer.transfer_referrals += 1;
         }
-        let t = &mut self.people[slot as usize].transfer;
+        let pq = &mut self.people[slot as usize];
+        let t = &mut pq.transfer;
         t.state = TransferState::Assessing;
         t.hospital_order = false;
-        let token = t.token;
+        let token = pq.tokens.transfer;
         ctx.schedule_in(
             days(assessment),
             Event::Transfer(TransferEvent::Step { slot, token }),
@@ -269,7 +270,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.abandon_transfer(slot, now, ctx);
         }
         self.plan_transfer(slot, now);
-        let t = &mut self.people[slot as usize].transfer;
+        let pq = &mut self.people[slot as usize];
+        let t = &mut pq.transfer;
         t.hospital_order = true;
         t.assessed_at = now;
         self.request_bed(slot, now, ctx);
@@ -288,9 +290,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn request_bed(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let (level, token) = {
-            let t = &mut self.people[slot as usize].transfer;
+            let pq = &mut self.people[slot as usize];
+            let t = &mut pq.transfer;
             t.state = TransferState::Waiting;
-            (t.level as usize, t.token)
+            (t.level as usize, pq.tokens.transfer)
         };
         let t = self.people[slot as usize].transfer;
         if let (Some(limit), false) = (self.p.transfer_limit, t.hospital_order) {
@@ -340,11 +343,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.t.transfer.spot_purchases += 1;
         }
         let token = {
-            let r = &mut self.people[slot as usize].transfer;
+            let pq = &mut self.people[slot as usize];
+            let r = &mut pq.transfer;
             r.state = TransferState::Final;
             r.spot = true;
             r.final_since = now;
-            r.token
+            pq.tokens.transfer
         };
         ctx.schedule_in(
             days(limit.spot_lead_days + t.final_days),
@@ -355,10 +359,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// A bed is found: it is held while the warrant is issued and the admission arranged.
     fn reserve_bed(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let (level, token, final_days) = {
-            let t = &mut self.people[slot as usize].transfer;
+            let pq = &mut self.people[slot as usize];
+            let t = &mut pq.transfer;
             t.state = TransferState::Final;
             t.final_since = now;
-            (t.level as usize, t.token, t.final_days)
+            (t.level as usize, pq.tokens.transfer, t.final_days)
         };
         self.t.transfer.beds[level].start(now);
         ctx.schedule_in(
@@ -373,7 +378,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let people = &self.people;
             let Some(slot) = self.t.transfer.beds[level].next(now, |slot, token| {
                 let q = &people[slot as usize];
-                q.transfer.token == token
+                q.tokens.transfer == token
                     && q.transfer.state == TransferState::Waiting
                     && q.place != Place::Gone
             }) else {
@@ -405,7 +410,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             _ => {}
         }
         if q.transfer.in_progress() {
-            self.visits.push(Visit {
+            self.visit(Visit {
                 person: q.id,
                 stage: TRANSFER_STAGE,
                 arrival: q.transfer.referred_at,
@@ -414,9 +419,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 destination: None,
             });
         }
-        let t = &mut self.people[slot as usize].transfer;
+        let pq = &mut self.people[slot as usize];
+        let t = &mut pq.transfer;
         t.state = TransferState::None;
-        t.token += 1;
+        pq.tokens.transfer += 1;
         t.hospital_order = false;
         t.spot = false;
     }
@@ -444,7 +450,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 }
             }
         }
-        self.visits.push(Visit {
+        self.visit(Visit {
             person: q.id,
             stage: TRANSFER_STAGE,
             arrival: tr.referred_at,
@@ -456,10 +462,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         self.move_to(slot, Place::SecureHospital, now);
         self.t.transfer.in_hospital.add(now, 1);
         let token = {
-            let t = &mut self.people[slot as usize].transfer;
+            let pq = &mut self.people[slot as usize];
+            let t = &mut pq.transfer;
             t.state = TransferState::Admitted;
-            t.token += 1;
-            t.token
+            pq.tokens.transfer += 1;
+            pq.tokens.transfer
         };
         ctx.schedule_in(
             days(tr.stay_days),
@@ -477,10 +484,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         self.give_up_bed(&q.transfer, now, ctx);
         self.t.transfer.in_hospital.add(now, -1);
         {
-            let t = &mut self.people[slot as usize].transfer;
+            let pq = &mut self.people[slot as usize];
+            let t = &mut pq.transfer;
             t.spot = false;
             t.state = TransferState::None;
-            t.token += 1;
+            pq.tokens.transfer += 1;
         }
         let case = q.case;
         let back_to_prison = !case.custody_over
@@ -503,7 +511,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             if case.sentenced {
                 // The sentence (or the hospital order) ends with this discharge: its pending
                 // release date must not release them a second time from the community.
-                self.people[slot as usize].case.token += 1;
+                self.people[slot as usize].tokens.case += 1;
                 self.release_to_community(slot, now, ctx);
             } else {
                 let (group, end) = (case.group_after, case.supervision_end.max(now));
