@@ -43,28 +43,19 @@ impl Tally {
         }
     }
 
-    /// Calls `f` on every stage's tally, in a fixed order.
-    fn stages(&mut self) -> [&mut dyn StageTally; 8] {
-        [
-            &mut self.people,
-            &mut self.police,
-            &mut self.court,
-            &mut self.custody,
-            &mut self.care,
-            &mut self.transfer,
-            &mut self.release,
-            &mut self.community,
-        ]
-    }
-
     /// The tallies of a finished run, with every level brought up to the end.
     pub(super) fn of<R: Recorder>(m: PathwayModel<'_, R>) -> Self {
         let mut t = m.t;
         let (warm, end) = (t.warm, t.end);
         people::close_places(&mut t.people, &m.people, warm, end);
-        for stage in t.stages() {
-            stage.finish_at(end);
-        }
+        t.people.finish(end);
+        t.police.finish(end);
+        t.court.finish(end);
+        t.custody.finish(end);
+        t.care.finish(end);
+        t.transfer.finish(end);
+        t.release.finish(end);
+        t.community.finish(end);
         t
     }
 
@@ -78,17 +69,6 @@ impl Tally {
         self.transfer.merge(&o.transfer);
         self.release.merge(&o.release);
         self.community.merge(&o.community);
-    }
-}
-
-/// A stage's tally seen as one: for finishing them all alike.
-trait StageTally {
-    fn finish_at(&mut self, end: Tick);
-}
-
-impl<T: Merge> StageTally for T {
-    fn finish_at(&mut self, end: Tick) {
-        self.finish(end);
     }
 }
 
