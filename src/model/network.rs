@@ -44,7 +44,7 @@ struct StageCounts {
     sojourn_sum: u128,
 }
 
-struct Network<'s> {
+struct Network<'s, R: Recorder> {
     scenario: &'s Scenario,
     streams: Streams,
     arrival_streams: Vec<Stream>,
@@ -59,10 +59,10 @@ struct Network<'s> {
     entered_window: u64,
     exited_window: u64,
     started_scratch: Vec<(u32, Tick)>,
-    visits: VisitBuffer,
+    visits: VisitBuffer<R>,
 }
 
-impl Network<'_> {
+impl<R: Recorder> Network<'_, R> {
     fn admit(&mut self, person: Person) -> u32 {
         match self.free.pop() {
             Some(slot) => {
@@ -161,7 +161,7 @@ impl Network<'_> {
     }
 }
 
-impl Model for Network<'_> {
+impl<R: Recorder> Model for Network<'_, R> {
     type Event = Event;
 
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
@@ -258,7 +258,7 @@ pub fn run<R: Recorder>(
         entered_window: 0,
         exited_window: 0,
         started_scratch: Vec::new(),
-        visits: VisitBuffer::new::<R>(),
+        visits: VisitBuffer::new(),
     };
     let mut b = SimulationBuilder::new(model);
     // Order of initial events at equal times: capacity changes, then the warm-up end, then
@@ -342,11 +342,11 @@ pub fn run<R: Recorder>(
     )
 }
 
-impl Buffers for Network<'_> {
-    fn visits(&self) -> &VisitBuffer {
+impl<R: Recorder> Buffers<R> for Network<'_, R> {
+    fn visits(&self) -> &VisitBuffer<R> {
         &self.visits
     }
-    fn visits_mut(&mut self) -> &mut VisitBuffer {
+    fn visits_mut(&mut self) -> &mut VisitBuffer<R> {
         &mut self.visits
     }
 }

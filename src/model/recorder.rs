@@ -3,6 +3,8 @@
 //! to a [`Recorder`] between events whenever it fills, and at the end. File I/O therefore never
 //! happens inside an event, and memory does not grow with the run.
 
+use std::marker::PhantomData;
+
 use crate::engine::{Model, Simulation, Tick};
 
 /// One completed visit of a person to a stage.
@@ -57,30 +59,30 @@ pub const BUFFER: usize = 1 << 14;
 /// buffer never grows past [`BUFFER`].
 const HEADROOM: usize = 64;
 
-/// The visits a model has finished and not yet handed on.
+/// The visits a model has finished and not yet handed on, for recorder `R`. When `R` keeps
+/// nothing, `push` is empty at compile time, so a model does not even build the record.
 #[derive(Debug, Clone)]
-pub struct VisitBuffer {
-    keep: bool,
+pub struct VisitBuffer<R> {
     visits: Vec<Visit>,
+    recorder: PhantomData<R>,
 }
 
-impl VisitBuffer {
-    /// A buffer for `R`: empty and never filled when `R` keeps nothing.
-    pub fn new<R: Recorder>() -> Self {
+impl<R: Recorder> VisitBuffer<R> {
+    pub fn new() -> Self {
         Self {
-            keep: R::KEEPS,
             visits: if R::KEEPS {
                 Vec::with_capacity(BUFFER)
             } else {
                 Vec::new()
             },
+            recorder: PhantomData,
         }
     }
 
-    /// Records a finished visit (nothing if no one keeps them).
+    /// Records a finished visit.
     #[inline]
     pub fn push(&mut self, visit: Visit) {
-        if self.keep {
+        if R::KEEPS {
             self.visits.push(visit);
         }
     }
@@ -89,7 +91,7 @@ impl VisitBuffer {
         self.visits.len() + HEADROOM >= BUFFER
     }
 
-    fn hand_to<R: Recorder>(&mut self, recorder: &mut R) {
+    fn hand_to(&mut self, recorder: &mut R) {
         if !self.visits.is_empty() {
             recorder.record(&self.visits);
             self.visits.clear();
@@ -97,15 +99,21 @@ impl VisitBuffer {
     }
 }
 
-/// A model that buffers visits.
-pub trait Buffers {
-    fn visits(&self) -> &VisitBuffer;
-    fn visits_mut(&mut self) -> &mut VisitBuffer;
+impl<R: Recorder> Default for VisitBuffer<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A model that buffers visits for recorder `R`.
+pub trait Buffers<R: Recorder> {
+    fn visits(&self) -> &VisitBuffer<R>;
+    fn visits_mut(&mut self) -> &mut VisitBuffer<R>;
 }
 
 /// Runs `sim` up to `end`, handing its buffered visits to `recorder` whenever the buffer fills
 /// and once at the end, always between two events.
-pub fn drive<M: Model + Buffers, R: Recorder>(
+pub fn drive<M: Model + Buffers<R>, R: Recorder>(
     sim: &mut Simulation<M>,
     end: Tick,
     recorder: &mut R,

@@ -365,39 +365,3 @@ fn an_output_path_that_cannot_be_a_directory_exits_one() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("output directory"), "{}", stderr(&o));
 }
-
-/// A scenario name is free text: a comma, a quote or a line break in it must come back intact
-/// from `summary.csv` read as standard CSV, in every row.
-#[test]
-fn a_scenario_name_with_comma_quote_and_line_break_survives_summary_csv() {
-    let tmp = TempDir::new("csv-name");
-    let name = "a,\"b\"\nc";
-    let file = tmp.write(
-        "odd.toml",
-        &format!("name = \"a,\\\"b\\\"\\nc\"\n{}", crate::common::MINIMAL),
-    );
-    assert_eq!(cjmh::scenario::load(&file).unwrap().name, name);
-    let out = tmp.path().join("out");
-    let o = cjmh([
-        "run".as_ref(),
-        file.as_os_str(),
-        "--replications".as_ref(),
-        "2".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
-    assert_eq!(
-        reader.headers().unwrap(),
-        vec!["scenario", "replication", "metric", "value"]
-    );
-    let mut rows = 0;
-    for record in reader.records() {
-        let record = record.unwrap();
-        assert_eq!(record.len(), 4, "{record:?}");
-        assert_eq!(&record[0], name);
-        rows += 1;
-    }
-    assert!(rows > 0);
-}

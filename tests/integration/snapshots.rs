@@ -124,6 +124,7 @@ fn scenario_hashes(manifest: &Path) -> String {
         .collect()
 }
 
+/// `cjmh run` at the pinned seed, replications and threads, with `extra` arguments.
 fn run_pinned(scenario: &Path, out: &Path, extra: &[&str]) {
     let mut args: Vec<String> = vec![
         "run".into(),
@@ -134,7 +135,6 @@ fn run_pinned(scenario: &Path, out: &Path, extra: &[&str]) {
         REPLICATIONS.into(),
         "--threads".into(),
         "2".into(),
-        "--events".into(),
         "--quiet".into(),
         "--out".into(),
         out.display().to_string(),
@@ -168,12 +168,12 @@ fn every_shipped_scenario_gives_its_pinned_outputs() {
         let name = stem(file);
         let out = TempDir::new("snap-run");
         // The M/M/c reference is sized by its own long horizon, not by a cohort of people.
-        let cohort: &[&str] = if name == "mmc-reference" {
-            &[]
+        let extra: &[&str] = if name == "mmc-reference" {
+            &["--events"]
         } else {
-            &["--cohort", COHORT]
+            &["--events", "--cohort", COHORT]
         };
-        run_pinned(file, out.path(), cohort);
+        run_pinned(file, out.path(), extra);
         check_run(&name, out.path());
     }
 }
@@ -183,24 +183,11 @@ fn every_shipped_scenario_gives_its_pinned_outputs() {
 #[test]
 fn the_baseline_split_into_catchments_gives_its_pinned_outputs() {
     let out = TempDir::new("snap-catchments");
-    let o = cjmh([
-        "run".to_string(),
-        root().join("scenarios/baseline.toml").display().to_string(),
-        "--seed".into(),
-        SEED.into(),
-        "-r".into(),
-        REPLICATIONS.into(),
-        "--cohort".into(),
-        COHORT.into(),
-        "--catchments".into(),
-        "4".into(),
-        "--threads".into(),
-        "2".into(),
-        "--quiet".into(),
-        "--out".into(),
-        out.path().display().to_string(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_pinned(
+        &root().join("scenarios/baseline.toml"),
+        out.path(),
+        &["--cohort", COHORT, "--catchments", "4"],
+    );
     check(
         "run/baseline-4-catchments.summary.csv",
         &std::fs::read(out.path().join("summary.csv")).unwrap(),
@@ -213,7 +200,7 @@ fn the_network_model_gives_its_pinned_outputs() {
     run_pinned(
         &root().join("tests/fixtures/valid/small.toml"),
         out.path(),
-        &[],
+        &["--events"],
     );
     check_run("network-small", out.path());
 }

@@ -226,7 +226,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// The visit record of a course that ends now.
     fn end_therapy(&mut self, slot: u32, now: Tick) {
         let q = &self.people[slot as usize];
-        self.visit(Visit {
+        self.visits.push(Visit {
             person: q.id,
             stage: THERAPY_STAGE,
             arrival: q.care.therapy_since,
@@ -333,7 +333,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         match q.care.inreach {
             CareState::Active => {
-                self.visit(Visit {
+                self.visits.push(Visit {
                     person: q.id,
                     stage: INREACH_STAGE,
                     arrival: q.care.inreach_since,

@@ -86,8 +86,7 @@ struct PathwayModel<'a, R: Recorder> {
     next_id: u64,
     /// Everything the metrics are computed from, accumulated as the run goes.
     t: Tally,
-    visits: VisitBuffer,
-    recorder: std::marker::PhantomData<R>,
+    visits: VisitBuffer<R>,
 }
 
 /// A duration in days as ticks, negative durations as none.
@@ -100,15 +99,6 @@ impl<R: Recorder> PathwayModel<'_, R> {
     #[inline]
     fn measured(&self, t: Tick) -> bool {
         t >= self.t.warm && t < self.t.end
-    }
-
-    /// A visit has ended. Known at compile time to be nothing when the recorder keeps nothing,
-    /// so a run without `--events` does not even build the record.
-    #[inline]
-    fn visit(&mut self, visit: super::recorder::Visit) {
-        if R::KEEPS {
-            self.visits.push(visit);
-        }
     }
 
     /// The person in `slot`'s stream of `kind`, for their `n`-th step of that kind.
@@ -138,11 +128,11 @@ impl<R: Recorder> Model for PathwayModel<'_, R> {
     }
 }
 
-impl<R: Recorder> Buffers for PathwayModel<'_, R> {
-    fn visits(&self) -> &VisitBuffer {
+impl<R: Recorder> Buffers<R> for PathwayModel<'_, R> {
+    fn visits(&self) -> &VisitBuffer<R> {
         &self.visits
     }
-    fn visits_mut(&mut self) -> &mut VisitBuffer {
+    fn visits_mut(&mut self) -> &mut VisitBuffer<R> {
         &mut self.visits
     }
 }
@@ -247,8 +237,7 @@ fn simulate<R: Recorder>(
         free: Vec::new(),
         next_id: 0,
         t: Tally::new(p, warm, end),
-        visits: VisitBuffer::new::<R>(),
-        recorder: std::marker::PhantomData::<R>,
+        visits: VisitBuffer::new(),
     };
     let mut b = SimulationBuilder::new(model);
     b.add_event(0, Event::NewPerson);

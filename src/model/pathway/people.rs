@@ -329,7 +329,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.t.custody.prison.add(now, -1);
                 self.t.custody.custody_days.add(now, -1);
             }
-            self.visit(Visit {
+            self.visits.push(Visit {
                 person: id,
                 stage: from as u32,
                 arrival: since,

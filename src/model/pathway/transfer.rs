@@ -410,7 +410,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             _ => {}
         }
         if q.transfer.in_progress() {
-            self.visit(Visit {
+            self.visits.push(Visit {
                 person: q.id,
                 stage: TRANSFER_STAGE,
                 arrival: q.transfer.referred_at,
@@ -450,7 +450,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 }
             }
         }
-        self.visit(Visit {
+        self.visits.push(Visit {
             person: q.id,
             stage: TRANSFER_STAGE,
             arrival: tr.referred_at,

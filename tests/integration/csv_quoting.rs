@@ -1,22 +1,24 @@
-//! `events.csv`: one row per completed visit, written through a CSV writer.
+//! Free text in CSV outputs: a scenario name is written as one quoted field wherever it goes.
 
 use crate::common::{MINIMAL, TempDir, cjmh, stderr};
 
-/// Regression: rows were written with `writeln!` and fields were not quoted, so a scenario
-/// named `a,b` split every row into one field too many.
+/// A scenario name with a comma, a quote and a line break comes back intact, in every row, from
+/// `summary.csv` and `events.csv` read as standard CSV. Regression for `events.csv`: its rows
+/// were written with `writeln!` and split on the comma.
 #[test]
-fn a_scenario_name_with_a_comma_quote_and_newline_stays_one_field_in_events_csv() {
-    let tmp = TempDir::new("events-quoting");
+fn a_scenario_name_with_comma_quote_and_line_break_survives_summary_and_events_csv() {
+    let tmp = TempDir::new("csv-name");
     let name = "a,\"b\"\nc";
     let file = tmp.write(
         "odd.toml",
         &format!("name = \"a,\\\"b\\\"\\nc\"\n\n[simulation]\nhorizon_days = 30\n\n{MINIMAL}"),
     );
+    assert_eq!(cjmh::scenario::load(&file).unwrap().name, name);
     let out = tmp.path().join("out");
     let o = cjmh([
         "run".as_ref(),
         file.as_os_str(),
-        "-r".as_ref(),
+        "--replications".as_ref(),
         "2".as_ref(),
         "--events".as_ref(),
         "--quiet".as_ref(),
@@ -24,6 +26,21 @@ fn a_scenario_name_with_a_comma_quote_and_newline_stays_one_field_in_events_csv(
         out.as_os_str(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+
+    let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["scenario", "replication", "metric", "value"]
+    );
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert_eq!(record.len(), 4, "{record:?}");
+        assert_eq!(&record[0], name);
+        rows += 1;
+    }
+    assert!(rows > 0);
+
     let mut reader = csv::Reader::from_path(out.join("events.csv")).unwrap();
     assert_eq!(
         reader.headers().unwrap(),
