@@ -21,4 +21,4 @@ pub use hazard::PiecewiseHazard;
 pub use random::{Purpose, Stream, Streams};
 pub use resource::{Discipline, Resource, ResourceSummary};
 pub use simulation::{Context, Model, Simulation, SimulationBuilder, SimulationError};
-pub use time::{TICKS_PER_DAY, Tick, days_to_ticks, ticks_to_days};
+pub use time::{Stamp, TICKS_PER_DAY, Tick, days_to_ticks, ticks_to_days};

@@ -10,6 +10,7 @@ mod costs;
 mod csv_quoting;
 mod determinism;
 mod extends;
+mod hostile_input;
 mod malformed_scenarios;
 mod pathway;
 mod snapshots;

@@ -16,7 +16,7 @@ use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Place};
 use super::service::Service;
 use super::tally::{DayHistogram, tally};
 use super::{Event, Out, PathwayModel, days, purpose};
-use crate::engine::{Context, Tick};
+use crate::engine::{Context, Stamp, Tick};
 use crate::model::recorder::{Recorder, Visit};
 use crate::scenario::Pathway;
 
@@ -40,12 +40,12 @@ pub(super) struct PrisonCare {
     pub(super) therapies: u32,
     pub(super) therapy: CareState,
     /// When referred for the current course.
-    pub(super) therapy_since: Tick,
+    pub(super) therapy_since: Stamp,
     /// When the current course began.
-    pub(super) therapy_start: Tick,
+    pub(super) therapy_start: Stamp,
     pub(super) inreach: CareState,
-    pub(super) inreach_since: Tick,
-    pub(super) inreach_start: Tick,
+    pub(super) inreach_since: Stamp,
+    pub(super) inreach_start: Stamp,
     /// Referred on to community therapy when prison therapy was cut short by release.
     pub(super) onward_pending: bool,
 }
@@ -129,7 +129,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             c.therapies += 1;
             pq.tokens.therapy += 1;
             c.therapy = CareState::Waiting;
-            c.therapy_since = now;
+            c.therapy_since = Stamp::at(now);
             pq.tokens.therapy
         };
         if self.measured(now) {
@@ -176,12 +176,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let pq = &mut self.people[slot as usize];
             let c = &mut pq.care;
             c.therapy = CareState::Active;
-            c.therapy_start = now;
+            c.therapy_start = Stamp::at(now);
         }
         self.t.care.therapists.start(now);
         if self.measured(now) {
             self.t.care.therapy_started += 1;
-            self.t.care.therapy_wait.record(now - q.care.therapy_since);
+            self.t
+                .care
+                .therapy_wait
+                .record(now - q.care.therapy_since.tick());
         }
         ctx.schedule_in(
             days(appointments as f64 * p.session_interval_days),
@@ -229,8 +232,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         self.visits.push(Visit {
             person: q.id,
             stage: THERAPY_STAGE,
-            arrival: q.care.therapy_since,
-            start: q.care.therapy_start,
+            arrival: q.care.therapy_since.tick(),
+            start: q.care.therapy_start.tick(),
             end: now,
             destination: None,
         });
@@ -256,7 +259,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let pq = &mut self.people[slot as usize];
             let c = &mut pq.care;
             c.inreach = CareState::Waiting;
-            c.inreach_since = now;
+            c.inreach_since = Stamp::at(now);
         }
         if self.measured(now) {
             self.t.care.inreach_referrals += 1;
@@ -274,7 +277,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let pq = &mut self.people[slot as usize];
         let c = &mut pq.care;
         c.inreach = CareState::Active;
-        c.inreach_start = now;
+        c.inreach_start = Stamp::at(now);
         self.t.care.inreach.start(now);
         if self.measured(now) {
             self.t.care.inreach_started += 1;
@@ -336,8 +339,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.visits.push(Visit {
                     person: q.id,
                     stage: INREACH_STAGE,
-                    arrival: q.care.inreach_since,
-                    start: q.care.inreach_start,
+                    arrival: q.care.inreach_since.tick(),
+                    start: q.care.inreach_start.tick(),
                     end: now,
                     destination: None,
                 });

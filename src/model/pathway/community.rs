@@ -26,7 +26,7 @@ use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Place};
 use super::tally::{ByYear, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
-use crate::engine::{Context, TICKS_PER_DAY, Tick, ticks_to_days};
+use crate::engine::{Context, Stamp, TICKS_PER_DAY, Tick, ticks_to_days};
 use crate::model::recorder::Recorder;
 use crate::scenario::pathway::community::{IAPT_COURSES_COMPLETED, REOFFENCES};
 use crate::scenario::pathway::probation::PROBATION_DAYS;
@@ -42,7 +42,7 @@ pub(super) struct Spell {
     pub(super) recalled: bool,
     /// In the short-sentence release cohort whose one-year reoffending is being followed.
     pub(super) cohort_open: bool,
-    pub(super) cohort_release: Tick,
+    pub(super) cohort_release: Stamp,
 }
 
 /// What happens first in a community spell.
@@ -230,7 +230,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 if group == SHORT_CUSTODY && now >= warm && now + days(365.0) <= end {
                     t.short_cohort += 1;
                     c.cohort_open = true;
-                    c.cohort_release = now;
+                    c.cohort_release = Stamp::at(now);
                 }
             }
         }
@@ -283,7 +283,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             return;
         }
         let measured = self.measured(now);
-        let since_release = now.saturating_sub(q.release.last);
+        let since_release = now.saturating_sub(q.release.last.tick());
         let post_release = q.community.post_release && since_release <= days(365.25);
         let on_probation = now < q.case.supervision_end;
         let t = &mut self.t.community;
@@ -294,7 +294,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                     t.reoffences_by_year.count(now);
                 }
                 if q.community.cohort_open {
-                    if now - q.community.cohort_release <= days(365.0) {
+                    if now - q.community.cohort_release.tick() <= days(365.0) {
                         t.short_cohort_reoffended += 1;
                     }
                     self.people[slot as usize].community.cohort_open = false;

@@ -13,7 +13,7 @@ use rand::RngExt;
 use super::people::{PSYCHOSIS, Place};
 use super::tally::tally;
 use super::{Event, Out, PathwayModel, days, purpose, share};
-use crate::engine::{Context, Stream, Tick, ticks_to_days};
+use crate::engine::{Context, Stamp, Stream, Tick, ticks_to_days};
 use crate::model::recorder::Recorder;
 
 // Sentence groups after a case (index into the reoffending shares).
@@ -46,7 +46,7 @@ pub(super) struct Case {
     pub(super) outcome: Outcome,
     pub(super) sentence_days: f64,
     /// When the case began at court; [`Tick::MAX`] for no court case (s136).
-    pub(super) start: Tick,
+    pub(super) start: Stamp,
     /// Custody release date of the current sentence (or the end of a recall).
     pub(super) release_at: Tick,
     /// Legal custody has ended while the person is in hospital.
@@ -61,11 +61,11 @@ impl Case {
     pub(super) fn no_charge(&mut self) {
         self.outcome = Outcome::Other;
         self.remanded = false;
-        self.start = Tick::MAX;
+        self.start = Stamp::NEVER;
     }
 
     pub(super) fn charged(&self) -> bool {
-        self.start != Tick::MAX
+        self.start != Stamp::NEVER
     }
 }
 
@@ -241,7 +241,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let hospital_order = case.outcome == Outcome::HospitalOrder;
         let served = case.sentence_days * p.release_fraction;
         let on_remand = if case.remanded {
-            ticks_to_days(now - case.start)
+            ticks_to_days(now - case.start.tick())
         } else {
             0.0
         };

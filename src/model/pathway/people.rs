@@ -20,7 +20,7 @@ use super::{
     Event, Out, PathwayModel, care, community, court, custody, purpose, release, share, transfer,
 };
 use crate::economics::Drivers;
-use crate::engine::{Context, Purpose, TICKS_PER_DAY, Tick, days_to_ticks};
+use crate::engine::{Context, Purpose, Stamp, TICKS_PER_DAY, Tick, days_to_ticks};
 use crate::model::recorder::{Recorder, Visit};
 use crate::scenario::pathway::people::LIFE_YEARS_LOST;
 use crate::scenario::pathway::{CONDITION_NAMES, CONDITIONS, DISORDERS, GROUP_NAMES};
@@ -116,7 +116,7 @@ pub(super) struct Person {
     pub(super) group: u8,
     /// Lives where liaison and diversion operates.
     pub(super) covered: bool,
-    pub(super) place_since: Tick,
+    pub(super) place_since: Stamp,
 
     pub(super) case: court::Case,
     pub(super) spell: custody::Spell,
@@ -310,7 +310,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         );
         let (from, since, id) = {
             let p = &self.people[slot as usize];
-            (p.place, p.place_since, p.id)
+            (p.place, p.place_since.tick(), p.id)
         };
         let measured = self.measured(now);
         let (warm, end) = (self.t.warm, self.t.end);
@@ -351,7 +351,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         let p = &mut self.people[slot as usize];
         p.place = to;
-        p.place_since = now;
+        p.place_since = Stamp::at(now);
     }
 
     fn new_slot(&mut self, person: Person) -> u32 {
@@ -388,7 +388,7 @@ pub(super) fn close_places(t: &mut PeopleTally, people: &[Person], warm: Tick, e
     for q in people {
         if q.place != Place::Gone {
             t.places[q.place as usize].window_ticks +=
-                end.saturating_sub(q.place_since.max(warm)) as u128;
+                end.saturating_sub(q.place_since.tick().max(warm)) as u128;
         }
     }
 }

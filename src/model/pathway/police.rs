@@ -20,7 +20,7 @@ use super::people::Place;
 use super::tally::{ByYear, tally};
 use super::{Event, Out, PathwayModel};
 use crate::economics::Drivers;
-use crate::engine::{Context, Tick};
+use crate::engine::{Context, Stamp, Tick};
 use crate::model::recorder::Recorder;
 use crate::scenario::pathway::liaison_diversion::LIAISON_DIVERSION_REFERRALS;
 
@@ -92,7 +92,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.people[slot as usize].case.no_charge();
             return;
         }
-        self.people[slot as usize].case.start = now + p.police_custody;
+        self.people[slot as usize].case.start = Stamp::at(now + p.police_custody);
         self.schedule_court(slot, token, p.police_custody + plan.wait, ctx);
     }
 

@@ -18,7 +18,7 @@ use super::people::{PSYCHOSIS, Place};
 use super::tally::{ByYear, tally};
 use super::{Event, Out, PathwayModel, purpose, share};
 use crate::economics::Drivers;
-use crate::engine::{Context, Tick};
+use crate::engine::{Context, Stamp, Tick};
 use crate::model::recorder::Recorder;
 use crate::scenario::pathway::release::RELEASE_SUPPORT_PARTICIPANTS;
 
@@ -28,7 +28,7 @@ pub(super) struct Release {
     /// Releases so far (numbers each release's draws).
     pub(super) number: u32,
     /// When last released (follow-up of deaths after release counts from here).
-    pub(super) last: Tick,
+    pub(super) last: Stamp,
 }
 
 tally! {
@@ -73,7 +73,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let releases = {
             let r = &mut self.people[slot as usize].release;
             r.number += 1;
-            r.last = now;
+            r.last = Stamp::at(now);
             r.number
         };
         let q = self.people[slot as usize];

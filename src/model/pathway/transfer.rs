@@ -25,7 +25,7 @@ use super::service::Service;
 use super::tally::{ByYear, DayHistogram, Level, LevelByYear, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
-use crate::engine::{Context, TICKS_PER_DAY, Tick};
+use crate::engine::{Context, Stamp, TICKS_PER_DAY, Tick};
 use crate::model::recorder::{Recorder, Visit};
 use crate::scenario::Pathway;
 use crate::scenario::pathway::LEVEL_NAMES;
@@ -55,9 +55,9 @@ pub(super) struct Transfer {
     pub(super) state: TransferState,
     /// Secure level (index into `LEVEL_NAMES`).
     pub(super) level: u8,
-    pub(super) referred_at: Tick,
-    pub(super) assessed_at: Tick,
-    pub(super) final_since: Tick,
+    pub(super) referred_at: Stamp,
+    pub(super) assessed_at: Stamp,
+    pub(super) final_since: Stamp,
     pub(super) final_days: f64,
     pub(super) stay_days: f64,
     /// In (or on the way to) a spot-purchased or out-of-area bed, not a commissioned one.
@@ -218,7 +218,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let t = &mut pq.transfer;
             t.number += 1;
             pq.tokens.transfer += 1;
-            t.referred_at = now;
+            t.referred_at = Stamp::at(now);
             t.number
         };
         let mut rng = self.stream(slot, purpose::TRANSFER, n);
@@ -273,14 +273,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let pq = &mut self.people[slot as usize];
         let t = &mut pq.transfer;
         t.hospital_order = true;
-        t.assessed_at = now;
+        t.assessed_at = Stamp::at(now);
         self.request_bed(slot, now, ctx);
     }
 
     fn transfer_step(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         match self.people[slot as usize].transfer.state {
             TransferState::Assessing => {
-                self.people[slot as usize].transfer.assessed_at = now;
+                self.people[slot as usize].transfer.assessed_at = Stamp::at(now);
                 self.request_bed(slot, now, ctx);
             }
             TransferState::Final => self.admit(slot, now, ctx),
@@ -317,8 +317,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// When the limit's clock started for this transfer.
     fn limit_start(&self, t: &Transfer) -> Tick {
         match self.p.transfer_limit {
-            Some(l) if l.from_referral => t.referred_at,
-            _ => t.assessed_at,
+            Some(l) if l.from_referral => t.referred_at.tick(),
+            _ => t.assessed_at.tick(),
         }
     }
 
@@ -347,7 +347,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let r = &mut pq.transfer;
             r.state = TransferState::Final;
             r.spot = true;
-            r.final_since = now;
+            r.final_since = Stamp::at(now);
             pq.tokens.transfer
         };
         ctx.schedule_in(
@@ -362,7 +362,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let pq = &mut self.people[slot as usize];
             let t = &mut pq.transfer;
             t.state = TransferState::Final;
-            t.final_since = now;
+            t.final_since = Stamp::at(now);
             (t.level as usize, pq.tokens.transfer, t.final_days)
         };
         self.t.transfer.beds[level].start(now);
@@ -413,8 +413,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.visits.push(Visit {
                 person: q.id,
                 stage: TRANSFER_STAGE,
-                arrival: q.transfer.referred_at,
-                start: q.transfer.referred_at,
+                arrival: q.transfer.referred_at.tick(),
+                start: q.transfer.referred_at.tick(),
                 end: now,
                 destination: None,
             });
@@ -437,9 +437,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
             t.secure_admissions += 1;
             if !tr.hospital_order {
                 t.transfers_completed += 1;
-                t.transfer_wait.record(now - tr.referred_at);
-                t.transfer_after_assessment.record(now - tr.assessed_at);
-                t.transfer_final_stage.record(now - tr.final_since);
+                t.transfer_wait.record(now - tr.referred_at.tick());
+                t.transfer_after_assessment
+                    .record(now - tr.assessed_at.tick());
+                t.transfer_final_stage.record(now - tr.final_since.tick());
                 if let Some(limit) = limit {
                     t.limit_transfers += 1;
                     let waited = now - limit_start;
@@ -453,8 +454,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         self.visits.push(Visit {
             person: q.id,
             stage: TRANSFER_STAGE,
-            arrival: tr.referred_at,
-            start: tr.final_since,
+            arrival: tr.referred_at.tick(),
+            start: tr.final_since.tick(),
             end: now,
             destination: Some(Place::SecureHospital as u32),
         });
@@ -479,7 +480,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = self.people[slot as usize];
         if self.measured(now) {
             self.t.transfer.secure_discharges += 1;
-            self.t.transfer.secure_los_ticks += (now - q.place_since) as u128;
+            self.t.transfer.secure_los_ticks += (now - q.place_since.tick()) as u128;
         }
         self.give_up_bed(&q.transfer, now, ctx);
         self.t.transfer.in_hospital.add(now, -1);

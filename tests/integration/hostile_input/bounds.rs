@@ -1,0 +1,1 @@
+//! Placeholder: filled in by the bounds work of issue 15.

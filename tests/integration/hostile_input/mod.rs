@@ -1,0 +1,10 @@
+//! What a hostile-input probe broke (issue 15), each reproduction a regression test named after
+//! what broke: outputs that replaced what they should not or were left half-written, sweep units
+//! that were corrupt and passed unnoticed, counts with no bound, and parsing that was slow.
+//!
+//! Tests that need root (device nodes made with `mknod`) make their own nodes and links in a
+//! temporary directory, never touching `/dev`; they say so and return early when not root.
+
+mod bounds;
+mod outputs;
+mod sweeps;

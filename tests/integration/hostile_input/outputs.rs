@@ -1,0 +1,1 @@
+//! Placeholder: filled in by the outputs work of issue 15.

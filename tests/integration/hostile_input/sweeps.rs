@@ -1,0 +1,1 @@
+//! Placeholder: filled in by the sweeps work of issue 15.
