@@ -128,6 +128,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     /// Plans the case from its stream, after the police and L&D draws: report, wait, outcome,
     /// sentence and order.
+    #[inline(always)]
     pub(super) fn plan_case(
         &mut self,
         slot: u32,
