@@ -4,7 +4,10 @@
 //!
 //! Tests that need root (device nodes made with `mknod`) make their own nodes and links in a
 //! temporary directory, never touching `/dev`; they say so and return early when not root.
+//!
+//! `arbitrary_input` is the property test: arbitrary scenario text and argument values, no panic.
 
+mod arbitrary_input;
 mod bounds;
 mod outputs;
 mod sweeps;
