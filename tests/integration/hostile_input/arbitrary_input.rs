@@ -417,6 +417,16 @@ fn the_generators_reach_valid_inputs() {
         }
     }
     assert!(loaded > 0, "no edited baseline loaded in 40 tries");
+    let extremes_loaded = spans
+        .iter()
+        .take(40)
+        .filter(|&&(a, b)| {
+            let mut t = baseline.1.clone();
+            t.replace_range(a..b, "1");
+            cjmh::scenario::load_str(&baseline.0, &t).is_ok()
+        })
+        .count();
+    assert!(extremes_loaded > 0, "no baseline with a number set to 1 loaded");
     let mut parsed = 0;
     for _ in 0..400 {
         let args = argv().new_tree(&mut runner).unwrap().current();
