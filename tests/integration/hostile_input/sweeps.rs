@@ -436,3 +436,47 @@ fn resume_names_a_unit_it_cannot_assemble() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.join("summary.csv").exists());
 }
+
+/// Runs a sweep whose [parameters] add `extra`; checks it is refused at the sweep file's line
+/// for that key, by `sweep` and by `check`, and writes nothing.
+fn refused_parameter(label: &str, extra: &str, says: &str) {
+    let tmp = TempDir::new(label);
+    let file = setup(&tmp, extra);
+    let out = tmp.path().join("out");
+    let line = text(&file).lines().count(); // the added key is the last line
+    for o in [
+        sweep(&file, &out, &[]),
+        cjmh(["check".as_ref(), file.as_os_str()]),
+    ] {
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{}:{line}: `parameters.", file.display())),
+            "{err}"
+        );
+        assert!(err.contains(says), "{err}");
+        assert!(
+            err.contains("replications = 2, seed = 5"),
+            "the message gives the sweep's own settings: {err}"
+        );
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn sweeping_simulation_seed_is_refused() {
+    refused_parameter(
+        "sweep-seed",
+        "\"simulation.seed\" = [1, 2]\n",
+        "varying `simulation.seed` would give every point the same results under different labels",
+    );
+}
+
+#[test]
+fn sweeping_simulation_replications_is_refused() {
+    refused_parameter(
+        "sweep-replications",
+        "\"simulation.replications\" = [1, 3]\n",
+        "varying `simulation.replications` would give every point the same results",
+    );
+}
