@@ -480,3 +480,38 @@ fn sweeping_simulation_replications_is_refused() {
         "varying `simulation.replications` would give every point the same results",
     );
 }
+
+#[test]
+fn ceac_refuses_the_same_directory_twice() {
+    let tmp = TempDir::new("ceac-twice");
+    setup(&tmp, "");
+    let psa = tmp.write(
+        "psa.toml",
+        "base = \"base.toml\"\ndesign = \"psa\"\npoints = 2\nreplications = 1\nseed = 4\n",
+    );
+    let dir = tmp.path().join("psa");
+    run_whole(&psa, &dir);
+    let out = tmp.path().join("ceac");
+    // Spelled the same, and spelled another way.
+    let other_spelling = tmp.path().join("psa/../psa/.");
+    for second in [&dir, &other_spelling] {
+        let o = cjmh([
+            "ceac".as_ref(),
+            dir.as_os_str(),
+            second.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "{} and {} are the same directory",
+                dir.display(),
+                second.display()
+            )),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out.exists());
+    }
+}
