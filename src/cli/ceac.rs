@@ -64,7 +64,25 @@ fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
     Ok((info, strategy))
 }
 
+/// Refuses a directory given twice (also under two spellings, or through a link): a PSA
+/// compared with itself is not a comparison of two strategies.
+fn same_directory_twice(dirs: &[std::path::PathBuf]) -> Result<(), CliError> {
+    // One that cannot be resolved (it does not exist, say) is reported when it is read.
+    let resolved: Vec<_> = dirs.iter().map(|d| d.canonicalize().ok()).collect();
+    for (j, b) in resolved.iter().enumerate() {
+        if let Some(i) = (0..j).find(|&i| b.is_some() && resolved[i] == *b) {
+            return Err(CliError::BadInput(format!(
+                "{} and {} are the same directory: give each strategy's PSA once",
+                dirs[i].display(),
+                dirs[j].display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
+    same_directory_twice(&args.dirs)?;
     let mut strategies = Vec::new();
     let mut first: Option<SweepInfo> = None;
     for d in &args.dirs {

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::args::MergeArgs;
+use super::sweep::listed;
 use super::{CliError, read_sweep_info};
 use crate::output::manifest::{self, Manifest};
 use crate::output::sweep as sweep_out;
@@ -30,47 +31,52 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         )));
     }
     let dirs: Vec<&Path> = args.dirs.iter().map(|d| d.as_path()).collect();
-    let missing = sweep_out::missing(&info, &dirs);
+    // Shards of different builds first: their units would also differ.
+    let shard_manifests = read_shard_manifests(&dirs)?;
+    let survey = sweep_out::survey(&info, &dirs);
+    if !survey.conflicts.is_empty() || !survey.damaged.is_empty() {
+        let mut reports = listed(&survey.conflicts, "units held differently");
+        if !survey.damaged.is_empty() {
+            reports.extend(listed(&survey.damaged, "damaged unit files"));
+            let n = survey.damaged.len();
+            let mut advice = format!(
+                "{n} damaged unit file{}: run the shard that holds each again with `cjmh sweep SWEEP.toml --out SHARD_DIR --resume` (it runs damaged units again), then merge",
+                if n == 1 { "" } else { "s" }
+            );
+            if let Some(n) = args.shards {
+                let units = survey.damaged.iter().map(|d| (d.point, d.replication));
+                advice += &resubmit(&info, units, n);
+            }
+            reports.push(advice);
+        }
+        return Err(CliError::BadInputs(reports));
+    }
+    let missing = survey.missing(&info);
     if let Some(&(p, r)) = missing.first() {
         let mut message = format!(
             "{} units have not been run in these directories (the first: point {p}, replication {r}); run the missing shards, or resume one of them",
             missing.len()
         );
         if let Some(n) = args.shards {
-            // Units are numbered point-major from 0, as `--shard` counts them.
-            let mut indices: Vec<u64> = missing
-                .iter()
-                .map(|&(p, r)| (p as u64 * info.replications + r) % n)
-                .collect();
-            indices.sort_unstable();
-            indices.dedup();
-            let list: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
-            message += &format!(
-                "\nshards to resubmit (array indices of --shards {n}): {}",
-                list.join(",")
-            );
+            message += &resubmit(&info, missing.iter().copied(), n);
         }
         return Err(CliError::Failure(message));
     }
-    let shard_manifests = read_shard_manifests(&dirs)?;
-    // The combined directory is a complete sweep directory of its own: units copied in.
+    let units = survey.into_units().expect("every unit checked above");
+    // The combined directory is a complete sweep directory of its own: the checked units copied
+    // in (over any other file of the same name there).
     let copied = std::fs::create_dir_all(args.out.join("units")).and_then(|_| {
-        for (p, r) in info.units() {
+        for ((p, r), unit) in info.units().into_iter().zip(&units) {
             let to = sweep_out::unit_path(&args.out, p, r);
-            if !to.exists() {
-                let from = dirs
-                    .iter()
-                    .map(|d| sweep_out::unit_path(d, p, r))
-                    .find(|f| f.exists())
-                    .expect("checked above");
-                atomic_write(&to, &std::fs::read(from)?)?;
+            if std::fs::read(&to).ok().as_ref() != Some(&unit.bytes) {
+                atomic_write(&to, &unit.bytes)?;
             }
         }
         atomic_write(&args.out.join("sweep.json"), &info.to_json())
     });
     let manifest = merged_manifest(&info, &dirs, &shard_manifests, started);
     copied
-        .and_then(|_| sweep_out::assemble(&info, &[&args.out], &args.out))
+        .and_then(|_| sweep_out::assemble(&info, &units, &args.out))
         .and_then(|_| atomic_write(&args.out.join("manifest.json"), &manifest))
         .map_err(|e| CliError::Failure(format!("cannot write to {}: {e}", args.out.display())))?;
     println!(
@@ -81,6 +87,25 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         args.out.join("summary.csv").display()
     );
     Ok(())
+}
+
+/// The line naming the array indices of `--shards n` that run `units` (numbered point-major
+/// from 0, as `--shard` counts them).
+fn resubmit(
+    info: &sweep_out::SweepInfo,
+    units: impl Iterator<Item = (usize, u64)>,
+    n: u64,
+) -> String {
+    let mut indices: Vec<u64> = units
+        .map(|(p, r)| (p as u64 * info.replications + r) % n)
+        .collect();
+    indices.sort_unstable();
+    indices.dedup();
+    let list: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
+    format!(
+        "\nshards to resubmit (array indices of --shards {n}): {}",
+        list.join(",")
+    )
 }
 
 /// The `manifest.json` of each shard directory, in the order given (`None` for a shard killed

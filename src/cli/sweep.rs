@@ -64,7 +64,11 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 out.display()
             )));
         }
-        if !args.resume && sweep_out::missing(&info, &[out]).len() < info.units().len() {
+        let any_unit = info
+            .units()
+            .into_iter()
+            .any(|(p, r)| sweep_out::unit_path(out, p, r).exists());
+        if !args.resume && any_unit {
             return Err(CliError::BadInput(format!(
                 "{} already has results of this sweep: add --resume to continue it, or choose another --out",
                 out.display()
@@ -74,14 +78,33 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     std::fs::create_dir_all(out.join("units"))
         .and_then(|_| atomic_write(&out.join("sweep.json"), &info.to_json()))
         .map_err(|e| CliError::Failure(format!("cannot write to {}: {e}", out.display())))?;
+    // A unit of this shard is done only if its file checks out (see output::sweep): one that is
+    // empty, cut short or does not match its checksum is run again, and said so.
+    let mut damaged = Vec::new();
     let todo: Vec<(usize, u64)> = info
         .units()
         .into_iter()
         .enumerate()
         .filter(|(i, _)| shard.is_none_or(|(k, n)| *i as u64 % n == k - 1))
         .map(|(_, u)| u)
-        .filter(|&(p, r)| !sweep_out::unit_path(out, p, r).exists())
+        .filter(|&(p, r)| match sweep_out::read_unit(&info, out, p, r) {
+            Ok(_) => false,
+            Err(e) => {
+                if e.problem != sweep_out::UnitProblem::Missing {
+                    damaged.push(e);
+                }
+                true
+            }
+        })
         .collect();
+    // Printed even with --quiet: a damaged unit is worth finding in a batch job's log.
+    let notes: Vec<String> = damaged
+        .iter()
+        .map(|e| format!("{e}; running it again"))
+        .collect();
+    for line in listed(&notes, "damaged units, also run again") {
+        eprintln!("warning: {line}");
+    }
     let quiet = args.quiet.quiet;
     let threads = args.threads.threads;
     let progress = progress::Progress::new(todo.len() as u64, quiet, "units");
@@ -91,7 +114,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         todo.par_iter()
             .map(|&(p, r)| {
                 let rep = model::run_catchments(&sw.scenarios[p], sw.seed, r, 1);
-                sweep_out::write_unit(out, p, r, &rep.metrics)?;
+                sweep_out::write_unit(&info, out, p, r, &rep.metrics)?;
                 progress.done(rep.people);
                 Ok(rep.events)
             })
@@ -100,10 +123,20 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     progress.finish();
     let events =
         outcome.map_err(|e| CliError::Failure(format!("cannot write a unit's results: {e}")))?;
-    let missing = sweep_out::missing(&info, &[out]).len();
+    let survey = sweep_out::survey(&info, &[out]);
+    if !survey.damaged.is_empty() {
+        // Only units this run did not write (another shard's, or a replication whose metrics
+        // differ from its point's others), or files changed while it ran.
+        return Err(CliError::Failure(format!(
+            "the summary of {} cannot be assembled, as these unit files do not count:\n  {}\nremove them and run again with --resume",
+            out.display(),
+            listed(&survey.damaged, "unit files").join("\n  ")
+        )));
+    }
+    let missing = survey.missing(&info).len();
     let mut outputs = vec!["sweep.json".to_string(), "units/".to_string()];
-    if missing == 0 {
-        sweep_out::assemble(&info, &[out], out)
+    if let Some(units) = survey.into_units() {
+        sweep_out::assemble(&info, &units, out)
             .map_err(|e| CliError::Failure(format!("cannot write the sweep's summary: {e}")))?;
         outputs.extend(["summary.csv".to_string(), "points.csv".to_string()]);
     }
@@ -146,6 +179,17 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// One line for each of the first few of `items`, and a count of the rest (`what`, such as
+/// "damaged units"): enough to find them, never thousands of lines.
+pub(super) fn listed(items: &[impl std::fmt::Display], what: &str) -> Vec<String> {
+    const SHOWN: usize = 10;
+    let mut lines: Vec<String> = items.iter().take(SHOWN).map(|e| e.to_string()).collect();
+    if items.len() > SHOWN {
+        lines.push(format!("and {} more {what}", items.len() - SHOWN));
+    }
+    lines
 }
 
 /// Parses `--shard I/N` (1 <= I <= N).

@@ -2,20 +2,38 @@
 //!
 //! ```text
 //! DIR/sweep.json              what the sweep is (its hash, parameters, points): written first
-//! DIR/units/p00003-r00001.csv the metrics of point 3, replication 1 (metric,value rows)
+//! DIR/units/p00003-r00001.csv the metrics of point 3, replication 1 (see below)
 //! DIR/summary.csv             point, one column per parameter, replication, metric, value
 //! DIR/points.csv              point and its parameter values
 //! DIR/manifest.json           what ran
 //! ```
 //!
-//! Each unit file is written under a temporary name and renamed once complete, so a unit file
-//! that exists is whole: `--resume` skips it, and `cjmh merge` gathers the unit files of
-//! several shards. `summary.csv` is assembled from the unit files in (point, replication) order,
-//! so it is the same bytes however the units were run, resumed or sharded.
+//! A unit file names its unit, holds `metric,value` rows, and ends with the SHA-256 of every
+//! byte above that last line:
+//!
+//! ```text
+//! # sweep 5f0c3c2b8d1e4a77, point 3, replication 1
+//! metric,value
+//! people_entered,1343607
+//! ...
+//! # sha256 9b1f...(64 hex digits)
+//! ```
+//!
+//! (`head -n -1 FILE | sha256sum` prints the same digest.) The file is written under a
+//! temporary name and renamed once complete, and its checksum is inside it, so a unit and its
+//! checksum cannot be half-present: a unit file counts only if its checksum matches and its
+//! lines have the expected shape (its own sweep, point and replication first, then the header,
+//! then one row per metric, each metric once, each value a number or empty). `--resume` runs
+//! again every unit of its shard that is missing, empty, cut short or does not match its
+//! checksum; `cjmh merge` refuses damaged units and two directories holding different files
+//! for one unit. `summary.csv` is assembled from the checked units in (point, replication)
+//! order, so it is the same bytes however the units were run, resumed or sharded.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::summary::format_value;
 use super::write::atomic_write;
@@ -67,37 +85,366 @@ pub fn unit_path(dir: &Path, point: usize, replication: u64) -> PathBuf {
         .join(format!("p{point:05}-r{replication:05}.csv"))
 }
 
-/// The bytes of one unit file: `metric,value` rows.
-pub fn unit_csv(metrics: &Metrics) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// The first line of a unit file: the unit it holds, and of which sweep.
+fn unit_title(hash: &str, point: usize, replication: u64) -> String {
+    format!("# sweep {hash}, point {point}, replication {replication}\n")
+}
+
+/// How a unit file's last line starts: its digest follows.
+const CHECKSUM_LINE: &str = "# sha256 ";
+
+/// The SHA-256 of `bytes` in lower-case hex, as `sha256sum` prints it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The bytes of one unit file: its title line, `metric,value` rows under a header, and the
+/// checksum line.
+pub fn unit_csv(info: &SweepInfo, point: usize, replication: u64, metrics: &Metrics) -> Vec<u8> {
+    let title = unit_title(&info.hash, point, replication);
+    let mut w = csv::Writer::from_writer(title.into_bytes());
+    w.write_record(["metric", "value"])
+        .expect("writing to memory");
     for (m, v) in metrics {
         w.write_record([m.as_str(), format_value(*v).as_str()])
             .expect("writing to memory");
     }
-    w.into_inner().expect("writing to memory")
+    let mut bytes = w.into_inner().expect("writing to memory");
+    let checksum = format!("{CHECKSUM_LINE}{}\n", sha256_hex(&bytes));
+    bytes.extend_from_slice(checksum.as_bytes());
+    bytes
 }
 
 /// Writes one unit file whole (temporary name, then rename).
 pub fn write_unit(
+    info: &SweepInfo,
     dir: &Path,
     point: usize,
     replication: u64,
     metrics: &Metrics,
 ) -> std::io::Result<()> {
-    atomic_write(&unit_path(dir, point, replication), &unit_csv(metrics))
+    atomic_write(
+        &unit_path(dir, point, replication),
+        &unit_csv(info, point, replication, metrics),
+    )
 }
 
-/// Units of `info` that have no file under any of `dirs`.
-pub fn missing(info: &SweepInfo, dirs: &[&Path]) -> Vec<(usize, u64)> {
-    info.units()
-        .into_iter()
-        .filter(|&(p, r)| !dirs.iter().any(|d| unit_path(d, p, r).exists()))
-        .collect()
+/// A unit file that was read and checked.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub path: PathBuf,
+    /// The file as read (what `merge` copies).
+    pub bytes: Vec<u8>,
+    /// Its `(metric, value)` rows.
+    pub rows: Vec<(String, String)>,
 }
 
-/// Writes `summary.csv` and `points.csv` into `out` from the unit files found under `dirs` (the
-/// first that has each unit). Every unit must be present.
-pub fn assemble(info: &SweepInfo, dirs: &[&Path], out: &Path) -> std::io::Result<()> {
+/// Why a unit file does not count.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitProblem {
+    /// No file: the unit has not been run.
+    Missing,
+    Empty,
+    /// No checksum line at its end: cut short (or written by a cjmh from before checksums).
+    NoChecksum,
+    /// Its checksum line does not match the bytes above it.
+    ChecksumMismatch,
+    /// The file could not be read, or its checksum matches but its lines are not a unit of
+    /// this sweep's shape: why.
+    Unreadable(String),
+}
+
+/// A unit file that does not count, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitError {
+    pub path: PathBuf,
+    pub point: usize,
+    pub replication: u64,
+    pub problem: UnitProblem,
+}
+
+impl fmt::Display for UnitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        match &self.problem {
+            UnitProblem::Missing => write!(f, "{path} is missing"),
+            UnitProblem::Empty => write!(f, "{path} is empty"),
+            UnitProblem::NoChecksum => write!(
+                f,
+                "{path} has no checksum line at its end: cut short (or written by a cjmh from before unit checksums)"
+            ),
+            UnitProblem::ChecksumMismatch => write!(
+                f,
+                "{path} does not match its checksum: edited or damaged since it was written"
+            ),
+            UnitProblem::Unreadable(why) => write!(f, "cannot read {path}: {why}"),
+        }
+    }
+}
+
+/// Reads and checks the unit file of `point`, `replication` under `dir`.
+pub fn read_unit(
+    info: &SweepInfo,
+    dir: &Path,
+    point: usize,
+    replication: u64,
+) -> Result<Unit, UnitError> {
+    let path = unit_path(dir, point, replication);
+    let error = |problem| UnitError {
+        path: path.clone(),
+        point,
+        replication,
+        problem,
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(error(UnitProblem::Missing));
+        }
+        Err(e) => return Err(error(UnitProblem::Unreadable(e.to_string()))),
+    };
+    match parse_unit(info, point, replication, &bytes) {
+        Ok(rows) => Ok(Unit { path, bytes, rows }),
+        Err(problem) => Err(error(problem)),
+    }
+}
+
+/// The rows of a unit file's bytes, once its checksum and shape are checked.
+fn parse_unit(
+    info: &SweepInfo,
+    point: usize,
+    replication: u64,
+    bytes: &[u8],
+) -> Result<Vec<(String, String)>, UnitProblem> {
+    let Some(text) = bytes.strip_suffix(b"\n") else {
+        return Err(if bytes.is_empty() {
+            UnitProblem::Empty
+        } else {
+            // Cut mid-line: whatever the last line was, it is not a whole checksum line.
+            UnitProblem::NoChecksum
+        });
+    };
+    let body_end = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let (body, last) = bytes.split_at(body_end);
+    let Some(digest) = last
+        .strip_prefix(CHECKSUM_LINE.as_bytes())
+        .and_then(|d| d.strip_suffix(b"\n"))
+    else {
+        return Err(UnitProblem::NoChecksum);
+    };
+    if digest != sha256_hex(body).as_bytes() {
+        return Err(UnitProblem::ChecksumMismatch);
+    }
+    // The checksum matches: what follows catches a unit filed under another name, copied from
+    // another sweep, or edited with its checksum made again.
+    let bad = |why: String| Err(UnitProblem::Unreadable(why));
+    let title = unit_title(&info.hash, point, replication);
+    let Some(table) = body.strip_prefix(title.as_bytes()) else {
+        let first = body.split(|&b| b == b'\n').next().unwrap_or_default();
+        return bad(format!(
+            "line 1 is {:?}, not {:?}: the unit of another point, replication or sweep",
+            String::from_utf8_lossy(first),
+            title.trim_end()
+        ));
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(table);
+    let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        // Line 1 is the title, line 2 the header.
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line() as usize + 1);
+                return bad(match e.kind() {
+                    csv::ErrorKind::UnequalLengths { len, .. } => {
+                        format!("line {line} has {len} fields, not 2 (metric, value)")
+                    }
+                    csv::ErrorKind::Utf8 { .. } => format!("line {line} is not UTF-8 text"),
+                    _ => format!("line {line}: {e}"),
+                });
+            }
+        };
+        let (metric, value) = (&record[0], &record[1]);
+        if i == 0 {
+            if (metric, value) != ("metric", "value") {
+                return bad(format!(
+                    "line 2 is `{metric},{value}`, not the header `metric,value`"
+                ));
+            }
+            continue;
+        }
+        if metric.is_empty() {
+            return bad(format!("line {line} has no metric name"));
+        }
+        if !value.is_empty() && value.parse::<f64>().is_err() {
+            return bad(format!(
+                "line {line}: `{metric}` has the value `{value}`, not a number"
+            ));
+        }
+        if !seen.insert(metric.to_string()) {
+            return bad(format!("line {line}: `{metric}` appears twice"));
+        }
+        rows.push((metric.to_string(), value.to_string()));
+    }
+    if rows.is_empty() {
+        return bad("no metrics".into());
+    }
+    Ok(rows)
+}
+
+/// The unit files of a sweep found under one or more directories, checked.
+#[derive(Debug, Default)]
+pub struct Survey {
+    /// Each unit's checked file, in the order of [`SweepInfo::units`]; `None` where no
+    /// directory has one that counts.
+    pub units: Vec<Option<Unit>>,
+    /// Unit files that are there but do not count, in unit order.
+    pub damaged: Vec<UnitError>,
+    /// Units that two directories hold different (each checked) files for.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Two checked files with different contents for one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub point: usize,
+    pub replication: u64,
+    pub first: PathBuf,
+    pub second: PathBuf,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} and {} hold different results for point {}, replication {}: a unit's results do not depend on which shard ran it, so one was edited (its checksum made again) or run by another build; remove the wrong one",
+            self.first.display(),
+            self.second.display(),
+            self.point,
+            self.replication
+        )
+    }
+}
+
+impl Survey {
+    /// Units with no file anywhere (damaged ones are not counted here).
+    pub fn missing(&self, info: &SweepInfo) -> Vec<(usize, u64)> {
+        info.units()
+            .into_iter()
+            .zip(&self.units)
+            .filter(|((p, r), u)| {
+                u.is_none()
+                    && !self
+                        .damaged
+                        .iter()
+                        .any(|d| d.point == *p && d.replication == *r)
+            })
+            .map(|(u, _)| u)
+            .collect()
+    }
+
+    /// Whether every unit has a file that counts, and nothing is damaged or in conflict.
+    pub fn complete(&self) -> bool {
+        self.damaged.is_empty()
+            && self.conflicts.is_empty()
+            && self.units.iter().all(Option::is_some)
+    }
+
+    /// The checked units, in order, when [`Survey::complete`].
+    pub fn into_units(self) -> Option<Vec<Unit>> {
+        if !(self.damaged.is_empty() && self.conflicts.is_empty()) {
+            return None;
+        }
+        self.units.into_iter().collect()
+    }
+}
+
+/// Reads and checks every unit file of `info` under each of `dirs`. Also checks that the
+/// replications of one point report the same metrics in the same order, as every build of
+/// the model does.
+pub fn survey(info: &SweepInfo, dirs: &[&Path]) -> Survey {
+    let mut s = Survey::default();
+    // The first replication found of the current point, to compare metric names with.
+    let mut first_of_point: Option<(usize, usize)> = None;
+    for (p, r) in info.units() {
+        let mut found: Option<Unit> = None;
+        for d in dirs {
+            match read_unit(info, d, p, r) {
+                Ok(u) => match &found {
+                    None => found = Some(u),
+                    Some(f) if f.bytes != u.bytes => s.conflicts.push(Conflict {
+                        point: p,
+                        replication: r,
+                        first: f.path.clone(),
+                        second: u.path,
+                    }),
+                    Some(_) => {}
+                },
+                Err(e) if e.problem == UnitProblem::Missing => {}
+                Err(e) => s.damaged.push(e),
+            }
+        }
+        if let Some(u) = &found {
+            match first_of_point {
+                Some((point, i)) if point == p => {
+                    if let Some(first) = &s.units[i]
+                        && let Some(why) = other_metrics(first, u)
+                    {
+                        s.damaged.push(UnitError {
+                            path: u.path.clone(),
+                            point: p,
+                            replication: r,
+                            problem: UnitProblem::Unreadable(why),
+                        });
+                        found = None;
+                    }
+                }
+                _ => first_of_point = Some((p, s.units.len())),
+            }
+        }
+        s.units.push(found);
+    }
+    s
+}
+
+/// How `u`'s metrics differ from `first`'s (another replication of its point), if they do.
+fn other_metrics(first: &Unit, u: &Unit) -> Option<String> {
+    let names = |u: &Unit| u.rows.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>();
+    let (a, b) = (names(first), names(u));
+    if a == b {
+        return None;
+    }
+    let i = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let at = |v: &[String]| v.get(i).map_or("no row".to_string(), |m| format!("`{m}`"));
+    Some(format!(
+        "its metrics differ from those of {}, another replication of its point (line {}: {} there, {} here): run by another build of cjmh, or edited",
+        first.path.display(),
+        i + 3,
+        at(&a),
+        at(&b)
+    ))
+}
+
+/// Writes `summary.csv` and `points.csv` into `out` from `units`, the checked unit files of
+/// every unit of `info` in order (see [`Survey::into_units`]).
+pub fn assemble(info: &SweepInfo, units: &[Unit], out: &Path) -> std::io::Result<()> {
+    if units.len() != info.units().len() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} of {} units", units.len(), info.units().len()),
+        ));
+    }
     let header: Vec<String> = ["point".to_string()]
         .into_iter()
         .chain(info.parameters.iter().cloned())
@@ -105,29 +452,16 @@ pub fn assemble(info: &SweepInfo, dirs: &[&Path], out: &Path) -> std::io::Result
         .collect();
     let mut summary = csv::Writer::from_writer(Vec::new());
     summary.write_record(&header)?;
-    for (p, r) in info.units() {
-        let path = dirs
-            .iter()
-            .map(|d| unit_path(d, p, r))
-            .find(|f| f.exists())
-            .ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    format!("point {p}, replication {r} has not been run"),
-                )
-            })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_path(&path)?;
+    for ((p, r), unit) in info.units().into_iter().zip(units) {
         let prefix: Vec<String> = std::iter::once(p.to_string())
             .chain(info.points[p].iter().map(|v| format_value(*v)))
             .collect();
         let rep = r.to_string();
-        for row in reader.records() {
-            let row = row?;
+        for (metric, value) in &unit.rows {
             let mut record = prefix.clone();
             record.push(rep.clone());
-            record.extend(row.iter().map(String::from));
+            record.push(metric.clone());
+            record.push(value.clone());
             summary.write_record(&record)?;
         }
     }
@@ -144,4 +478,63 @@ pub fn assemble(info: &SweepInfo, dirs: &[&Path], out: &Path) -> std::io::Result
     let points = points.into_inner().map_err(|e| e.into_error())?;
     atomic_write(&out.join("points.csv"), &points)?;
     atomic_write(&out.join("summary.csv"), &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> SweepInfo {
+        SweepInfo {
+            name: "t".into(),
+            hash: "0123456789abcdef".into(),
+            design: "grid".into(),
+            seed: 1,
+            replications: 2,
+            parameters: vec!["x".into()],
+            points: vec![vec![1.0], vec![2.0]],
+        }
+    }
+
+    #[test]
+    fn the_checksum_is_sha256_as_sha256sum_prints_it() {
+        // FIPS 180-2's test vector for "abc".
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn a_unit_file_reads_back_as_written_and_any_change_is_caught() {
+        let metrics: Metrics = vec![
+            ("a, quoted \"name\"".into(), 1.5),
+            ("nan".into(), f64::NAN),
+            ("c".into(), -3.0),
+        ];
+        let bytes = unit_csv(&info(), 1, 0, &metrics);
+        let rows = parse_unit(&info(), 1, 0, &bytes).unwrap();
+        let expected: Vec<(String, String)> = metrics
+            .iter()
+            .map(|(m, v)| (m.clone(), format_value(*v)))
+            .collect();
+        assert_eq!(rows, expected);
+        // Another unit's name, or another sweep's, with the checksum intact.
+        assert!(matches!(
+            parse_unit(&info(), 0, 0, &bytes),
+            Err(UnitProblem::Unreadable(m)) if m.starts_with("line 1 is")
+        ));
+        // Every cut short of the whole file is caught, as is any one byte changed.
+        for end in 0..bytes.len() {
+            assert!(
+                parse_unit(&info(), 1, 0, &bytes[..end]).is_err(),
+                "cut at {end}"
+            );
+        }
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            assert!(parse_unit(&info(), 1, 0, &b).is_err(), "byte {i} changed");
+        }
+    }
 }

@@ -232,6 +232,10 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
             for key in &order {
                 let Some(v) = t.get(key) else { continue };
                 let k = pk.key(key);
+                if let Some(message) = run_setting(key, replications, seed) {
+                    r.push(k, message);
+                    continue;
+                }
                 let spec = match v {
                     toml::Value::Array(items) => {
                         let values: Vec<Option<f64>> = items.iter().map(number).collect();
@@ -500,6 +504,26 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         scenarios,
         hash: format!("{:016x}", fnv1a64(canonical.as_bytes())),
     })
+}
+
+/// Why `key` cannot be a sweep parameter, if it names one of the run settings the sweep sets
+/// itself: every point runs the sweep's `replications` from the sweep's `seed`, whatever its
+/// scenario says, so varying them would label identical results as different points.
+fn run_setting(key: &str, replications: u64, seed: Option<u64>) -> Option<String> {
+    let setting = match KeyPath::parse(key).to_string().as_str() {
+        "simulation.seed" => "seed",
+        "simulation.replications" => "replications",
+        _ => return None,
+    };
+    let seed = seed.map_or("the base scenario's".to_string(), |s| s.to_string());
+    let instead = if setting == "seed" {
+        "to see other draws, add replications, or run the sweep again with another `seed`"
+    } else {
+        "set `replications` at the top of the sweep file instead"
+    };
+    Some(format!(
+        "a sweep's replications and seed are set in the sweep file itself (replications = {replications}, seed = {seed}), and every point runs those: varying `simulation.{setting}` would give every point the same results under different labels; {instead}"
+    ))
 }
 
 /// A parameter with a range in a scenario: where, and its low, value and high (a missing bound
