@@ -17,6 +17,17 @@ fi
 shards=$(cat "$out/slurm/shards")
 units=$(cat "$out/slurm/units")
 
+# A unit counts as saved only when its last line, `# sha256 DIGEST`, is the SHA-256 of every line
+# above it (what `cjmh sweep --resume` and `merge` check): a unit cut short by a killed job, or
+# edited, is not saved and its shard is still unfinished.
+unit_is_whole() {
+    local last digest
+    last=$(tail -n 1 "$1") || return 1
+    [[ $last == "# sha256 "* ]] || return 1
+    digest=$(head -n -1 "$1" | sha256sum | cut -d' ' -f1)
+    [ "$last" = "# sha256 $digest" ]
+}
+
 saved_total=0
 unfinished=()
 printf '%-6s %8s %8s\n' shard saved of
@@ -24,8 +35,11 @@ for ((i = 0; i < shards; i++)); do
     # Shard index i runs the units numbered i, i+N, ... from 0: ceil((U - i) / N) of them.
     expected=$(((units - i + shards - 1) / shards))
     saved=0
-    [ -d "$out/shards/$i/units" ] &&
-        saved=$(find "$out/shards/$i/units" -maxdepth 1 -name 'p*-r*.csv' | wc -l)
+    if [ -d "$out/shards/$i/units" ]; then
+        while IFS= read -r -d '' unit; do
+            unit_is_whole "$unit" && saved=$((saved + 1))
+        done < <(find "$out/shards/$i/units" -maxdepth 1 -name 'p*-r*.csv' -print0)
+    fi
     saved_total=$((saved_total + saved))
     [ "$saved" -ge "$expected" ] || unfinished+=("$i")
     printf '%-6s %8s %8s\n' "$i" "$saved" "$expected"

@@ -163,6 +163,16 @@ set -e
 grep -q 'job states unknown' <<<"$status_text" || fail "status.sh without Slurm: $status_text"
 ! grep -q -- '--only' <<<"$status_text" || fail "status.sh suggested resubmitting without knowing the jobs: $status_text"
 ok "status.sh without a reachable Slurm says the job states are unknown and suggests nothing"
+damaged=$(find broken/shards/0/units -name 'p*-r*.csv' | sort | head -1)
+cp "$damaged" damaged.bak
+head -n 2 damaged.bak >"$damaged"
+set +e
+status_text=$(SLURM_CONF=/nonexistent/slurm.conf bash "$root/cluster/slurm/status.sh" broken 2>&1)
+set -e
+mv damaged.bak "$damaged"
+grep -q '^units saved: 5 of 12$' <<<"$status_text" || fail "status.sh counted a unit cut short: $status_text"
+grep -q '^unfinished shards (array indices): 0,1,3$' <<<"$status_text" || fail "status.sh: $status_text"
+ok "status.sh does not count a unit cut short (its checksum fails) as saved"
 
 rm broken/shards/1
 bash "$root/cluster/slurm/submit.sh" sweep.toml broken --only 1,3 >/dev/null
