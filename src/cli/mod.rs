@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use crate::model::network::Replication;
 use crate::output::summary::ReplicationResult;
 use crate::output::sweep::SweepInfo;
+use crate::output::temp;
 use crate::output::write::atomic_write;
 use crate::scenario::{self, Scenario, ScenarioError};
 
@@ -96,6 +97,7 @@ fn report(e: &ScenarioError) -> String {
 
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
+    temp::remove_on_signal();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -118,6 +120,8 @@ pub fn main() -> i32 {
         Command::Ceac(args) => ceac::ceac(args),
         Command::Compare(args) => compare::compare(args),
     };
+    // A failure caused by a signal's removing the temporaries is not reported: the handler exits.
+    temp::settle();
     match outcome {
         Ok(()) => 0,
         Err(e) => {

@@ -1,5 +1,6 @@
 //! Results leave the program here: the tidy summary table, the manifest, the printed table,
-//! atomic file writing and progress bars. Exporters are pure functions from results to bytes.
+//! atomic file writing, temporaries (removed on SIGINT/SIGTERM) and progress bars. Exporters
+//! are pure functions from results to bytes.
 
 pub mod comparison;
 pub mod events;
@@ -8,4 +9,5 @@ pub mod progress;
 pub mod summary;
 pub mod sweep;
 pub mod table;
+pub mod temp;
 pub mod write;
