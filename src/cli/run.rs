@@ -89,8 +89,12 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
             .iter()
             .map(|&(i, r)| events::part_path(out, i, r))
             .collect();
-        events::join_parts(out, &parts)
-            .map_err(|e| CliError::Failure(format!("cannot write the events file: {e}")))?;
+        events::join_parts(out, &parts).map_err(|e| {
+            CliError::Failure(format!(
+                "cannot write {}: {e}",
+                out.join("events.csv").display()
+            ))
+        })?;
         outputs.push("events.csv".into());
     }
     summary
