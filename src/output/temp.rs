@@ -3,8 +3,9 @@
 //! directory when their process died without the chance to (`kill -9`, a power cut).
 //!
 //! Every temporary name this program makes ends in `-{pid}-{host}`: `host` is eight hex digits
-//! hashed from the host name, so that on storage shared by several machines (a cluster's
-//! scratch space) a run never takes another machine's live process for a dead one of its own.
+//! hashed from the host name and the process-id namespace, where the process id means
+//! something. On storage shared by several machines (a cluster's scratch space) or containers,
+//! a run never takes another machine's or container's live process for a dead one of its own.
 //!
 //! ```text
 //! .cjmh-staging-{pid}-{host}/          a command's outputs before they are renamed into place
@@ -21,16 +22,20 @@ fn owner() -> &'static str {
     OWNER.get_or_init(|| format!("{}-{}", std::process::id(), host_tag()))
 }
 
-/// Eight hex digits of the FNV-1a hash of this machine's host name (the same digits for every
-/// process on one host, and, where the name is not known, for every such host).
+/// Eight hex digits of the FNV-1a hash of this machine's host name and, on Linux, of the
+/// process-id namespace this process is in: the same digits for every process that sees the
+/// same process ids (where neither is known, for every such process).
 pub fn host_tag() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .unwrap_or_default();
+    let namespace = std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let mut h: u32 = 0x811c_9dc5;
-    for b in name.trim().bytes() {
+    for b in name.trim().bytes().chain([0]).chain(namespace.bytes()) {
         h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
     }
     format!("{h:08x}")
@@ -113,10 +118,10 @@ pub(super) fn remove(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Removes the temporaries in `dir` (not below it) that a process of this host left when it
-/// died: those whose process is not running. Returns what was removed, each with the process
-/// that made it. Names this program did not make, other hosts' temporaries and those of
-/// processes that may be running are left alone.
+/// Removes the temporaries in `dir` (not below it) that a process of this host (and process-id
+/// namespace) left when it died: those whose process is not running. Returns what was removed,
+/// each with the process that made it. Names this program did not make, other hosts'
+/// temporaries and those of processes that may be running are left alone.
 pub fn remove_stale(dir: &Path) -> Vec<(PathBuf, u32)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();

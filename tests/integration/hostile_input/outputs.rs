@@ -253,8 +253,8 @@ fn events_csv_from_an_earlier_run_is_removed() {
 }
 
 /// Starts `cjmh run` big enough to take a while, with `--events`, into `out`; waits until its
-/// staging directory holds an event part (the work has begun), sends `signal` and returns the
-/// finished process's output.
+/// staging directory holds an event part (replications are running), sends `signal` and
+/// returns the finished process's output.
 #[cfg(unix)]
 fn stop_a_run(out: &Path, signal: &str) -> Output {
     let cwd = TempDir::new("signal-cwd");
@@ -283,7 +283,10 @@ fn stop_a_run(out: &Path, signal: &str) -> Output {
             e.file_name()
                 .to_string_lossy()
                 .starts_with(".cjmh-staging-")
-                && std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_some())
+                && std::fs::read_dir(e.path()).is_ok_and(|d| {
+                    d.flatten()
+                        .any(|p| p.file_name().to_string_lossy().starts_with(".events-"))
+                })
         })
     };
     while !begun() && started.elapsed() < Duration::from_secs(120) {
