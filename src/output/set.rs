@@ -180,11 +180,6 @@ impl OutputSet {
         &self.stale
     }
 
-    /// The output directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The staging directory: files written here (see [`OutputSet::adopt`]) and temporary
     /// files of the command's own are removed with it should the set not be committed.
     pub fn staging(&self) -> &Path {
@@ -254,14 +249,24 @@ impl OutputSet {
                 Ok(())
             }
             Err(e) if e.1 => {
-                // The previous outputs could not all be put back: they stay where they are,
-                // no longer a temporary that a signal or a later run would remove.
-                live.remove(&self.staging);
-                self.committed = true;
+                // The previous outputs could not all be put back: what remains of them is
+                // kept under a name that is not a temporary's, for no signal or later run to
+                // remove.
+                let kept = self
+                    .dir
+                    .join(format!("cjmh-previous-outputs-{}", std::process::id()));
+                let kept = match std::fs::rename(&previous, &kept) {
+                    Ok(()) => kept,
+                    Err(_) => {
+                        live.remove(&self.staging);
+                        self.committed = true;
+                        previous
+                    }
+                };
                 Err(OutputError::Failed(format!(
-                    "{}; the previous outputs could not all be put back and are in {}",
+                    "{}; the previous outputs could not all be put back: what remains of them is in {}",
                     e.0,
-                    previous.display()
+                    kept.display()
                 )))
             }
             Err(e) => Err(OutputError::Failed(e.0)),
