@@ -5,7 +5,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::args::CalibrateArgs;
-use super::{CliError, with_threads, write_output};
+use super::{CliError, check_output, with_threads, write_output};
 use crate::model;
 use crate::model::recorder::NullRecorder;
 use crate::output::progress;
@@ -14,6 +14,9 @@ use crate::scenario::{self, Scenario};
 
 pub(super) fn calibrate(args: CalibrateArgs) -> Result<(), CliError> {
     let started = Instant::now();
+    if let Some(out) = &args.out {
+        check_output(out)?;
+    }
     let s = scenario::load(&args.scenario)?;
     if s.pathway.is_none() {
         return Err(CliError::BadInput(format!(

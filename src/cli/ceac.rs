@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::args::CeacArgs;
-use super::{CliError, read_sweep_info, write_output};
+use super::{CliError, begin_outputs, read_sweep_info};
 use crate::economics::investment::thousands;
 use crate::economics::psa;
 use crate::output::summary::format_value;
@@ -121,11 +121,11 @@ pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
         ("ceac.csv", ceac_csv.into_inner().unwrap_or_default()),
         ("evpi.csv", evpi_csv.into_inner().unwrap_or_default()),
     ];
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| CliError::Failure(format!("cannot create {}: {e}", args.out.display())))?;
+    let mut set = begin_outputs(&args.out, "ceac", &["ceac.csv", "evpi.csv"])?;
     for (name, bytes) in &files {
-        write_output(&args.out.join(name), bytes)?;
+        set.write(name, bytes)?;
     }
+    set.commit(None)?;
     let draws = strategies[0].cost.len();
     println!("{draws} PSA draws; probability of the highest net monetary benefit (public sector):");
     for w in [20_000.0, 30_000.0] {

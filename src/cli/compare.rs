@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::CompareArgs;
 use super::{
-    CliError, catchments_apply, cohort_factor, create_out_dir, in_order, load_all,
-    names_are_unique, replication_result, thread_count, write_output,
+    CliError, begin_outputs, catchments_apply, cohort_factor, in_order, load_all, names_are_unique,
+    replication_result, thread_count,
 };
 use crate::model;
 use crate::output::comparison;
@@ -37,7 +37,11 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     let seed = args.replicate.seed_of(&scenarios[0]);
     let threads = args.replicate.threads.threads;
     let out = &args.out.out;
-    create_out_dir(out)?;
+    let mut set = begin_outputs(
+        out,
+        "compare",
+        &["comparison.csv", "summary.csv", "manifest.json"],
+    )?;
     // Every (replication, scenario) in one pool, replication by replication, so that each
     // replication's baseline is at hand when its scenarios finish: the comparison and the
     // summary are accumulated as results come, in unit order whatever the thread count, and
@@ -47,12 +51,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         .collect();
     let summary_path = out.join("summary.csv");
     let mut parts = (0..scenarios.len())
-        .map(|i| {
-            SummaryWriter::create(
-                crate::output::write::temp_path(&summary_path, &i.to_string()),
-                i == 0,
-            )
-        })
+        .map(|i| SummaryWriter::create(set.staging().join(format!(".summary-{i}.part")), i == 0))
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(CliError::cannot_write(&summary_path))?;
     let mut accumulators: Vec<comparison::Accumulator> = scenarios[1..]
@@ -83,7 +82,9 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     progress.finish();
     outcome.map_err(CliError::cannot_write(&summary_path))?;
     let rows: Vec<comparison::Row> = accumulators.iter().flat_map(|a| a.rows()).collect();
-    SummaryWriter::join(parts, &summary_path).map_err(CliError::cannot_write(&summary_path))?;
+    SummaryWriter::join(parts, &set.staging().join("summary.csv"))
+        .map_err(CliError::cannot_write(&summary_path))?;
+    set.adopt("summary.csv");
     let m = Manifest {
         replications: Some(reps),
         cohort: args.scale.cohort,
@@ -95,12 +96,8 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         outputs: vec!["comparison.csv".into(), "summary.csv".into()],
         ..Manifest::of_this_process("compare", seed, thread_count(threads), started)
     };
-    for (name, bytes) in [
-        ("comparison.csv", comparison::to_csv(&rows)),
-        ("manifest.json", manifest::to_json(&m)),
-    ] {
-        write_output(&out.join(name), &bytes)?;
-    }
+    set.write("comparison.csv", &comparison::to_csv(&rows))?;
+    set.commit(Some(&manifest::to_json(&m)))?;
     if !args.quiet.quiet {
         print!("{}", comparison::render(&rows, &model::headline_metrics()));
         if let Some(e) = &scenarios[0].economics {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::args::MergeArgs;
 use super::sweep::listed;
-use super::{CliError, read_sweep_info};
+use super::{CliError, begin_outputs, read_sweep_info};
 use crate::output::manifest::{self, Manifest};
 use crate::output::sweep as sweep_out;
 use crate::output::write::atomic_write;
@@ -63,6 +63,11 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         return Err(CliError::Failure(message));
     }
     let units = survey.into_units().expect("every unit checked above");
+    let mut set = begin_outputs(
+        &args.out,
+        "merge",
+        &["summary.csv", "points.csv", "manifest.json"],
+    )?;
     // The combined directory is a complete sweep directory of its own: the checked units copied
     // in (over any other file of the same name there).
     let copied = std::fs::create_dir_all(args.out.join("units")).and_then(|_| {
@@ -76,9 +81,11 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
     });
     let manifest = merged_manifest(&info, &dirs, &shard_manifests, started);
     copied
-        .and_then(|_| sweep_out::assemble(&info, &units, &args.out))
-        .and_then(|_| atomic_write(&args.out.join("manifest.json"), &manifest))
+        .and_then(|_| sweep_out::assemble(&info, &units, set.staging()))
         .map_err(|e| CliError::Failure(format!("cannot write to {}: {e}", args.out.display())))?;
+    set.adopt("points.csv");
+    set.adopt("summary.csv");
+    set.commit(Some(&manifest))?;
     println!(
         "merged {} directories: {} points x {} replications; wrote {}",
         dirs.len(),

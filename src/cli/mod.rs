@@ -23,9 +23,10 @@ use clap::Parser;
 use rayon::prelude::*;
 
 use crate::model::network::Replication;
+use crate::output::set::{self, OutputError, OutputSet};
 use crate::output::summary::ReplicationResult;
 use crate::output::sweep::SweepInfo;
-use crate::output::write::atomic_write;
+use crate::output::temp;
 use crate::scenario::{self, Scenario, ScenarioError};
 
 pub use args::Cli;
@@ -82,6 +83,17 @@ impl CliError {
     }
 }
 
+impl From<OutputError> for CliError {
+    /// An output that would replace something other than a regular file is bad input (exit 2);
+    /// one that could not be written, a failure (exit 1).
+    fn from(e: OutputError) -> Self {
+        match e {
+            OutputError::Refused(m) => Self::BadInput(m),
+            OutputError::Failed(m) => Self::Failure(m),
+        }
+    }
+}
+
 impl From<ScenarioError> for CliError {
     fn from(e: ScenarioError) -> Self {
         Self::BadInput(report(&e))
@@ -96,6 +108,7 @@ fn report(e: &ScenarioError) -> String {
 
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
+    temp::remove_on_signal();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -118,6 +131,8 @@ pub fn main() -> i32 {
         Command::Ceac(args) => ceac::ceac(args),
         Command::Compare(args) => compare::compare(args),
     };
+    // A failure caused by a signal's removing the temporaries is not reported: the handler exits.
+    temp::settle();
     match outcome {
         Ok(()) => 0,
         Err(e) => {
@@ -240,19 +255,35 @@ fn cohort_factor(s: &Scenario, cohort: u64) -> Result<f64, CliError> {
     Ok(cohort as f64 / expected)
 }
 
-/// Creates `out` for a command's outputs.
-fn create_out_dir(out: &Path) -> Result<(), CliError> {
-    std::fs::create_dir_all(out).map_err(|e| {
-        CliError::Failure(format!(
-            "cannot create the output directory {}: {e}",
-            out.display()
-        ))
-    })
+/// Says on standard error which temporaries of dead processes were removed.
+fn report_stale(removed: &[(PathBuf, u32)]) {
+    for (path, pid) in removed {
+        eprintln!(
+            "note: removed {}, left by process {pid} of this host, which is no longer running",
+            path.display()
+        );
+    }
 }
 
-/// Writes `bytes` to `path` at once or not at all.
+/// Begins the outputs of `command` in `out` (created if missing), which expects to write the
+/// files `names` (checked now, before the work); see [`OutputSet`].
+fn begin_outputs(out: &Path, command: &str, names: &[&str]) -> Result<OutputSet, CliError> {
+    let set = OutputSet::begin(out, command, names)?;
+    report_stale(set.stale());
+    Ok(set)
+}
+
+/// Whether a single-file output may be written to `path` (absent or a regular file): checked
+/// before the work, and again when writing.
+fn check_output(path: &Path) -> Result<(), CliError> {
+    Ok(set::check_target(path)?)
+}
+
+/// Writes `bytes` to `path`, a single-file output, at once or not at all; refused unless
+/// `path` is absent or a regular file.
 fn write_output(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    atomic_write(path, bytes).map_err(CliError::cannot_write(path))
+    report_stale(&set::write_file(path, bytes)?);
+    Ok(())
 }
 
 /// One replication of `s` as the summary records it.

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::RunArgs;
 use super::{
-    CliError, catchments_apply, cohort_factor, create_out_dir, in_order, load_all,
-    names_are_unique, replication_result, thread_count, write_output,
+    CliError, begin_outputs, catchments_apply, cohort_factor, in_order, load_all, names_are_unique,
+    replication_result, thread_count,
 };
 use crate::model;
 use crate::output::events::{self, EventWriter};
@@ -39,11 +39,15 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         .collect();
 
     let out = &args.out.out;
-    create_out_dir(out)?;
+    let mut names = vec!["summary.csv", "manifest.json"];
+    if args.events {
+        names.push("events.csv");
+    }
+    let mut set = begin_outputs(out, "run", &names)?;
+    let staging = set.staging().to_path_buf();
     let summary_path = out.join("summary.csv");
-    let mut summary =
-        SummaryWriter::create(crate::output::write::temp_path(&summary_path, "run"), true)
-            .map_err(CliError::cannot_write(&summary_path))?;
+    let mut summary = SummaryWriter::create(staging.join(".summary.csv.part"), true)
+        .map_err(CliError::cannot_write(&summary_path))?;
     let mut stats: Vec<ScenarioStats> = scenarios
         .iter()
         .map(|s| ScenarioStats::new(&s.name))
@@ -58,7 +62,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         |&(i, r)| -> std::io::Result<(ReplicationResult, u64)> {
             let s = &scenarios[i];
             let rep = if args.events {
-                let w = EventWriter::create(&events::part_path(out, i, r), s, r)?;
+                let w = EventWriter::create(&events::part_path(&staging, i, r), s, r)?;
                 let (rep, w) = model::run(s, seed, r, w);
                 w.finish()?;
                 rep
@@ -77,25 +81,32 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         },
     );
     progress.finish();
-    if let Err(e) = outcome {
-        for &(i, r) in &units {
-            let _ = std::fs::remove_file(events::part_path(out, i, r));
-        }
-        return Err(CliError::Failure(format!("cannot write the outputs: {e}")));
-    }
+    // Dropped on an error, the set removes everything written so far, event parts included.
+    outcome.map_err(|e| {
+        CliError::Failure(format!(
+            "cannot write the outputs in {}: {e}",
+            out.display()
+        ))
+    })?;
     let mut outputs = vec!["summary.csv".to_string()];
     if args.events {
         let parts: Vec<_> = units
             .iter()
-            .map(|&(i, r)| events::part_path(out, i, r))
+            .map(|&(i, r)| events::part_path(&staging, i, r))
             .collect();
-        events::join_parts(out, &parts)
-            .map_err(|e| CliError::Failure(format!("cannot write the events file: {e}")))?;
+        events::join_parts(&staging, &parts).map_err(|e| {
+            CliError::Failure(format!(
+                "cannot write {}: {e}",
+                out.join("events.csv").display()
+            ))
+        })?;
+        set.adopt("events.csv");
         outputs.push("events.csv".into());
     }
     summary
-        .finish(&summary_path)
+        .finish(&staging.join("summary.csv"))
         .map_err(CliError::cannot_write(&summary_path))?;
+    set.adopt("summary.csv");
     let m = Manifest {
         replications: replicate.replications,
         cohort: args.scale.cohort,
@@ -109,7 +120,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         ..Manifest::of_this_process("run", seed, threads, started)
     };
     let manifest_path = out.join("manifest.json");
-    write_output(&manifest_path, &manifest::to_json(&m))?;
+    set.commit(Some(&manifest::to_json(&m)))?;
     if !args.quiet.quiet {
         print!("{}", table::render(&stats));
         println!(

@@ -6,7 +6,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::args::SweepArgs;
-use super::{CliError, read_sweep_info, thread_count, with_threads};
+use super::{CliError, begin_outputs, read_sweep_info, report_stale, thread_count, with_threads};
 use crate::model;
 use crate::output::manifest::{self, Manifest, PointEntry, ScenarioEntry};
 use crate::output::progress;
@@ -75,6 +75,12 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             )));
         }
     }
+    let mut set = begin_outputs(
+        out,
+        "sweep",
+        &["summary.csv", "points.csv", "manifest.json"],
+    )?;
+    report_stale(&crate::output::temp::remove_stale(&out.join("units")));
     std::fs::create_dir_all(out.join("units"))
         .and_then(|_| atomic_write(&out.join("sweep.json"), &info.to_json()))
         .map_err(|e| CliError::Failure(format!("cannot write to {}: {e}", out.display())))?;
@@ -136,8 +142,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let missing = survey.missing(&info).len();
     let mut outputs = vec!["sweep.json".to_string(), "units/".to_string()];
     if let Some(units) = survey.into_units() {
-        sweep_out::assemble(&info, &units, out)
+        sweep_out::assemble(&info, &units, set.staging())
             .map_err(|e| CliError::Failure(format!("cannot write the sweep's summary: {e}")))?;
+        set.adopt("points.csv");
+        set.adopt("summary.csv");
         outputs.extend(["summary.csv".to_string(), "points.csv".to_string()]);
     }
     let m = Manifest {
@@ -160,8 +168,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         events,
         ..Manifest::of_this_process("sweep", sw.seed, thread_count(threads), started)
     };
-    atomic_write(&out.join("manifest.json"), &manifest::to_json(&m))
-        .map_err(|e| CliError::Failure(format!("cannot write the manifest: {e}")))?;
+    set.commit(Some(&manifest::to_json(&m)))?;
     if !quiet {
         println!(
             "{}: {shape} ({} design); ran {} units in {:.1} s",

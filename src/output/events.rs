@@ -18,6 +18,7 @@ pub const HEADER: &str =
 /// Writes one replication's visits to a part file, as CSV rows quoted where a field needs it
 /// (a scenario named `a,b` stays one field). The driver hands it batches between events.
 pub struct EventWriter<'s> {
+    path: PathBuf,
     scenario: &'s Scenario,
     stages: Vec<&'s str>,
     replication: String,
@@ -28,15 +29,17 @@ pub struct EventWriter<'s> {
 }
 
 impl<'s> EventWriter<'s> {
-    /// Creates the part file at `path`.
+    /// Creates the part file at `path`. Errors name the file.
     pub fn create(path: &Path, scenario: &'s Scenario, replication: u64) -> std::io::Result<Self> {
+        let file = File::create(path).map_err(naming(path))?;
         Ok(Self {
+            path: path.to_path_buf(),
             scenario,
             stages: crate::model::stage_names(scenario),
             replication: replication.to_string(),
             out: csv::WriterBuilder::new()
                 .has_headers(false)
-                .from_writer(File::create(path)?),
+                .from_writer(file),
             error: None,
             field: String::new(),
         })
@@ -66,12 +69,12 @@ impl<'s> EventWriter<'s> {
         out.write_record(None::<&[u8]>)
     }
 
-    /// Flushes and closes the file; reports the first write error.
+    /// Flushes and closes the file; reports the first write error, naming the file.
     pub fn finish(mut self) -> std::io::Result<()> {
         if let Some(e) = self.error {
-            return Err(e.into());
+            return Err(naming(&self.path)(e.into()));
         }
-        self.out.flush()
+        self.out.flush().map_err(naming(&self.path))
     }
 }
 
@@ -89,23 +92,34 @@ impl Recorder for EventWriter<'_> {
     }
 }
 
-/// The part file for scenario `s` (by position) and replication `r` in `dir`.
-pub fn part_path(dir: &Path, s: usize, r: u64) -> PathBuf {
-    dir.join(format!(".events-{s}-{r}.part"))
+/// The same error, with the file it concerns named first.
+fn naming(path: &Path) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
-/// Joins the parts, in the order given, into `dir/events.csv` (written under a temporary name
-/// and renamed), then removes them.
+/// The part file for scenario `s` (by position) and replication `r` in `dir` (a command's
+/// staging directory), with this process's id.
+pub fn part_path(dir: &Path, s: usize, r: u64) -> PathBuf {
+    dir.join(format!(".events-{s}-{r}.{}.part", std::process::id()))
+}
+
+/// Joins the parts, in the order given, into `dir/events.csv` (written under a temporary name,
+/// flushed to disk and renamed), then removes them. Errors name the file concerned.
 pub fn join_parts(dir: &Path, parts: &[PathBuf]) -> std::io::Result<()> {
-    let tmp = dir.join(format!(".events.csv.tmp-{}", std::process::id()));
+    let tmp = super::write::temp_path(&dir.join("events.csv"), "join");
     let result = (|| {
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        out.write_all(HEADER.as_bytes())?;
+        let mut out = BufWriter::new(File::create(&tmp).map_err(naming(&tmp))?);
+        out.write_all(HEADER.as_bytes()).map_err(naming(&tmp))?;
         for p in parts {
-            std::io::copy(&mut File::open(p)?, &mut out)?;
+            let mut part = File::open(p).map_err(naming(p))?;
+            std::io::copy(&mut part, &mut out).map_err(naming(&tmp))?;
         }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, dir.join("events.csv"))
+        out.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .map_err(naming(&tmp))?;
+        let to = dir.join("events.csv");
+        std::fs::rename(&tmp, &to).map_err(naming(&to))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -114,4 +128,25 @@ pub fn join_parts(dir: &Path, parts: &[PathBuf]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(p);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_join_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("cjmh-events-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = part_path(&dir, 0, 7);
+        let e = join_parts(&dir, std::slice::from_ref(&missing)).unwrap_err();
+        assert!(
+            e.to_string().contains(&missing.display().to_string()),
+            "{e}"
+        );
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+        // Nothing is left: no events.csv, no temporary.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

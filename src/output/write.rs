@@ -4,8 +4,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::temp;
+
 /// A temporary name beside `path` for a file being written: hidden, tagged, and with the
-/// process id, so that concurrent writers never share one.
+/// process id and host (see [`temp`]), so that concurrent writers never share one and a later
+/// run can tell a dead process's.
 pub fn temp_path(path: &Path, tag: &str) -> PathBuf {
     let dir = path
         .parent()
@@ -15,14 +18,15 @@ pub fn temp_path(path: &Path, tag: &str) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    dir.join(format!(".{name}.{tag}.tmp-{}", std::process::id()))
+    dir.join(temp::file_name(&name, tag))
 }
 
-/// Writes `bytes` to `path` atomically.
+/// Writes `bytes` to `path` atomically. The temporary file is registered while it exists, so
+/// that SIGINT or SIGTERM removes it.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_path(path, "write");
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = temp::create(&tmp, |p| std::fs::File::create(p))?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -30,5 +34,6 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    temp::forget(&tmp);
     result
 }
