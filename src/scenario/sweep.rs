@@ -33,7 +33,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::error::{KeyPath, Problem, ScenarioError};
+use super::error::{KeyPath, Problem, ScenarioError, listed};
 use super::file;
 use super::hash::{fnv1a64, name_key};
 use super::load::load_with;
@@ -100,7 +100,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn push(&mut self, key: KeyPath, message: impl Into<String>) {
-        self.problems.push(self.doc.problem(key, message));
+        self.doc.report(&mut self.problems, key, message);
     }
 }
 
@@ -618,10 +618,9 @@ pub fn one_way(ranges: &[(f64, f64, f64, bool)]) -> Vec<Vec<f64>> {
 }
 
 fn finish(r: Reader) -> ScenarioError {
-    let mut problems = r.problems;
-    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    problems.dedup();
-    ScenarioError { problems }
+    ScenarioError {
+        problems: listed(r.problems),
+    }
 }
 
 /// `n` points over `ranges` (low, high, whole numbers?): each range cut into `n` equal strata,

@@ -1,1 +1,138 @@
-//! Placeholder: filled in by the bounds work of issue 15.
+//! Counts with no bound, files that are not files, splits that silently changed results, and
+//! parsing that was quadratic (issue 15). Each test is named after what broke; every limit is
+//! in `cjmh::limits`.
+//!
+//! None of these tests times anything. Where a broken build would run away (a cohort larger
+//! than memory), the command runs under `ulimit -v`, so that it fails fast instead of taking the
+//! machine with it.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::common::{MINIMAL, TempDir, cjmh, stderr, stdout};
+use cjmh::limits::MAX_PROBLEMS_LISTED;
+
+/// A refusal of bad input: exit 2, an error, and no panic or allocator abort.
+fn assert_refused(o: &Output, says: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("memory allocation"), "{err}");
+    for s in says {
+        assert!(err.contains(s), "expected {s:?} in:\n{err}");
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
+}
+
+// --- Parsing --------------------------------------------------------------------------------
+
+/// A network scenario whose one stage's duration is a quantile table of `n` points, one a line.
+fn quantile_scenario(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "  [{:.9}, {:.6}],",
+                i as f64 / (n - 1) as f64,
+                1.0 + i as f64 * 1e-3
+            )
+        })
+        .collect();
+    format!(
+        "name = \"q\"\n[arrivals.people]\nto = \"queue\"\nrate_per_day = 1\n[stages.queue]\n\
+         capacity = 10\nduration = {{ dist = \"empirical\", quantiles = [\n{}\n] }}\n",
+        rows.join("\n")
+    )
+}
+
+/// Locating every key and array item of a file once counted the newlines from the start of the
+/// file for each: 9.5 s for a 490 KB quantile table, over two minutes for 2 MB. The work of
+/// locating them is counted, not timed: linear in the file's length (a binary search of a line
+/// index per item), so four times the file is about four times the work, not sixteen.
+#[test]
+fn a_2mb_scenario_is_parsed_in_linear_time() {
+    use cjmh::scenario::file::parse_work;
+    let small = quantile_scenario(20_000);
+    let large = quantile_scenario(80_000);
+    assert!(large.len() > 2_000_000, "{} bytes", large.len());
+    let (ws, wl) = (parse_work(&small), parse_work(&large));
+    // Building the index reads each byte once; each item's lookup is log2(lines) steps.
+    for (text, work) in [(&small, ws), (&large, wl)] {
+        assert!(
+            work <= 4 * text.len() as u64,
+            "{work} steps for {} bytes",
+            text.len()
+        );
+    }
+    let ratio = wl as f64 / ws as f64;
+    assert!(
+        ratio < 4.0 * 1.25,
+        "4 times the text took {ratio:.1} times the work"
+    );
+    // And the file is a valid scenario that `cjmh check` reads whole.
+    let tmp = TempDir::new("bounds-parse");
+    let s = tmp.write("large.toml", &large);
+    let o = cjmh(["check", p(&s)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("large.toml: ok"), "{}", stdout(&o));
+}
+
+/// A hundred thousand unknown keys were each located by a walk along their table: 30 s, and a
+/// report of 100,000 lines. The first problems are listed, the rest counted.
+#[test]
+fn a_file_of_a_hundred_thousand_mistakes_lists_the_first_and_counts_the_rest() {
+    let tmp = TempDir::new("bounds-mistakes");
+    let keys: Vec<String> = (0..100_000).map(|i| format!("zz{i} = 1")).collect();
+    let s = tmp.write("mistakes.toml", &format!("{}\n{MINIMAL}", keys.join("\n")));
+    let o = cjmh(["check", p(&s)]);
+    let more = 100_000 - MAX_PROBLEMS_LISTED;
+    assert_refused(
+        &o,
+        &[
+            "mistakes.toml:1: `zz0`: unknown key `zz0`",
+            &format!("{more} more problems found and not listed"),
+        ],
+    );
+    let listed = stderr(&o)
+        .lines()
+        .filter(|l| l.contains("unknown key"))
+        .count();
+    assert_eq!(listed, MAX_PROBLEMS_LISTED);
+}
+
+/// Zero-time loops were looked for by recursion, one level per stage: a chain of 60,000
+/// instant stages overflowed the stack and aborted.
+#[test]
+fn a_long_chain_of_instant_stages_does_not_overflow_the_stack() {
+    // 65,000 stage names whose random-stream keys differ (two of `s0` ... `s64999` collide).
+    let mut keys = std::collections::HashSet::new();
+    let names: Vec<String> = (0..)
+        .map(|i| format!("s{i}"))
+        .filter(|n| keys.insert(cjmh::scenario::name_key(n)))
+        .take(65_000)
+        .collect();
+    let mut text = format!(
+        "name = \"chain\"\n[simulation]\nhorizon_days = 1\n[arrivals.people]\nto = \"{}\"\nrate_per_day = 1\n",
+        names[0]
+    );
+    for (i, name) in names.iter().enumerate() {
+        let next = names.get(i + 1).map_or("exit", String::as_str);
+        text.push_str(&format!(
+            "[stages.{name}]\nduration = {{ dist = \"fixed\", value = 0 }}\nroutes = {{ {next} = 1 }}\n"
+        ));
+    }
+    let tmp = TempDir::new("bounds-chain");
+    let s = tmp.write("chain.toml", &text);
+    let o = cjmh(["check", p(&s)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Closed into a loop, the chain is found, and named from its start.
+    let looped = text.replace(
+        "routes = { exit = 1 }",
+        &format!("routes = {{ {} = 1 }}", names[0]),
+    );
+    let s = tmp.write("loop.toml", &looped);
+    let o = cjmh(["check", p(&s)]);
+    assert_refused(&o, &["people could go round s0 -> s1 -> s2 -> s3 -> "]);
+}
