@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{KeyPath, Problem, Segment};
-use crate::limits::MAX_PROBLEMS_LISTED;
+use crate::limits::{MAX_EXTENDS_DEPTH, MAX_PROBLEMS_LISTED, MAX_SCENARIO_FILE_BYTES};
 
 /// Where a value was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ impl Document {
         path: &Path,
         from: Option<(usize, usize)>,
     ) -> Result<Node, Vec<Problem>> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_text(path) {
             Ok(t) => t,
             Err(e) => {
                 let (file, line, key, message) = match from {
@@ -136,6 +136,18 @@ impl Document {
                     message: format!("`extends` forms a cycle: {}", chain.join(" -> ")),
                 }]);
             }
+        }
+        if self.files.len() >= MAX_EXTENDS_DEPTH
+            && let Some((f, l)) = from
+        {
+            return Err(vec![Problem {
+                file: self.files[f].clone(),
+                line: Some(l),
+                key: KeyPath::parse("extends"),
+                message: format!(
+                    "`extends` goes more than {MAX_EXTENDS_DEPTH} files deep (the most a scenario may extend through)"
+                ),
+            }]);
         }
         let index = self.files.len();
         self.files.push(path.to_path_buf());
@@ -282,6 +294,77 @@ fn to_value(node: &Node) -> toml::Value {
                 .map(|(k, v)| (k.clone(), to_value(v)))
                 .collect(),
         ),
+    }
+}
+
+/// Reads a scenario or sweep file (or a file one `extends`) as text: only a regular file
+/// (following symbolic links), and at most [`MAX_SCENARIO_FILE_BYTES`]. A FIFO would block the
+/// read for ever and `/dev/zero` would fill memory, so neither is opened; the size is checked
+/// before reading and again while reading, so a file that grows under us cannot pass it. The
+/// error is a sentence to follow "cannot read ...: ".
+pub fn read_text(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let limit = MAX_SCENARIO_FILE_BYTES;
+    let too_big = |size: &str| {
+        format!(
+            "{size}, more than the {} MiB a scenario file may have",
+            limit / (1024 * 1024)
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(format!(
+            "it is {}, not a regular file",
+            kind_of_file(&meta.file_type())
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_big(&format!("it has {} bytes", meta.len())));
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // The path may have been replaced between the two looks: check what was opened.
+    match file.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => {
+            return Err(format!(
+                "it is {}, not a regular file",
+                kind_of_file(&m.file_type())
+            ));
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big("it grew while being read"));
+    }
+    String::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_string())
+}
+
+/// What a file that is not a regular file is, for a message.
+fn kind_of_file(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
     }
 }
 

@@ -6,11 +6,12 @@
 //! than memory), the command runs under `ulimit -v`, so that it fails fast instead of taking the
 //! machine with it.
 
+use std::io::Write;
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 
 use crate::common::{MINIMAL, TempDir, cjmh, stderr, stdout};
-use cjmh::limits::MAX_PROBLEMS_LISTED;
+use cjmh::limits::{MAX_PROBLEMS_LISTED, MAX_SCENARIO_FILE_BYTES};
 
 /// A refusal of bad input: exit 2, an error, and no panic or allocator abort.
 fn assert_refused(o: &Output, says: &[&str]) {
@@ -23,8 +24,156 @@ fn assert_refused(o: &Output, says: &[&str]) {
     }
 }
 
+/// `cjmh` with `args` in `dir`, its address space limited to `kb` kilobytes (`ulimit -v`), so
+/// that a check that broke fails fast instead of filling the machine's memory.
+fn cjmh_limited(dir: &Path, kb: u64, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_cjmh"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("sh runs")
+}
+
 fn p(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temporary path")
+}
+
+// --- Files that are not files ---------------------------------------------------------------
+
+#[test]
+fn extends_dev_zero_is_refused() {
+    // /dev/zero is only ever read (and here not even opened).
+    let tmp = TempDir::new("bounds-dev-zero");
+    let s = tmp.write("zero.toml", "extends = \"/dev/zero\"\nname = \"zero\"\n");
+    let o = cjmh_limited(tmp.path(), 2_000_000, &["check", p(&s)]);
+    assert_refused(
+        &o,
+        &[
+            "zero.toml:1: `extends`",
+            "/dev/zero: it is a character device, not a regular file",
+        ],
+    );
+    let o = cjmh_limited(tmp.path(), 2_000_000, &["check", "/dev/zero"]);
+    assert_refused(&o, &["it is a character device, not a regular file"]);
+}
+
+/// Makes a FIFO at `path` with `mkfifo`; false where that cannot be done.
+fn mkfifo(path: &Path) -> bool {
+    Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `cjmh` with `args` while a writer stands ready at `fifo` with a valid scenario, so
+/// that a `cjmh` that opens the FIFO gets one and finishes (and the test fails on what it
+/// says), rather than waiting for ever for a writer. The writer opens the FIFO without
+/// blocking, which succeeds only once a reader has it open, and stops trying when `cjmh` ends.
+#[cfg(target_os = "linux")]
+fn with_a_writer_at(fifo: &Path, args: &[&str]) -> Output {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const O_NONBLOCK: i32 = 0o4000; // Linux
+    let done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (fifo, done) = (fifo.to_path_buf(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                let opened = std::fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(O_NONBLOCK)
+                    .open(&fifo);
+                if let Ok(mut f) = opened {
+                    let _ = f.write_all(format!("name = \"fifo\"\n{MINIMAL}").as_bytes());
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        })
+    };
+    let o = cjmh(args);
+    done.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    o
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_scenario_is_refused_without_blocking() {
+    let tmp = TempDir::new("bounds-fifo");
+    let fifo = tmp.path().join("scenario.toml");
+    if !mkfifo(&fifo) {
+        eprintln!("note: skipped, mkfifo is not available");
+        return;
+    }
+    let o = with_a_writer_at(&fifo, &["check", p(&fifo)]);
+    assert_refused(&o, &["it is a FIFO (named pipe), not a regular file"]);
+    let o = with_a_writer_at(&fifo, &["run", p(&fifo), "-r", "1", "-q"]);
+    assert_refused(&o, &["it is a FIFO (named pipe), not a regular file"]);
+    let child = tmp.write("child.toml", "extends = \"scenario.toml\"\n");
+    let o = with_a_writer_at(&fifo, &["check", p(&child)]);
+    assert_refused(
+        &o,
+        &[
+            "child.toml:1: `extends`",
+            "it is a FIFO (named pipe), not a regular file",
+        ],
+    );
+}
+
+#[test]
+fn an_oversized_scenario_file_is_refused() {
+    let tmp = TempDir::new("bounds-oversized");
+    // Sparse: its length is past the limit without writing 16 MiB.
+    let big = tmp.path().join("big.toml");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(MAX_SCENARIO_FILE_BYTES + 1).unwrap();
+    let o = cjmh(["check", p(&big)]);
+    assert_refused(
+        &o,
+        &[&format!(
+            "it has {} bytes, more than the 16 MiB a scenario file may have",
+            MAX_SCENARIO_FILE_BYTES + 1
+        )],
+    );
+    let child = tmp.write("child.toml", "extends = \"big.toml\"\n");
+    let o = cjmh(["run", p(&child)]);
+    assert_refused(&o, &["child.toml:1: `extends`", "16 MiB"]);
+    let sweep = tmp.write(
+        "sweep.toml",
+        "base = \"big.toml\"\ndesign = \"psa\"\npoints = 2\n",
+    );
+    let o = cjmh(["sweep", p(&sweep), "--dry-run"]);
+    assert_refused(&o, &["16 MiB"]);
+    // A file at the limit is read (and here found not to be TOML).
+    f.set_len(MAX_SCENARIO_FILE_BYTES).unwrap();
+    let o = cjmh(["check", p(&big)]);
+    assert_refused(&o, &["big.toml:1"]);
+    assert!(!stderr(&o).contains("MiB"), "{}", stderr(&o));
+    // A directory is not a scenario either.
+    let o = cjmh(["check", p(tmp.path())]);
+    assert_refused(&o, &["it is a directory, not a regular file"]);
+}
+
+#[test]
+fn an_extends_chain_deeper_than_the_limit_is_refused() {
+    let tmp = TempDir::new("bounds-depth");
+    tmp.write("f0.toml", &format!("name = \"deep\"\n{MINIMAL}"));
+    for i in 1..40 {
+        tmp.write(
+            &format!("f{i}.toml"),
+            &format!("extends = \"f{}.toml\"\n", i - 1),
+        );
+    }
+    let o = cjmh(["check", p(&tmp.path().join("f39.toml"))]);
+    assert_refused(&o, &["`extends` goes more than 32 files deep"]);
+    let o = cjmh(["check", p(&tmp.path().join("f20.toml"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 // --- Parsing --------------------------------------------------------------------------------
