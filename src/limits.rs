@@ -5,6 +5,25 @@
 //! exhausting memory, starting thousands of threads or aborting in the allocator. The README's
 //! "Limits" table gives each with its reason; `cjmh --help` and the scenario docs quote them.
 
+/// Most replications of a scenario, from the command line, a scenario's `[simulation]` or a
+/// sweep file. Intervals narrow as one over the square root: a million replications give
+/// intervals a thousandth of one replication's spread.
+pub const MAX_REPLICATIONS: u64 = 1_000_000;
+
+/// Most points in a sweep's design (a grid's product of its lists, a Latin hypercube's or a
+/// PSA's `points`). Each point is a resolved scenario held in memory, about 53 KB for the
+/// pathway baseline (a 1,000-point PSA of it holds 59 MB in `cjmh sweep --dry-run`) and checked
+/// in about 12 ms: 100,000 points are 5 GB and 20 minutes of checking.
+pub const MAX_SWEEP_POINTS: u64 = 100_000;
+
+/// Most parameters a sweep varies: written under `[parameters]`, or the base scenario's
+/// parameters with a range that a `psa` or `one-way` design draws (58 in the baseline). Each
+/// of the latter is probed with a load of the base scenario.
+pub const MAX_SWEEP_PARAMETERS: usize = 1_000;
+
+/// Most units (points times replications) in a sweep: each is a run and a file in `units/`.
+pub const MAX_SWEEP_UNITS: u64 = 10_000_000;
+
 /// Largest scenario or sweep file read, and each file it `extends`: the national baseline is
 /// 27 KB; a 2 MB file is checked in well under a second.
 pub const MAX_SCENARIO_FILE_BYTES: u64 = 16 * 1024 * 1024;

@@ -7,11 +7,18 @@
 //! machine with it.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{MINIMAL, TempDir, cjmh, stderr, stdout};
-use cjmh::limits::{MAX_PROBLEMS_LISTED, MAX_SCENARIO_FILE_BYTES};
+use crate::common::{MINIMAL, TempDir, cjmh, root, stderr, stdout};
+use cjmh::limits::{
+    MAX_PROBLEMS_LISTED, MAX_REPLICATIONS, MAX_SCENARIO_FILE_BYTES, MAX_SWEEP_POINTS,
+    MAX_SWEEP_UNITS,
+};
+
+fn baseline() -> PathBuf {
+    root().join("scenarios/baseline.toml")
+}
 
 /// A refusal of bad input: exit 2, an error, and no panic or allocator abort.
 fn assert_refused(o: &Output, says: &[&str]) {
@@ -40,6 +47,130 @@ fn cjmh_limited(dir: &Path, kb: u64, args: &[&str]) -> Output {
 
 fn p(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temporary path")
+}
+
+// --- Replications ---------------------------------------------------------------------------
+
+#[test]
+fn a_scenario_asking_for_more_replications_than_the_limit_is_refused_at_its_line() {
+    let tmp = TempDir::new("bounds-file-reps");
+    let s = tmp.write(
+        "many.toml",
+        &format!(
+            "[simulation]\nreplications = {}\n\n{MINIMAL}",
+            MAX_REPLICATIONS + 1
+        ),
+    );
+    let o = cjmh(["check", p(&s)]);
+    assert_refused(
+        &o,
+        &["many.toml:2: `simulation.replications`", "at most 1000000"],
+    );
+}
+
+// --- Sweeps ---------------------------------------------------------------------------------
+
+fn sweep_file(tmp: &TempDir, name: &str, body: &str) -> PathBuf {
+    tmp.write(
+        name,
+        &format!("base = {:?}\n{body}", baseline().display().to_string()),
+    )
+}
+
+#[test]
+fn a_sweep_with_i64_max_replications_is_refused_at_its_line() {
+    let tmp = TempDir::new("bounds-sweep-reps");
+    let s = sweep_file(
+        &tmp,
+        "reps.toml",
+        "design = \"zip\"\nreplications = 9223372036854775807\n\
+         [parameters]\n\"transfer.beds.medium\" = [1500]\n",
+    );
+    for args in [vec!["sweep", p(&s), "--dry-run"], vec!["check", p(&s)]] {
+        let o = cjmh(&args);
+        assert_refused(&o, &["reps.toml:3: `replications`", "from 1 to 1000000"]);
+    }
+}
+
+#[test]
+fn sweep_with_a_trillion_points_is_refused() {
+    let tmp = TempDir::new("bounds-sweep-points");
+    let lhs = sweep_file(
+        &tmp,
+        "lhs.toml",
+        "design = \"latin-hypercube\"\npoints = 1000000000000\n\
+         [parameters]\n\"transfer.beds.medium\" = { low = 1500, high = 2000 }\n",
+    );
+    let psa = sweep_file(
+        &tmp,
+        "psa.toml",
+        "design = \"psa\"\npoints = 1000000000000\n",
+    );
+    let limit = MAX_SWEEP_POINTS.to_string();
+    for (s, name) in [(&lhs, "lhs.toml"), (&psa, "psa.toml")] {
+        let o = cjmh_limited(tmp.path(), 2_000_000, &["sweep", p(s), "--dry-run"]);
+        assert_refused(&o, &[&format!("{name}:3: `points`"), &limit]);
+        // Refused for itself, not also reported as missing.
+        assert!(!stderr(&o).contains("needs `points`"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_grid_of_eight_billion_points_is_refused_in_a_dry_run() {
+    let tmp = TempDir::new("bounds-grid");
+    let values: Vec<String> = (0..2000).map(|i| (1500 + i).to_string()).collect();
+    let list = values.join(", ");
+    let s = sweep_file(
+        &tmp,
+        "grid.toml",
+        &format!(
+            "design = \"grid\"\nreplications = 1\n[parameters]\n\
+             \"transfer.beds.medium\" = [{list}]\n\"transfer.beds.low\" = [{list}]\n\
+             \"transfer.beds.high\" = [{list}]\n"
+        ),
+    );
+    let o = cjmh_limited(tmp.path(), 2_000_000, &["sweep", p(&s), "--dry-run"]);
+    assert_refused(
+        &o,
+        &[
+            "grid.toml:4: `parameters`",
+            "8000000000 points (2000 x 2000 x 2000)",
+        ],
+    );
+    // A product past 2^64 is counted without overflowing.
+    let short: Vec<String> = (0..2)
+        .map(|i| format!("\"p{i}.x\" = [1, 2, 3, 4, 5, 6]"))
+        .collect();
+    let many: Vec<String> = (0..30)
+        .map(|i| format!("\"transfer.x{i}\" = [{list}]"))
+        .chain(short)
+        .collect();
+    let s = sweep_file(
+        &tmp,
+        "huge.toml",
+        &format!("design = \"grid\"\n[parameters]\n{}\n", many.join("\n")),
+    );
+    let o = cjmh(["sweep", p(&s), "--dry-run"]);
+    assert_refused(&o, &["more than 2^64 points"]);
+}
+
+#[test]
+fn a_sweep_with_more_units_than_the_limit_is_refused() {
+    let tmp = TempDir::new("bounds-units");
+    let s = sweep_file(
+        &tmp,
+        "units.toml",
+        "design = \"psa\"\npoints = 100\nreplications = 1000000\n",
+    );
+    let o = cjmh(["sweep", p(&s), "--dry-run"]);
+    assert_refused(
+        &o,
+        &[
+            "units.toml:4: `replications`",
+            "100000000 units",
+            &MAX_SWEEP_UNITS.to_string(),
+        ],
+    );
 }
 
 // --- Files that are not files ---------------------------------------------------------------
