@@ -6,7 +6,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::args::SweepArgs;
-use super::{CliError, read_sweep_info, thread_count, with_threads};
+use super::{CliError, fits_in_memory, read_sweep_info, thread_count, with_threads};
 use crate::model;
 use crate::output::manifest::{self, Manifest, PointEntry, ScenarioEntry};
 use crate::output::progress;
@@ -56,6 +56,9 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let shard = shard.map_err(CliError::BadInput)?;
+    let threads = thread_count(args.threads.threads);
+    let units = sw.points.len() as u64 * sw.replications;
+    fits_in_memory(&sw.scenarios, units, threads, 1, None)?;
     let out: &Path = &args.out.out;
     if let Ok(existing) = read_sweep_info(out) {
         if existing.hash != info.hash {
@@ -83,7 +86,6 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .filter(|&(p, r)| !sweep_out::unit_path(out, p, r).exists())
         .collect();
     let quiet = args.quiet.quiet;
-    let threads = args.threads.threads;
     let progress = progress::Progress::new(todo.len() as u64, quiet, "units");
     // Each unit is saved by the thread that ran it, as soon as it finishes: a sweep killed
     // part-way keeps everything finished, whatever order the units ran in.
@@ -96,7 +98,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 Ok(rep.events)
             })
             .sum()
-    });
+    })?;
     progress.finish();
     let events =
         outcome.map_err(|e| CliError::Failure(format!("cannot write a unit's results: {e}")))?;
@@ -125,7 +127,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             .collect(),
         outputs,
         events,
-        ..Manifest::of_this_process("sweep", sw.seed, thread_count(threads), started)
+        ..Manifest::of_this_process("sweep", sw.seed, threads, started)
     };
     atomic_write(&out.join("manifest.json"), &manifest::to_json(&m))
         .map_err(|e| CliError::Failure(format!("cannot write the manifest: {e}")))?;

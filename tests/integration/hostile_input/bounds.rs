@@ -12,8 +12,8 @@ use std::process::{Command, Output};
 
 use crate::common::{MINIMAL, TempDir, cjmh, root, stderr, stdout};
 use cjmh::limits::{
-    MAX_PROBLEMS_LISTED, MAX_REPLICATIONS, MAX_SCENARIO_FILE_BYTES, MAX_SWEEP_POINTS,
-    MAX_SWEEP_UNITS,
+    MAX_CATCHMENTS, MAX_PROBLEMS_LISTED, MAX_REPLICATIONS, MAX_SCENARIO_FILE_BYTES,
+    MAX_SWEEP_POINTS, MAX_SWEEP_UNITS, MAX_WTP_POINTS, THREADS_PER_CORE,
 };
 
 fn baseline() -> PathBuf {
@@ -50,6 +50,56 @@ fn p(path: &Path) -> &str {
 }
 
 // --- Replications ---------------------------------------------------------------------------
+
+#[test]
+fn run_with_u64_max_replications_is_refused_not_a_panic() {
+    let tmp = TempDir::new("bounds-reps");
+    let out = tmp.path().join("out");
+    let o = cjmh([
+        "run",
+        p(&baseline()),
+        "-r",
+        "18446744073709551615",
+        "--out",
+        p(&out),
+    ]);
+    assert_refused(&o, &["--replications", &MAX_REPLICATIONS.to_string()]);
+    assert!(!out.exists(), "nothing is written on exit 2");
+}
+
+#[test]
+fn calibrate_with_u64_max_replications_is_refused_not_a_panic() {
+    let o = cjmh(["calibrate", p(&baseline()), "-r", "18446744073709551615"]);
+    assert_refused(&o, &["--replications"]);
+    let o = cjmh([
+        "compare",
+        p(&baseline()),
+        p(&baseline()),
+        "-r",
+        "4294967296",
+    ]);
+    assert_refused(&o, &["--replications"]);
+}
+
+#[test]
+fn run_with_2_pow_32_replications_is_refused_before_allocating() {
+    let tmp = TempDir::new("bounds-reps32");
+    let out = tmp.path().join("out");
+    let o = cjmh_limited(
+        tmp.path(),
+        2_000_000,
+        &["run", p(&baseline()), "-r", "4294967296", "--out", p(&out)],
+    );
+    assert_refused(&o, &["4294967296", "1..=1000000"]);
+    assert!(!out.exists());
+    // One more than the limit is refused; the limit itself is a valid argument (checked with a
+    // scenario that does not exist, so that nothing runs).
+    let over = (MAX_REPLICATIONS + 1).to_string();
+    assert_refused(&cjmh(["run", p(&baseline()), "-r", &over]), &[&over]);
+    let at = MAX_REPLICATIONS.to_string();
+    let o = cjmh(["run", "/no/such/scenario.toml", "-r", &at]);
+    assert_refused(&o, &["cannot read the scenario file"]);
+}
 
 #[test]
 fn a_scenario_asking_for_more_replications_than_the_limit_is_refused_at_its_line() {
@@ -171,6 +221,351 @@ fn a_sweep_with_more_units_than_the_limit_is_refused() {
             &MAX_SWEEP_UNITS.to_string(),
         ],
     );
+}
+
+// --- ceac -----------------------------------------------------------------------------------
+
+#[test]
+fn ceac_with_a_huge_wtp_grid_is_refused() {
+    // Refused before the directories are read: they need not exist.
+    let tmp = TempDir::new("bounds-ceac");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let o = cjmh_limited(
+        tmp.path(),
+        2_000_000,
+        &[
+            "ceac",
+            p(&a),
+            p(&b),
+            "--wtp-max",
+            "100000000000000",
+            "--wtp-step",
+            "1",
+        ],
+    );
+    assert_refused(
+        &o,
+        &[
+            "100000000000001 willingness-to-pay values",
+            &MAX_WTP_POINTS.to_string(),
+            "--wtp-step 100000001",
+        ],
+    );
+    let o = cjmh([
+        "ceac",
+        p(&a),
+        p(&b),
+        "--wtp-max",
+        "18446744073709551615",
+        "--wtp-step",
+        "1",
+    ]);
+    assert_refused(&o, &["willingness-to-pay values"]);
+}
+
+// --- Threads --------------------------------------------------------------------------------
+
+#[test]
+fn threads_beyond_the_cap_are_capped_with_a_warning() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = cores * THREADS_PER_CORE;
+    let tmp = TempDir::new("bounds-threads");
+    let s = tmp.write("small.toml", &format!("name = \"small\"\n{MINIMAL}"));
+    let out = tmp.path().join("out");
+    let o = cjmh([
+        "run",
+        p(&s),
+        "-r",
+        "2",
+        "-q",
+        "--threads",
+        "1000",
+        "--out",
+        p(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "warning: --threads 1000 is more than {THREADS_PER_CORE} per core"
+        )) && err.contains(&format!("using {cap}")),
+        "{err}"
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains(&format!("\"threads\": {cap},")),
+        "{manifest}"
+    );
+    // Within the cap: no warning.
+    let o = cjmh([
+        "run",
+        p(&s),
+        "-r",
+        "2",
+        "-q",
+        "--threads",
+        &cap.to_string(),
+        "--out",
+        p(&out),
+    ]);
+    assert!(
+        o.status.success() && !stderr(&o).contains("warning"),
+        "{}",
+        stderr(&o)
+    );
+    // None at all is a usage error, as for every other count.
+    assert_refused(&cjmh(["run", p(&s), "--threads", "0"]), &["--threads"]);
+}
+
+/// A thread pool the system will not start was a panic inside rayon's global pool (exit 101);
+/// it is an error that says so (exit 1). The system is made to refuse the threads by limiting
+/// the address space (`ulimit -v`) to about what the program needs without them.
+#[test]
+fn a_thread_pool_that_cannot_start_is_an_error_not_a_panic() {
+    let tmp = TempDir::new("bounds-pool");
+    let s = tmp.write("small.toml", &format!("name = \"small\"\n{MINIMAL}"));
+    let out = tmp.path().join("out");
+    let mut refused = 0;
+    for kb in (8_000..=40_000).step_by(4_000) {
+        let o = cjmh_limited(
+            tmp.path(),
+            kb,
+            &[
+                "run",
+                p(&s),
+                "-r",
+                "2",
+                "-q",
+                "--threads",
+                "8",
+                "--out",
+                p(&out),
+            ],
+        );
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "ulimit -v {kb}: {err}");
+        if err.contains("cannot start 8 worker threads") {
+            assert_eq!(o.status.code(), Some(1), "{err}");
+            refused += 1;
+        }
+    }
+    if refused == 0 {
+        eprintln!("note: no address-space limit tried made the system refuse the threads here");
+    }
+}
+
+// --- Cohorts and memory ---------------------------------------------------------------------
+
+#[test]
+fn a_cohort_beyond_the_limit_is_refused() {
+    let o = cjmh(["run", p(&baseline()), "--cohort", "1000000000000"]);
+    assert_refused(&o, &["--cohort", "1..=1000000000"]);
+    let o = cjmh(["bench", "--cohort", "1000000000001"]);
+    assert_refused(&o, &["--cohort"]);
+}
+
+/// What `/proc/meminfo` says is available, in bytes; `None` off Linux.
+fn memory_available() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<f64>().ok()? * 1024.0)
+}
+
+#[test]
+fn a_cohort_larger_than_memory_is_refused_with_the_estimate() {
+    // Two replications of 10^9 people at once need about 385 GB (measured 28% held at once,
+    // plus half again, at 450 bytes each).
+    match memory_available() {
+        Some(b) if b < 300e9 => {}
+        other => {
+            eprintln!("note: skipped, memory available {other:?} is unknown or too large");
+            return;
+        }
+    }
+    let tmp = TempDir::new("bounds-memory");
+    let out = tmp.path().join("out");
+    let o = cjmh_limited(
+        tmp.path(),
+        4_000_000,
+        &[
+            "run",
+            p(&baseline()),
+            "--cohort",
+            "1000000000",
+            "-r",
+            "2",
+            "--threads",
+            "2",
+            "-q",
+            "--out",
+            p(&out),
+        ],
+    );
+    assert_refused(
+        &o,
+        &[
+            "--cohort 1000000000 needs about",
+            " GB of memory, more than the ",
+            "MemAvailable in /proc/meminfo",
+            "2 replications at once x 1,000,000,000 new people",
+            "held at once",
+            "in a trial run of baseline",
+            "450 bytes a person held",
+        ],
+    );
+    assert!(!out.exists(), "nothing is written on exit 2");
+}
+
+#[test]
+fn a_replication_expecting_more_people_than_a_model_can_number_is_refused() {
+    let tmp = TempDir::new("bounds-people");
+    let s = tmp.write(
+        "flood.toml",
+        "name = \"flood\"\n[simulation]\nhorizon_days = 365000\n\
+         [arrivals.people]\nto = \"queue\"\nrate_per_day = 1000000\n\
+         [stages.queue]\nduration = { dist = \"fixed\", value = 0.001 }\n",
+    );
+    let o = cjmh_limited(tmp.path(), 2_000_000, &["run", p(&s), "-r", "1", "-q"]);
+    assert_refused(&o, &["365,000,000,000 new people", "32 bits"]);
+}
+
+#[test]
+fn a_capacity_scaled_past_u32_is_refused_not_left_blank() {
+    // A capacity change of 200 million places, scaled 30 times by --cohort, passed the largest
+    // capacity and became "no limit": capacity and utilisation came out blank.
+    let tmp = TempDir::new("bounds-capacity");
+    let s = tmp.write(
+        "big.toml",
+        "name = \"big\"\n[simulation]\nhorizon_days = 100\n\
+         [arrivals.people]\nto = \"s\"\nrate_per_day = 10\n\
+         [stages.s]\ncapacity = 100000000\nduration = { dist = \"exponential\", mean = 1 }\n\
+         capacity_schedule = [{ day = 50, capacity = 200000000 }]\n",
+    );
+    let out = tmp.path().join("out");
+    let o = cjmh([
+        "run",
+        p(&s),
+        "-r",
+        "1",
+        "-q",
+        "--cohort",
+        "30000",
+        "--out",
+        p(&out),
+    ]);
+    assert_refused(
+        &o,
+        &[
+            "stages.s.capacity_schedule[0].capacity from 200000000 to 6000000000",
+            "4294967294",
+        ],
+    );
+    assert!(
+        !stderr(&o).contains("stages.s.capacity from"),
+        "{}",
+        stderr(&o)
+    );
+    // Scaled within the limit, capacity and utilisation are numbers.
+    let o = cjmh([
+        "run",
+        p(&s),
+        "-r",
+        "1",
+        "-q",
+        "--cohort",
+        "3000",
+        "--out",
+        p(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    for metric in ["s.capacity_mean", "s.utilisation"] {
+        let row = summary.lines().find(|l| l.contains(metric)).unwrap();
+        assert!(
+            row.rsplit(',').next().unwrap().parse::<f64>().is_ok(),
+            "{row}"
+        );
+    }
+}
+
+// --- Catchments -----------------------------------------------------------------------------
+
+#[test]
+fn catchments_beyond_a_capacity_are_refused_naming_it() {
+    // At --cohort 20000 the baseline has 4 high-secure beds: 10 catchments left six of them
+    // with none, and transfers completed fell from 70 to 41 without a word.
+    let tmp = TempDir::new("bounds-catchments");
+    let out = tmp.path().join("out");
+    let (base, policy) = (baseline(), root().join("scenarios/transfer-14-day.toml"));
+    for command in ["run", "compare"] {
+        let mut args = vec![command, p(&base)];
+        if command == "compare" {
+            args = vec![command, "--baseline", p(&base), p(&policy)];
+        }
+        args.extend([
+            "--cohort",
+            "20000",
+            "--catchments",
+            "10",
+            "-r",
+            "2",
+            "-q",
+            "--out",
+            p(&out),
+        ]);
+        let o = cjmh(&args);
+        assert_refused(
+            &o,
+            &[
+                "--catchments 10",
+                "at --cohort 20000, transfer.beds.high of baseline has 4 places for 10 catchments",
+                "With --catchments 4 or fewer",
+            ],
+        );
+        // Only the capacities that are short are named.
+        assert!(
+            !stderr(&o).contains("transfer.beds.medium"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out.exists());
+    }
+    // The largest that works, works.
+    let o = cjmh([
+        "run",
+        p(&baseline()),
+        "--cohort",
+        "20000",
+        "--catchments",
+        "4",
+        "-r",
+        "1",
+        "-q",
+        "--out",
+        p(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // bench splits its cohort into one catchment per thread.
+    let o = cjmh([
+        "bench",
+        "--model",
+        "pathway",
+        "--cohort",
+        "2000",
+        "--threads",
+        "2",
+    ]);
+    assert_refused(
+        &o,
+        &["transfer.beds.high of baseline has 1 place for 2 catchments"],
+    );
+}
+
+#[test]
+fn catchments_beyond_the_limit_are_refused() {
+    let over = (MAX_CATCHMENTS + 1).to_string();
+    let o = cjmh(["run", p(&baseline()), "--catchments", &over]);
+    assert_refused(&o, &["--catchments", &over]);
 }
 
 // --- Files that are not files ---------------------------------------------------------------
