@@ -8,12 +8,14 @@
 //! - [`economics`]: unit costs, payers, inflation, discounting, QALYs and the investment case;
 //! - [`output`]: the summary table, the manifest, atomic writing, progress;
 //! - [`verify`]: the engine's verification models against closed-form results;
-//! - [`cli`]: the `cjmh` command.
+//! - [`cli`]: the `cjmh` command;
+//! - [`limits`]: the bound on every count a user or a file can ask for.
 
 pub mod calibration;
 pub mod cli;
 pub mod economics;
 pub mod engine;
+pub mod limits;
 pub mod model;
 pub mod output;
 pub mod scenario;

@@ -7,7 +7,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::limits::{MAX_CATCHMENTS, MAX_COHORT, MAX_REPLICATIONS};
 
 /// A discrete-event simulator of the criminal-justice mental-health pathway in England and Wales.
 #[derive(Parser, Debug)]
@@ -83,16 +86,20 @@ where
 
 /// `--replications` of a command that needs at least 2, whether they come from the command
 /// line or from the scenario's own setting: it checks that itself, once for both and saying
-/// why, so the shared bound of 1 is dropped.
+/// why, so the shared lower bound of 1 is dropped (the upper bound stays).
 fn at_least_two_checked_later(help: &'static str) -> impl FnOnce(clap::Arg) -> clap::Arg {
-    move |a| a.help(help).value_parser(clap::value_parser!(u64))
+    move |a| {
+        a.help(help)
+            .value_parser(clap::value_parser!(u64).range(..=MAX_REPLICATIONS))
+    }
 }
 
 /// `--threads` where the results do not depend on it.
 #[derive(clap::Args, Debug)]
 pub(super) struct Threads {
-    /// Worker threads (default: every core). Results do not depend on this.
-    #[arg(long)]
+    /// Worker threads (default: every core). At most 4 per core are started: more are capped,
+    /// with a warning. Results do not depend on this.
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
 }
 
@@ -115,8 +122,9 @@ pub(super) struct OutDir {
 /// How many replications of a scenario to run, from which seed, on how many threads.
 #[derive(clap::Args, Debug)]
 pub(super) struct Replicate {
-    /// Replications per scenario (default: the scenario's own setting, else 10).
-    #[arg(short, long, value_parser = at_least_one::<u64>)]
+    /// Replications per scenario, at most 1,000,000 (default: the scenario's own setting, else
+    /// 10).
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATIONS))]
     pub replications: Option<u64>,
     /// Seed of every random stream (default: the first scenario's own setting, else 1).
     #[arg(long)]
@@ -145,15 +153,20 @@ pub(super) struct Scale {
     /// Runs each scenario at a size where about this many new people arrive over warm-up and
     /// horizon: arrivals and every capacity (secure beds, therapists, servers) are multiplied by
     /// the same factor, so the system keeps its shape. Rates and shares are unchanged; counts
-    /// scale. The factor is recorded in manifest.json.
-    #[arg(long, value_parser = at_least_one::<u64>)]
+    /// scale. The factor is recorded in manifest.json. At most 1,000,000,000, and no more than
+    /// fit in memory: the run is refused, before it starts, if its estimated memory exceeds
+    /// what the machine has available.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_COHORT))]
     pub cohort: Option<u64>,
     /// Splits each replication of a pathway scenario into this many independent catchments
     /// that run in parallel, so that even one large replication uses several cores. Each
     /// catchment has its share of new people and of every capacity (whole places) and its own
     /// random streams; the results are summed in a fixed order, so they depend on this number
-    /// but never on --threads. Recorded in manifest.json.
-    #[arg(long, default_value_t = 1, value_parser = at_least_one::<u32>)]
+    /// but never on --threads. Recorded in manifest.json. At most 10,000, and no more than the
+    /// places of the smallest capacity (after --cohort), so that every catchment has at least
+    /// one of each.
+    #[arg(long, default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_CATCHMENTS)))]
     pub catchments: u32,
 }
 
@@ -185,7 +198,7 @@ pub(super) struct CheckArgs {
 
 #[derive(clap::Args, Debug)]
 #[command(
-    mut_arg("threads", |a| a.help("Worker threads (default: every core)")),
+    mut_arg("threads", |a| a.help("Worker threads (default: every core; at most 4 per core)")),
     mut_arg("quiet", |a| a.help("Shows no progress bar")),
 )]
 pub(super) struct VerifyArgs {
@@ -212,15 +225,17 @@ pub(super) struct BenchArgs {
     /// Model to run.
     #[arg(long, value_enum, default_value_t = BenchModel::Mmc)]
     pub model: BenchModel,
-    /// People who arrive in all (for the pathway: new people over warm-up and horizon).
-    #[arg(long, default_value_t = 1_000_000, value_parser = at_least_one::<u64>)]
+    /// People who arrive in all (for the pathway: new people over warm-up and horizon); at most
+    /// 1,000,000,000, and for the pathway no more than fit in memory.
+    #[arg(long, default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_COHORT))]
     pub cohort: u64,
     /// A pathway scenario to run instead of the built-in baseline (with --model pathway).
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// Worker threads; the cohort is split into this many independent catchments (M/M/c:
-    /// independent queues).
-    #[arg(long, default_value_t = 1)]
+    /// independent queues). At most 4 per core: more are capped, with a warning.
+    #[arg(long, default_value_t = 1, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: usize,
     /// Prints one JSON object instead of a table.
     #[arg(long)]
@@ -230,7 +245,7 @@ pub(super) struct BenchArgs {
 #[derive(clap::Args, Debug)]
 #[command(
     mut_arg("replications", at_least_two_checked_later(
-        "Replications (default: the scenario's own setting, else 10)",
+        "Replications, 2 to 1,000,000 (default: the scenario's own setting, else 10)",
     )),
     mut_arg("seed", |a| a.help(
         "Seed of every random stream (default: the scenario's own setting, else 1)",
@@ -252,7 +267,8 @@ pub(super) struct CalibrateArgs {
 #[derive(clap::Args, Debug)]
 #[command(
     mut_arg("replications", at_least_two_checked_later(
-        "Replications of each scenario (default: the baseline's own setting, else 10)",
+        "Replications of each scenario, 2 to 1,000,000 (default: the baseline's own setting, \
+         else 10)",
     )),
     mut_arg("seed", |a| a.help(
         "Seed of every random stream (default: the baseline's own setting, else 1)",
@@ -260,7 +276,8 @@ pub(super) struct CalibrateArgs {
     mut_arg("cohort", |a| a.help(
         "Runs every scenario at the size where about this many new people arrive in the \
          baseline over warm-up and horizon: arrivals and every capacity are multiplied by the \
-         baseline's factor, the same for all, so the pairing holds. Recorded in manifest.json",
+         baseline's factor, the same for all, so the pairing holds. Recorded in manifest.json. \
+         At most 1,000,000,000, and no more than fit in memory",
     )),
 )]
 pub(super) struct CompareArgs {
@@ -333,7 +350,8 @@ pub(super) struct CeacArgs {
     /// Highest willingness to pay per QALY, £.
     #[arg(long, default_value_t = 100_000)]
     pub wtp_max: u64,
-    /// Step between willingness-to-pay values, £.
+    /// Step between willingness-to-pay values, £. The grid, 0 to --wtp-max by this step, may
+    /// have at most 1,000,000 values.
     #[arg(long, default_value_t = 1_000, value_parser = at_least_one::<u64>)]
     pub wtp_step: u64,
     /// Directory for ceac.csv and evpi.csv; created if missing.
@@ -368,6 +386,38 @@ mod tests {
             at_least_one::<u64>("lots"),
             Err("invalid digit found in string".to_string())
         );
+    }
+
+    /// Every bound the command line enforces is quoted in the help of the option it bounds, in
+    /// the words `--help` prints, so that the two cannot drift apart.
+    #[test]
+    fn the_help_quotes_every_bound() {
+        use crate::limits::*;
+        let thousands = |n: u64| crate::economics::investment::thousands(n as f64);
+        let mut cli = Cli::command();
+        cli.build();
+        let help = |sub: &str, arg: &str| -> String {
+            let sub = cli.find_subcommand(sub).unwrap();
+            let a = sub.get_arguments().find(|a| a.get_id() == arg).unwrap();
+            a.get_help().map(|h| h.to_string()).unwrap_or_default()
+        };
+        let replications = thousands(MAX_REPLICATIONS);
+        for sub in ["run", "calibrate", "compare"] {
+            assert!(help(sub, "replications").contains(&replications), "{sub}");
+        }
+        let cohort = thousands(MAX_COHORT);
+        for sub in ["run", "compare", "bench"] {
+            assert!(help(sub, "cohort").contains(&cohort), "{sub}");
+        }
+        let catchments = thousands(u64::from(MAX_CATCHMENTS));
+        for sub in ["run", "compare"] {
+            assert!(help(sub, "catchments").contains(&catchments), "{sub}");
+        }
+        let per_core = format!("{THREADS_PER_CORE} per core");
+        for sub in ["run", "compare", "calibrate", "sweep", "verify", "bench"] {
+            assert!(help(sub, "threads").contains(&per_core), "{sub}");
+        }
+        assert!(help("ceac", "wtp_step").contains(&thousands(MAX_WTP_POINTS)));
     }
 
     /// clap's own consistency check of every subcommand, which also fails when a `mut_arg`

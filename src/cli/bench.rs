@@ -5,7 +5,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::args::{BenchArgs, BenchModel};
-use super::{CliError, with_threads};
+use super::{
+    CliError, catchments_apply, cohort_factor, fits_in_memory, scaled, thread_count, with_threads,
+};
 use crate::model;
 use crate::model::mmc::{self, MmcParams};
 use crate::scenario;
@@ -19,7 +21,7 @@ pub fn peak_memory_bytes() -> Option<u64> {
 }
 
 pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
-    let threads = args.threads.max(1);
+    let threads = thread_count(Some(args.threads));
     // The M/M/c cohort is split into `threads` independent queues, each a replication of its own.
     let per: Vec<u64> = (0..threads as u64)
         .map(|i| args.cohort / threads as u64 + u64::from(i < args.cohort % threads as u64))
@@ -39,12 +41,25 @@ pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
                     "--model pathway needs a pathway scenario".into(),
                 ));
             }
-            Some(s)
+            // The scenario at the cohort's size, one replication split into as many catchments
+            // as threads (as `cjmh run --catchments`).
+            let scaled = scaled(&s, cohort_factor(&s, args.cohort)?, args.cohort)?;
+            let scenarios = [scaled];
+            catchments_apply(&scenarios, threads as u32, Some(args.cohort)).map_err(|e| {
+                CliError::BadInput(format!(
+                    "{e} (bench splits the cohort into one catchment per thread)"
+                ))
+            })?;
+            fits_in_memory(&scenarios, 1, threads, threads as u32, Some(args.cohort))?;
+            let [scaled] = scenarios;
+            Some(scaled)
         }
     };
     let started = Instant::now();
-    // (people, events, (people waited for, their total wait in days)) per catchment.
-    let results: Vec<(u64, u64, (u64, f64))> = with_threads(Some(threads), || match &pathway {
+    // (people, events, (people waited for, their total wait in days)) per catchment, and for
+    // the pathway the most people held at once.
+    let mut held = None;
+    let results: Vec<(u64, u64, (u64, f64))> = with_threads(threads, || match &pathway {
         None => per
             .par_iter()
             .enumerate()
@@ -57,14 +72,12 @@ pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
                 )
             })
             .collect(),
-        Some(s) => {
-            // The baseline at the cohort's size, one replication split into as many
-            // catchments as threads (as `cjmh run --catchments`).
-            let scaled = s.scaled(args.cohort as f64 / s.expected_people());
-            let rep = model::run_catchments(&scaled, 1, 0, threads as u32);
+        Some(scaled) => {
+            let rep = model::run_catchments(scaled, 1, 0, threads as u32);
+            held = Some(rep.held_peak);
             vec![(rep.people, rep.events, (0, 0.0))]
         }
-    });
+    })?;
     let secs = started.elapsed().as_secs_f64();
     let people: u64 = results.iter().map(|r| r.0).sum();
     let events: u64 = results.iter().map(|r| r.1).sum();
@@ -90,12 +103,16 @@ pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
             "ns_per_event": secs * 1e9 / events as f64,
             "events": events,
             "peak_memory_bytes": peak,
+            "held_peak": held,
             "mean_wait_days": mean_wait,
         });
         println!("{v}");
     } else {
         println!("model              {model} ({what})");
         println!("people             {people}");
+        if let Some(h) = held {
+            println!("held at once       {h} (the most people in the model at one time)");
+        }
         println!("threads            {threads}");
         println!("wall time          {secs:.3} s");
         println!("people per second  {:.0}", people as f64 / secs);

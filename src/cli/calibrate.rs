@@ -5,7 +5,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::args::CalibrateArgs;
-use super::{CliError, check_output, with_threads, write_output};
+use super::{CliError, check_output, fits_in_memory, thread_count, with_threads, write_output};
 use crate::model;
 use crate::model::recorder::NullRecorder;
 use crate::output::progress;
@@ -33,7 +33,9 @@ pub(super) fn calibrate(args: CalibrateArgs) -> Result<(), CliError> {
     }
     let seed = args.replicate.seed_of(&s);
     let quiet = args.quiet.quiet;
-    let results = replications(&s, seed, reps, args.replicate.threads.threads, quiet);
+    let threads = thread_count(args.replicate.threads.threads);
+    fits_in_memory(std::slice::from_ref(&s), reps, threads, 1, None)?;
+    let results = replications(&s, seed, reps, Some(threads), quiet)?;
     let rows = crate::calibration::evaluate(&results);
     let heading = crate::calibration::heading(&s, &args.scenario, reps, seed);
     let table = crate::calibration::to_markdown(&rows, &heading);
@@ -57,14 +59,16 @@ pub(super) fn calibrate(args: CalibrateArgs) -> Result<(), CliError> {
     }
 }
 
-/// Runs `replications` replications of one scenario in parallel, in replication order.
+/// Runs `replications` replications of one scenario in parallel on `threads` threads (default:
+/// every core), in replication order. Fails only if the threads cannot be started.
 pub fn replications(
     s: &Scenario,
     seed: u64,
     replications: u64,
     threads: Option<usize>,
     quiet: bool,
-) -> Vec<ReplicationResult> {
+) -> Result<Vec<ReplicationResult>, CliError> {
+    let threads = threads.unwrap_or_else(super::cores);
     let progress = progress::Progress::new(replications, quiet, "replications");
     let results = with_threads(threads, || {
         (0..replications)

@@ -6,6 +6,7 @@ use super::args::CeacArgs;
 use super::{CliError, begin_outputs, read_sweep_info};
 use crate::economics::investment::thousands;
 use crate::economics::psa;
+use crate::limits::MAX_WTP_POINTS;
 use crate::output::summary::format_value;
 use crate::output::sweep::SweepInfo;
 
@@ -81,8 +82,24 @@ fn same_directory_twice(dirs: &[std::path::PathBuf]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The willingness-to-pay values 0, step, 2 step, ... up to `max`, or why there would be too
+/// many: checked before anything is read or allocated.
+fn wtp_grid(max: u64, step: u64) -> Result<Vec<f64>, CliError> {
+    let step = step.max(1);
+    let values = max / step;
+    if values >= MAX_WTP_POINTS {
+        return Err(CliError::BadInput(format!(
+            "--wtp-max {max} with --wtp-step {step} makes {} willingness-to-pay values, more than the {MAX_WTP_POINTS} allowed: use --wtp-step {} or more, or a lower --wtp-max",
+            u128::from(values) + 1,
+            max / MAX_WTP_POINTS + 1
+        )));
+    }
+    Ok((0..=values).map(|i| (i * step) as f64).collect())
+}
+
 pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
     same_directory_twice(&args.dirs)?;
+    let wtps = wtp_grid(args.wtp_max, args.wtp_step)?;
     let mut strategies = Vec::new();
     let mut first: Option<SweepInfo> = None;
     for d in &args.dirs {
@@ -103,10 +120,6 @@ pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
         first.get_or_insert(info);
         strategies.push(s);
     }
-    let wtps: Vec<f64> = (0..=args.wtp_max)
-        .step_by(args.wtp_step as usize)
-        .map(|w| w as f64)
-        .collect();
     let mut ceac_csv = csv::Writer::from_writer(Vec::new());
     let mut evpi_csv = csv::Writer::from_writer(Vec::new());
     let _ = ceac_csv.write_record(["wtp", "strategy", "probability_cost_effective"]);
@@ -148,4 +161,28 @@ pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
         args.out.join("evpi.csv").display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wtp_grid;
+    use crate::limits::MAX_WTP_POINTS;
+
+    #[test]
+    fn the_wtp_grid_is_every_step_to_the_maximum_and_bounded() {
+        assert_eq!(wtp_grid(3000, 1000).unwrap(), [0.0, 1000.0, 2000.0, 3000.0]);
+        assert_eq!(wtp_grid(2500, 1000).unwrap(), [0.0, 1000.0, 2000.0]);
+        assert_eq!(wtp_grid(0, 1).unwrap(), [0.0]);
+        assert_eq!(
+            wtp_grid(MAX_WTP_POINTS - 1, 1).unwrap().len() as u64,
+            MAX_WTP_POINTS
+        );
+        assert!(wtp_grid(MAX_WTP_POINTS, 1).is_err());
+        assert!(wtp_grid(u64::MAX, 1).is_err());
+        // The step the message suggests is enough.
+        let max = 100_000_000_000_000;
+        let step = max / MAX_WTP_POINTS + 1;
+        assert!(wtp_grid(max, step).is_ok());
+        assert!(wtp_grid(max, step - 1).is_err());
+    }
 }

@@ -8,7 +8,7 @@ use crate::scenario;
 /// A sweep file names a `base` scenario and a `design`; anything else is read as a scenario
 /// (which reports a file that is not TOML at all).
 fn is_sweep_file(path: &Path) -> bool {
-    std::fs::read_to_string(path)
+    scenario::file::read_text(path)
         .ok()
         .and_then(|text| text.parse::<toml::Table>().ok())
         .is_some_and(|t| t.contains_key("base") && t.contains_key("design"))

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::CompareArgs;
 use super::{
-    CliError, begin_outputs, catchments_apply, cohort_factor, in_order, load_all, names_are_unique,
-    replication_result, thread_count,
+    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_order, load_all,
+    names_are_unique, replication_result, scaled, thread_count,
 };
 use crate::model;
 use crate::output::comparison;
@@ -23,11 +23,11 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         // and capacities and the pairing by common random numbers holds.
         let factor = cohort_factor(&scenarios[0], cohort)?;
         for s in &mut scenarios {
-            *s = s.scaled(factor);
+            *s = scaled(s, factor, cohort)?;
         }
     }
     names_are_unique(&scenarios)?;
-    catchments_apply(&scenarios, args.scale.catchments)?;
+    catchments_apply(&scenarios, args.scale.catchments, args.scale.cohort)?;
     let reps = args.replicate.replications_of(&scenarios[0]);
     if reps < 2 {
         return Err(CliError::BadInput(
@@ -35,7 +35,14 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         ));
     }
     let seed = args.replicate.seed_of(&scenarios[0]);
-    let threads = args.replicate.threads.threads;
+    let threads = thread_count(args.replicate.threads.threads);
+    fits_in_memory(
+        &scenarios,
+        reps * scenarios.len() as u64,
+        threads,
+        args.scale.catchments,
+        args.scale.cohort,
+    )?;
     let out = &args.out.out;
     let mut set = begin_outputs(
         out,
@@ -80,7 +87,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         },
     );
     progress.finish();
-    outcome.map_err(CliError::cannot_write(&summary_path))?;
+    outcome?.map_err(CliError::cannot_write(&summary_path))?;
     let rows: Vec<comparison::Row> = accumulators.iter().flat_map(|a| a.rows()).collect();
     SummaryWriter::join(parts, &set.staging().join("summary.csv"))
         .map_err(CliError::cannot_write(&summary_path))?;
@@ -94,7 +101,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
             .map(|s| ScenarioEntry::of(s, reps))
             .collect(),
         outputs: vec!["comparison.csv".into(), "summary.csv".into()],
-        ..Manifest::of_this_process("compare", seed, thread_count(threads), started)
+        ..Manifest::of_this_process("compare", seed, threads, started)
     };
     set.write("comparison.csv", &comparison::to_csv(&rows))?;
     set.commit(Some(&manifest::to_json(&m)))?;

@@ -12,6 +12,7 @@ mod ceac;
 mod check;
 mod compare;
 mod costs;
+mod memory;
 mod merge;
 mod run;
 mod sweep;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use rayon::prelude::*;
 
+use crate::limits::THREADS_PER_CORE;
 use crate::model::network::Replication;
 use crate::output::set::{self, OutputError, OutputSet};
 use crate::output::summary::ReplicationResult;
@@ -148,15 +150,15 @@ pub fn main() -> i32 {
 /// to the end of a batch, few enough that the results held at once stay small.
 const UNITS_PER_THREAD: usize = 8;
 
-/// Runs `work` on every unit in parallel, in batches, and hands each result to `consume` in
-/// unit order, so that what is written and accumulated does not depend on the thread count.
-/// Stops at the first error `consume` returns.
+/// Runs `work` on every unit in parallel on `threads` threads, in batches, and hands each
+/// result to `consume` in unit order, so that what is written and accumulated does not depend
+/// on the thread count. Stops at the first error `consume` returns.
 fn in_order<U: Sync, R: Send, E: Send>(
     units: &[U],
-    threads: Option<usize>,
+    threads: usize,
     work: impl Fn(&U) -> R + Sync,
     mut consume: impl FnMut(&U, R) -> Result<(), E> + Send,
-) -> Result<(), E> {
+) -> Result<Result<(), E>, CliError> {
     with_threads(threads, || {
         let batch = rayon::current_num_threads().max(1) * UNITS_PER_THREAD;
         for chunk in units.chunks(batch) {
@@ -169,26 +171,46 @@ fn in_order<U: Sync, R: Send, E: Send>(
     })
 }
 
-fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
-    let mut b = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
-        b = b.num_threads(t.max(1));
-    }
-    match b.build() {
-        Ok(pool) => pool.install(f),
-        Err(_) => f(),
-    }
+/// Runs `f` on a pool of `threads` worker threads. A pool that cannot be started (the system
+/// refuses the threads) is a failure of the command, not a panic inside rayon's global pool.
+fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, CliError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| {
+            CliError::Failure(format!(
+                "cannot start {threads} worker thread{}: {e}",
+                if threads == 1 { "" } else { "s" }
+            ))
+        })?;
+    Ok(pool.install(f))
 }
 
-/// The worker threads a command uses: as asked, else every core; at least one.
+/// This machine's cores (1 if unknown).
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// The worker threads a command uses: as asked, else every core; at least one, and at most
+/// [`THREADS_PER_CORE`] per core, saying so on standard error when it caps them (more threads
+/// than that only share the same cores: 10,000 threads once took 215 s for a 0.08 s job).
+/// Call it once per command.
 fn thread_count(asked: Option<usize>) -> usize {
-    asked
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1)
+    let cores = cores();
+    let most = cores.saturating_mul(THREADS_PER_CORE);
+    match asked {
+        None => cores,
+        Some(n) if n > most => {
+            eprintln!(
+                "warning: --threads {n} is more than {THREADS_PER_CORE} per core on this machine's {cores} core{}: using {most}",
+                if cores == 1 { "" } else { "s" }
+            );
+            most
+        }
+        Some(n) => n.max(1),
+    }
 }
 
 /// Loads every scenario.
@@ -232,15 +254,71 @@ fn names_are_unique(scenarios: &[Scenario]) -> Result<(), CliError> {
 }
 
 /// Whether a split into `catchments` can apply to every scenario: only the pathway model
-/// splits.
-fn catchments_apply(scenarios: &[Scenario], catchments: u32) -> Result<(), CliError> {
-    match scenarios.iter().find(|s| s.pathway.is_none()) {
-        Some(s) if catchments > 1 => Err(CliError::BadInput(format!(
+/// splits, and only where every capacity gives each catchment at least one place (capacities
+/// are shared out in whole places, so with more catchments than places some would have none,
+/// and the results would change without a word). Checked on the scenarios as they will run,
+/// after `--cohort` has scaled their capacities.
+fn catchments_apply(
+    scenarios: &[Scenario],
+    catchments: u32,
+    cohort: Option<u64>,
+) -> Result<(), CliError> {
+    if catchments <= 1 {
+        return Ok(());
+    }
+    if let Some(s) = scenarios.iter().find(|s| s.pathway.is_none()) {
+        return Err(CliError::BadInput(format!(
             "--catchments splits the pathway model; {} is a network scenario",
             s.files[0].display()
-        ))),
-        _ => Ok(()),
+        )));
     }
+    let mut short = Vec::new();
+    let mut most = u32::MAX;
+    for s in scenarios {
+        for (key, places) in s.capacities() {
+            if places == 0 {
+                continue;
+            }
+            most = most.min(places);
+            if places < catchments {
+                short.push(format!(
+                    "{key} of {} has {places} place{} for {catchments} catchments",
+                    s.name,
+                    if places == 1 { "" } else { "s" }
+                ));
+            }
+        }
+    }
+    if short.is_empty() {
+        return Ok(());
+    }
+    let scaled = match cohort {
+        Some(c) => format!("at --cohort {c}, "),
+        None => String::new(),
+    };
+    Err(CliError::BadInput(format!(
+        "--catchments {catchments} would leave some catchments with no place: each capacity is shared out among the catchments in whole places, and {scaled}{}. With --catchments {most} or fewer, every catchment has at least one place of every capacity.",
+        short.join(", ")
+    )))
+}
+
+/// `s` scaled by `factor` for `--cohort cohort`, or why it cannot be: a capacity scaled past
+/// the largest a capacity can be would silently become no limit at all.
+fn scaled(s: &Scenario, factor: f64, cohort: u64) -> Result<Scenario, CliError> {
+    let beyond = s.capacities_beyond(factor);
+    if beyond.is_empty() {
+        return Ok(s.scaled(factor));
+    }
+    let list: Vec<String> = beyond
+        .iter()
+        .map(|(key, places, to)| format!("{key} from {places} to {to:.0}"))
+        .collect();
+    Err(CliError::BadInput(format!(
+        "--cohort {cohort} multiplies {}'s capacities by {factor:.4}, which takes some past {}, the most places a capacity can have: {}. Ask for a smaller --cohort.",
+        s.name,
+        crate::engine::resource::UNLIMITED - 1,
+        list.join(", ")
+    )))
 }
 
 /// The factor that brings `s` to about `cohort` new people over warm-up and horizon.
@@ -253,6 +331,34 @@ fn cohort_factor(s: &Scenario, cohort: u64) -> Result<f64, CliError> {
         )));
     }
     Ok(cohort as f64 / expected)
+}
+
+/// Refuses a command whose people would not fit in memory (see [`memory`]): `scenarios` as
+/// they will run, `units` replications in all, on `threads` threads, each replication split
+/// into `catchments`; `cohort` if `--cohort` set their size.
+fn fits_in_memory(
+    scenarios: &[Scenario],
+    units: u64,
+    threads: usize,
+    catchments: u32,
+    cohort: Option<u64>,
+) -> Result<(), CliError> {
+    let weight = |s: &Scenario| s.expected_people() * memory::per_person(s);
+    let Some(largest) = scenarios
+        .iter()
+        .max_by(|a, b| weight(a).total_cmp(&weight(b)))
+    else {
+        return Ok(());
+    };
+    memory::check(&memory::Demand {
+        scenario: largest,
+        at_once: memory::at_once(threads, units, catchments),
+        asked_by: match cohort {
+            Some(c) => format!("--cohort {c}"),
+            None => largest.files[0].display().to_string(),
+        },
+        advice: "Run fewer people (a smaller --cohort, or fewer arrivals in the scenario), or on fewer --threads: each thread holds a replication.",
+    })
 }
 
 /// Says on standard error which temporaries of dead processes were removed.

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::RunArgs;
 use super::{
-    CliError, begin_outputs, catchments_apply, cohort_factor, in_order, load_all, names_are_unique,
-    replication_result, thread_count,
+    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_order, load_all,
+    names_are_unique, replication_result, scaled, thread_count,
 };
 use crate::model;
 use crate::output::events::{self, EventWriter};
@@ -19,11 +19,11 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     let mut scenarios = load_all(&args.scenarios)?;
     if let Some(cohort) = args.scale.cohort {
         for s in &mut scenarios {
-            *s = s.scaled(cohort_factor(s, cohort)?);
+            *s = scaled(s, cohort_factor(s, cohort)?, cohort)?;
         }
     }
     names_are_unique(&scenarios)?;
-    catchments_apply(&scenarios, args.scale.catchments)?;
+    catchments_apply(&scenarios, args.scale.catchments, args.scale.cohort)?;
     if args.scale.catchments > 1 && args.events {
         return Err(CliError::BadInput(
             "--events records one run's people and cannot be combined with --catchments".into(),
@@ -32,6 +32,14 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     let replicate = &args.replicate;
     let seed = replicate.seed_of(&scenarios[0]);
     let threads = thread_count(replicate.threads.threads);
+    let total: u64 = scenarios.iter().map(|s| replicate.replications_of(s)).sum();
+    fits_in_memory(
+        &scenarios,
+        total,
+        threads,
+        args.scale.catchments,
+        args.scale.cohort,
+    )?;
     let units: Vec<(usize, u64)> = scenarios
         .iter()
         .enumerate()
@@ -58,7 +66,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     // statistics accumulated as replications finish, so memory does not grow with their number.
     let outcome = in_order(
         &units,
-        Some(threads),
+        threads,
         |&(i, r)| -> std::io::Result<(ReplicationResult, u64)> {
             let s = &scenarios[i];
             let rep = if args.events {
@@ -82,7 +90,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     );
     progress.finish();
     // Dropped on an error, the set removes everything written so far, event parts included.
-    outcome.map_err(|e| {
+    outcome?.map_err(|e| {
         CliError::Failure(format!(
             "cannot write the outputs in {}: {e}",
             out.display()

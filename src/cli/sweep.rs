@@ -6,7 +6,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::args::SweepArgs;
-use super::{CliError, begin_outputs, read_sweep_info, report_stale, thread_count, with_threads};
+use super::{
+    CliError, begin_outputs, fits_in_memory, read_sweep_info, report_stale, thread_count,
+    with_threads,
+};
 use crate::model;
 use crate::output::manifest::{self, Manifest, PointEntry, ScenarioEntry};
 use crate::output::progress;
@@ -56,6 +59,9 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let shard = shard.map_err(CliError::BadInput)?;
+    let threads = thread_count(args.threads.threads);
+    let units = sw.points.len() as u64 * sw.replications;
+    fits_in_memory(&sw.scenarios, units, threads, 1, None)?;
     let out: &Path = &args.out.out;
     if let Ok(existing) = read_sweep_info(out) {
         if existing.hash != info.hash {
@@ -112,7 +118,6 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         eprintln!("warning: {line}");
     }
     let quiet = args.quiet.quiet;
-    let threads = args.threads.threads;
     let progress = progress::Progress::new(todo.len() as u64, quiet, "units");
     // Each unit is saved by the thread that ran it, as soon as it finishes: a sweep killed
     // part-way keeps everything finished, whatever order the units ran in.
@@ -125,7 +130,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 Ok(rep.events)
             })
             .sum()
-    });
+    })?;
     progress.finish();
     let events =
         outcome.map_err(|e| CliError::Failure(format!("cannot write a unit's results: {e}")))?;
@@ -166,7 +171,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             .collect(),
         outputs,
         events,
-        ..Manifest::of_this_process("sweep", sw.seed, thread_count(threads), started)
+        ..Manifest::of_this_process("sweep", sw.seed, threads, started)
     };
     set.commit(Some(&manifest::to_json(&m)))?;
     if !quiet {

@@ -3,13 +3,13 @@
 use std::time::Instant;
 
 use super::args::VerifyArgs;
-use super::{CliError, with_threads};
+use super::{CliError, thread_count, with_threads};
 use crate::output::progress;
 use crate::verify;
 
 pub(super) fn verify(args: VerifyArgs) -> Result<(), CliError> {
     let (seed, quiet) = (args.seed, args.quiet.quiet);
-    with_threads(args.threads.threads, || {
+    with_threads(thread_count(args.threads.threads), || {
         let started = Instant::now();
         let bar = progress::bar(verify::UNITS, quiet, "verification models");
         let checks = verify::all_with_progress(seed, &|| bar.inc(1));
@@ -28,5 +28,5 @@ pub(super) fn verify(args: VerifyArgs) -> Result<(), CliError> {
         } else {
             Ok(())
         }
-    })
+    })?
 }

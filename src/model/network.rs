@@ -225,6 +225,9 @@ pub struct Replication {
     pub events: u64,
     /// People who entered.
     pub people: u64,
+    /// The most people held at once: the person slots the model allocated (a slot is reused
+    /// once its person leaves). What the memory a run needs grows with.
+    pub held_peak: u64,
 }
 
 /// Runs replication `replication` of `scenario` under `seed`, reporting visits to `recorder`.
@@ -332,11 +335,13 @@ pub fn run<R: Recorder>(
         }
     }
     let people = m.entered;
+    let held_peak = m.people.len() as u64;
     (
         Replication {
             metrics,
             events,
             people,
+            held_peak,
         },
         recorder,
     )

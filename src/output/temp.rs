@@ -157,32 +157,38 @@ pub fn remove_on_signal() {
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
             return;
         };
-        std::thread::spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                // Held until the process exits: nothing new is registered or committed.
-                let live = hold();
-                let removed = live.iter().filter(|p| p.exists()).count();
-                for p in live.iter() {
-                    let _ = remove(p);
-                }
-                let name = if signal == SIGINT {
-                    "SIGINT"
-                } else {
-                    "SIGTERM"
-                };
-                let newline = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                    "\n"
-                } else {
-                    ""
-                };
-                eprintln!(
-                    "{newline}cjmh: stopped by {name}; removed {removed} temporary path{}; \
+        // A small stack; and where even that cannot start (under a tight `ulimit -v`), the run
+        // goes on without the handler: the next run removes what it leaves (a panic here would
+        // stop a run that could otherwise complete).
+        let _ = std::thread::Builder::new()
+            .name("cjmh-signals".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    // Held until the process exits: nothing new is registered or committed.
+                    let live = hold();
+                    let removed = live.iter().filter(|p| p.exists()).count();
+                    for p in live.iter() {
+                        let _ = remove(p);
+                    }
+                    let name = if signal == SIGINT {
+                        "SIGINT"
+                    } else {
+                        "SIGTERM"
+                    };
+                    let newline = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                        "\n"
+                    } else {
+                        ""
+                    };
+                    eprintln!(
+                        "{newline}cjmh: stopped by {name}; removed {removed} temporary path{}; \
                      outputs not yet in place were discarded",
-                    if removed == 1 { "" } else { "s" }
-                );
-                std::process::exit(128 + signal);
-            }
-        });
+                        if removed == 1 { "" } else { "s" }
+                    );
+                    std::process::exit(128 + signal);
+                }
+            });
     }
 }
 

@@ -19,7 +19,7 @@ pub(super) struct Checker<'a> {
 
 impl Checker<'_> {
     pub(super) fn push(&mut self, key: KeyPath, message: impl Into<String>) {
-        self.problems.push(self.doc.problem(key, message));
+        self.doc.report(self.problems, key, message);
     }
 
     /// Checks a parameter's value and range; returns the value if it is usable.

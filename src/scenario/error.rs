@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::limits::MAX_PROBLEMS_LISTED;
+
 /// A key path into a scenario, such as `stages.court.routes.remand` or `…bins[2]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct KeyPath(pub Vec<Segment>);
@@ -85,6 +87,29 @@ impl fmt::Display for Problem {
         }
         write!(f, ": `{}`: {}", self.key, self.message)
     }
+}
+
+/// A file's problems as reported: the first [`MAX_PROBLEMS_LISTED`] found (the only ones
+/// located, see [`super::file::Document::report`]), in file and line order without repeats,
+/// then, if there were more, one line that says how many.
+pub fn listed(mut problems: Vec<Problem>) -> Vec<Problem> {
+    let more = problems.len().saturating_sub(MAX_PROBLEMS_LISTED);
+    let file = problems.first().map(|p| p.file.clone());
+    problems.truncate(MAX_PROBLEMS_LISTED);
+    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    problems.dedup();
+    if let (true, Some(file)) = (more > 0, file) {
+        problems.push(Problem {
+            file,
+            line: None,
+            key: KeyPath::root(),
+            message: format!(
+                "{more} more problem{} found and not listed (at most {MAX_PROBLEMS_LISTED} are): fix these and check again",
+                if more == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    problems
 }
 
 /// Every problem found in a scenario. Fatal for that scenario: nothing is run or written.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::error::{KeyPath, Problem, ScenarioError, Segment};
+use super::error::{KeyPath, Problem, ScenarioError, Segment, listed};
 use super::file;
 use super::resolved::Scenario;
 use super::spec::ScenarioSpec;
@@ -54,11 +54,9 @@ fn resolve(doc: file::Document) -> Result<Scenario, ScenarioError> {
     );
     match scenario {
         Some(s) if problems.is_empty() => Ok(s),
-        _ => {
-            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-            problems.dedup();
-            Err(ScenarioError { problems })
-        }
+        _ => Err(ScenarioError {
+            problems: listed(problems),
+        }),
     }
 }
 
@@ -84,7 +82,11 @@ fn deserialize(
                 break;
             }
             Err((key, message)) => {
-                problems.push(doc.problem(key.clone(), format!("wrong type or value: {message}")));
+                doc.report(
+                    problems,
+                    key.clone(),
+                    format!("wrong type or value: {message}"),
+                );
                 if stand_ins.contains(&key) || !stand_in(&mut value, &key) {
                     break;
                 }
@@ -97,7 +99,7 @@ fn deserialize(
             Some(Segment::Key(k)) => format!("unknown key `{k}`"),
             _ => "unknown key".to_string(),
         };
-        problems.push(doc.problem(key, message));
+        doc.report(problems, key, message);
     }
     (spec, stand_ins)
 }

@@ -51,7 +51,9 @@ pub(super) fn resolve(
             );
         }
     }
-    let stage_index = |name: &str| names.iter().position(|n| n.as_str() == name);
+    // `names` is sorted (the keys of a `BTreeMap`): a binary search keeps a network of many
+    // stages, each routing to others, linear to check rather than quadratic.
+    let stage_index = |name: &str| names.binary_search_by(|n| n.as_str().cmp(name)).ok();
 
     let mut stages = Vec::new();
     for (name, s) in &spec.stages {
@@ -263,59 +265,65 @@ fn zero_time_cycle(stages: &[Stage]) -> Option<Vec<usize>> {
         .iter()
         .map(|s| days_to_ticks(s.duration_mean_days) == 0)
         .collect();
-    // Depth-first search over zero-duration stages; state 1 = on the stack, 2 = done.
+    // Depth-first search over zero-duration stages; state 1 = on the stack, 2 = done. The stack
+    // is a vector, not recursion: a chain of 60,000 stages overflowed the thread's stack. Each
+    // frame is a stage, the next of its routes to follow and the cumulative probability before
+    // that route.
     let mut state = vec![0u8; stages.len()];
-    let mut stack = Vec::new();
-    fn visit(
-        i: usize,
-        stages: &[Stage],
-        zero: &[bool],
-        state: &mut [u8],
-        stack: &mut Vec<usize>,
-    ) -> Option<Vec<usize>> {
-        state[i] = 1;
-        stack.push(i);
-        let mut previous = 0.0;
-        for &(cumulative, dest) in &stages[i].routes {
-            let probability = cumulative - previous;
-            previous = cumulative;
+    let mut frames: Vec<(usize, usize, f64)> = Vec::new();
+    for start in 0..stages.len() {
+        if !zero[start] || state[start] != 0 {
+            continue;
+        }
+        state[start] = 1;
+        frames.push((start, 0, 0.0));
+        while let Some(top) = frames.last_mut() {
+            let i = top.0;
+            let Some(&(cumulative, dest)) = stages[i].routes.get(top.1) else {
+                state[i] = 2;
+                frames.pop();
+                continue;
+            };
+            let probability = cumulative - top.2;
+            top.1 += 1;
+            top.2 = cumulative;
             let Destination::Stage(j) = dest else {
                 continue;
             };
             if probability <= 0.0 || !zero[j] {
                 continue;
             }
-            if state[j] == 1 {
-                let from = stack.iter().position(|&k| k == j).unwrap_or(0);
-                let mut cycle = stack[from..].to_vec();
-                cycle.push(j);
-                return Some(cycle);
+            match state[j] {
+                1 => {
+                    let from = frames.iter().position(|f| f.0 == j).unwrap_or(0);
+                    let mut cycle: Vec<usize> = frames[from..].iter().map(|f| f.0).collect();
+                    cycle.push(j);
+                    return Some(cycle);
+                }
+                0 => {
+                    state[j] = 1;
+                    frames.push((j, 0, 0.0));
+                }
+                _ => {}
             }
-            if state[j] == 0
-                && let Some(c) = visit(j, stages, zero, state, stack)
-            {
-                return Some(c);
-            }
-        }
-        stack.pop();
-        state[i] = 2;
-        None
-    }
-    for i in 0..stages.len() {
-        if zero[i]
-            && state[i] == 0
-            && let Some(c) = visit(i, stages, &zero, &mut state, &mut stack)
-        {
-            return Some(c);
         }
     }
     None
 }
 
+/// The stage names for a message: all of them while they are few, else the first few and how
+/// many more (a message per unknown route naming all of thousands of stages would make the
+/// report quadratic in the file's size).
 fn join(names: &[&String]) -> String {
-    names
+    const SHOWN: usize = 20;
+    let mut text = names
         .iter()
+        .take(SHOWN)
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }

@@ -110,6 +110,41 @@ impl Scenario {
         s
     }
 
+    /// Every limited capacity, by its key in the scenario file (a network stage's starting
+    /// capacity and each scheduled change; the pathway's therapists, in-reach places and secure
+    /// beds), in places. Stages without a capacity are left out.
+    pub fn capacities(&self) -> Vec<(String, u32)> {
+        if let Some(p) = &self.pathway {
+            return p.capacities();
+        }
+        let mut v = Vec::new();
+        for st in &self.stages {
+            if st.capacity != crate::engine::resource::UNLIMITED {
+                v.push((format!("stages.{}.capacity", st.name), st.capacity));
+            }
+            for (i, change) in st.capacity_schedule.iter().enumerate() {
+                v.push((
+                    format!("stages.{}.capacity_schedule[{i}].capacity", st.name),
+                    change.1,
+                ));
+            }
+        }
+        v
+    }
+
+    /// The capacities that [`Scenario::scaled`] by `factor` would take past the largest a
+    /// capacity can be (one less than [`crate::engine::resource::UNLIMITED`], which means no
+    /// limit), as (key, places as written, places scaled). Scaled, they would saturate: a
+    /// network stage would silently lose its limit and report no utilisation.
+    pub fn capacities_beyond(&self, factor: f64) -> Vec<(String, u32, f64)> {
+        let most = (crate::engine::resource::UNLIMITED - 1) as f64;
+        self.capacities()
+            .into_iter()
+            .map(|(k, c)| (k, c, (c as f64 * factor).round()))
+            .filter(|&(_, _, scaled)| scaled > most)
+            .collect()
+    }
+
     /// Expected number of new people over warm-up and horizon at the scenario's own scale.
     pub fn expected_people(&self) -> f64 {
         let days = crate::engine::ticks_to_days(self.warmup + self.horizon);

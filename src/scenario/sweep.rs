@@ -33,12 +33,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::error::{KeyPath, Problem, ScenarioError};
+use super::error::{KeyPath, Problem, ScenarioError, listed};
 use super::file;
 use super::hash::{fnv1a64, name_key};
 use super::load::load_with;
 use super::resolved::Scenario;
 use crate::engine::{Purpose, Streams};
+use crate::limits::{MAX_REPLICATIONS, MAX_SWEEP_PARAMETERS, MAX_SWEEP_POINTS, MAX_SWEEP_UNITS};
 use rand::RngExt;
 
 /// How the points are laid out.
@@ -100,7 +101,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn push(&mut self, key: KeyPath, message: impl Into<String>) {
-        self.problems.push(self.doc.problem(key, message));
+        self.doc.report(&mut self.problems, key, message);
     }
 }
 
@@ -190,22 +191,31 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
             None
         }
     };
-    let whole = |r: &mut Reader, key: &str, min: i64| -> Option<u64> {
+    let whole = |r: &mut Reader, key: &str, min: i64, max: Option<u64>| -> Option<u64> {
         match table.get(key) {
             None => None,
-            Some(toml::Value::Integer(i)) if *i >= min => Some(*i as u64),
+            Some(toml::Value::Integer(i)) if *i >= min && max.is_none_or(|m| *i as u64 <= m) => {
+                Some(*i as u64)
+            }
             Some(v) => {
+                let range = match max {
+                    Some(m) => format!("from {min} to {m}"),
+                    None => format!("of at least {min}"),
+                };
                 r.push(
                     root.key(key),
-                    format!("`{key}` must be a whole number of at least {min}, got {v}"),
+                    format!("`{key}` must be a whole number {range}, got {v}"),
                 );
                 None
             }
         }
     };
-    let replications = whole(&mut r, "replications", 1).unwrap_or(10);
-    let seed = whole(&mut r, "seed", 0);
-    let n_points = whole(&mut r, "points", 1);
+    let replications = whole(&mut r, "replications", 1, Some(MAX_REPLICATIONS)).unwrap_or(10);
+    let seed = whole(&mut r, "seed", 0, None);
+    let n_points = whole(&mut r, "points", 1, Some(MAX_SWEEP_POINTS));
+    // A `points` that was written but refused has been reported; designs that need it say so
+    // only when it is missing.
+    let points_written = table.contains_key("points");
 
     let mut parameters = Vec::new();
     let mut specs = Vec::new();
@@ -304,6 +314,16 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         }
         Some(_) => r.push(pk.clone(), "[parameters] must be a table of key paths"),
     }
+    if parameters.len() > MAX_SWEEP_PARAMETERS {
+        r.push(
+            pk.clone(),
+            format!(
+                "{} parameters, more than the {MAX_SWEEP_PARAMETERS} a sweep may vary",
+                parameters.len()
+            ),
+        );
+        return Err(finish(r));
+    }
 
     // The design's points.
     let mut points: Vec<Vec<f64>> = Vec::new();
@@ -326,7 +346,33 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
             if n_points.is_some() {
                 r.push(root.key("points"), "`points` is for latin-hypercube; a grid or zip has as many points as its values give");
             }
-            if lists.len() == specs.len() && !lists.is_empty() {
+            // A grid's points are the product of its lists' lengths: counted, with checked
+            // multiplication, before any is made (8 billion points once filled 4 GB).
+            let size = if design == Some(Design::Grid) {
+                lists
+                    .iter()
+                    .try_fold(1u64, |n, l| n.checked_mul(l.len() as u64))
+            } else {
+                lists.first().map(|l| l.len() as u64)
+            };
+            if lists.len() == specs.len()
+                && !lists.is_empty()
+                && size.is_none_or(|n| n > MAX_SWEEP_POINTS)
+            {
+                let lengths: Vec<String> = lists.iter().map(|l| l.len().to_string()).collect();
+                let product = match size {
+                    Some(n) => n.to_string(),
+                    None => "more than 2^64".to_string(),
+                };
+                r.push(
+                    pk.clone(),
+                    format!(
+                        "the {} has {product} points ({}), more than the {MAX_SWEEP_POINTS} a sweep may have",
+                        design.map_or("design", Design::name),
+                        lengths.join(if design == Some(Design::Grid) { " x " } else { ", " })
+                    ),
+                );
+            } else if lists.len() == specs.len() && !lists.is_empty() {
                 if design == Some(Design::Grid) {
                     points.push(Vec::new());
                     for list in &lists {
@@ -361,10 +407,12 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         }
         Some(Design::LatinHypercube) => {
             let Some(n) = n_points else {
-                r.push(
-                    root.key("points"),
-                    "a latin-hypercube needs `points`: how many",
-                );
+                if !points_written {
+                    r.push(
+                        root.key("points"),
+                        "a latin-hypercube needs `points`: how many",
+                    );
+                }
                 return Err(finish(r));
             };
             let ranges: Vec<(f64, f64, bool)> = specs
@@ -386,9 +434,11 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
             }
         }
         Some(Design::Psa) if n_points.is_none() => {
-            r.push(root.key("points"), "a psa needs `points`: how many draws");
+            if !points_written {
+                r.push(root.key("points"), "a psa needs `points`: how many draws");
+            }
         }
-        Some(Design::OneWay) if n_points.is_some() => {
+        Some(Design::OneWay) if points_written => {
             r.push(
                 root.key("points"),
                 "a one-way design has as many points as the ranges give: leave out `points`",
@@ -403,6 +453,19 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     let base_doc = file::Document::load(&base).map_err(|problems| ScenarioError { problems })?;
     if matches!(design, Some(Design::Psa | Design::OneWay)) {
         let uncertain = uncertain_parameters(&base_doc);
+        // Each is probed with a load of the base scenario (below): bounded, so that a base
+        // of a hundred thousand ranges is refused rather than loaded as many times.
+        if uncertain.len() > MAX_SWEEP_PARAMETERS {
+            r.push(
+                root.key("design"),
+                format!(
+                    "the base scenario has {} parameters with a range, more than the {MAX_SWEEP_PARAMETERS} a {} design may vary",
+                    uncertain.len(),
+                    design.map_or("", Design::name)
+                ),
+            );
+            return Err(finish(r));
+        }
         let mut ranges = Vec::new();
         for u in &uncertain {
             // A parameter the scenario validates as a whole number (beds, therapists) is drawn
@@ -429,6 +492,18 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         };
     }
 
+    // Every point is a run of every replication: a unit of work and a file.
+    let units = (points.len() as u64).saturating_mul(replications);
+    if units > MAX_SWEEP_UNITS {
+        r.push(
+            root.key("replications"),
+            format!(
+                "{} points x {replications} replications make {units} units, more than the {MAX_SWEEP_UNITS} a sweep may have",
+                points.len()
+            ),
+        );
+        return Err(finish(r));
+    }
     // Every key must name a number the base scenario writes: checked once, not per point.
     let keys: Vec<KeyPath> = parameters.iter().map(|p| KeyPath::parse(p)).collect();
     for (key, name) in keys.iter().zip(&parameters) {
@@ -642,10 +717,9 @@ pub fn one_way(ranges: &[(f64, f64, f64, bool)]) -> Vec<Vec<f64>> {
 }
 
 fn finish(r: Reader) -> ScenarioError {
-    let mut problems = r.problems;
-    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    problems.dedup();
-    ScenarioError { problems }
+    ScenarioError {
+        problems: listed(r.problems),
+    }
 }
 
 /// `n` points over `ranges` (low, high, whole numbers?): each range cut into `n` equal strata,

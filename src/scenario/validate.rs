@@ -9,6 +9,7 @@ use super::resolved::Scenario;
 use super::spec::ScenarioSpec;
 use super::{costs, network, pathway};
 use crate::engine::days_to_ticks;
+use crate::limits::MAX_REPLICATIONS;
 
 pub(super) fn validate(
     doc: &Document,
@@ -45,8 +46,13 @@ pub(super) fn validate(
         ),
         None => Some(0.0),
     };
-    if spec.simulation.replications == Some(0) {
-        c.push(sim.key("replications"), "replications must be at least 1");
+    match spec.simulation.replications {
+        Some(0) => c.push(sim.key("replications"), "replications must be at least 1"),
+        Some(r) if u64::from(r) > MAX_REPLICATIONS => c.push(
+            sim.key("replications"),
+            format!("replications must be at most {MAX_REPLICATIONS}, got {r}"),
+        ),
+        _ => {}
     }
 
     let model = spec.model.as_deref().unwrap_or("network");

@@ -14,7 +14,7 @@ fn the_national_baseline_meets_every_calibration_target_and_docs_show_this_run()
     let s = cjmh::scenario::load(&root().join(rel)).unwrap();
     let seed = s.seed.unwrap();
     let reps = u64::from(s.replications.unwrap());
-    let results = cjmh::cli::replications(&s, seed, reps, None, true);
+    let results = cjmh::cli::replications(&s, seed, reps, None, true).unwrap();
     let rows = calibration::evaluate(&results);
     let failing: Vec<String> = rows
         .iter()

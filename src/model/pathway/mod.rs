@@ -160,13 +160,15 @@ pub fn run<R: Recorder>(
         .pathway
         .as_ref()
         .expect("pathway::run is only called for pathway scenarios");
-    let (mut tally, events) = simulate(p, scenario, Streams::new(seed, replication), &mut recorder);
+    let (mut tally, events, held_peak) =
+        simulate(p, scenario, Streams::new(seed, replication), &mut recorder);
     let people = tally.people.entered;
     (
         Replication {
             metrics: metrics(&mut tally, scenario),
             events,
             people,
+            held_peak,
         },
         recorder,
     )
@@ -192,7 +194,7 @@ pub fn run_catchments(
         .as_ref()
         .expect("pathway::run_catchments is only called for pathway scenarios");
     let streams = Streams::new(seed, replication);
-    let parts: Vec<(Tally, u64)> = (0..catchments)
+    let parts: Vec<(Tally, u64, u64)> = (0..catchments)
         .into_par_iter()
         .map(|c| {
             let share = p.catchment(catchments, c);
@@ -205,27 +207,31 @@ pub fn run_catchments(
         })
         .collect();
     let mut parts = parts.into_iter();
-    let (mut tally, mut events) = parts.next().expect("at least two catchments");
-    for (t, e) in parts {
+    let (mut tally, mut events, mut held_peak) = parts.next().expect("at least two catchments");
+    for (t, e, h) in parts {
         tally.merge(&t);
         events += e;
+        // Each catchment's own peak: their sum bounds what was held at once.
+        held_peak += h;
     }
     let people = tally.people.entered;
     Replication {
         metrics: metrics(&mut tally, scenario),
         events,
         people,
+        held_peak,
     }
 }
 
 /// Simulates the pathway `p` over `scenario`'s warm-up and horizon with `streams`, handing
-/// visits to `recorder`, and returns its tallies and the events handled.
+/// visits to `recorder`, and returns its tallies, the events handled and the most people held
+/// at once (the person slots allocated: a slot is reused once its person leaves).
 fn simulate<R: Recorder>(
     p: &Pathway,
     scenario: &Scenario,
     streams: Streams,
     recorder: &mut R,
-) -> (Tally, u64) {
+) -> (Tally, u64, u64) {
     let warm = scenario.warmup;
     let end = scenario.warmup + scenario.horizon;
     let model = PathwayModel {
@@ -244,7 +250,8 @@ fn simulate<R: Recorder>(
     let mut sim = b.build();
     drive(&mut sim, end, recorder);
     let events = sim.events_handled();
-    (Tally::of(sim.into_model()), events)
+    let held_peak = sim.model().people.len() as u64;
+    (Tally::of(sim.into_model()), events, held_peak)
 }
 
 #[cfg(test)]

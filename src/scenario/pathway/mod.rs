@@ -188,6 +188,21 @@ impl Pathway {
 }
 
 impl Pathway {
+    /// Every capacity, by its key in the scenario file, in places.
+    pub fn capacities(&self) -> Vec<(String, u32)> {
+        let mut v = vec![
+            ("prison_care.therapists".to_string(), self.therapists),
+            (
+                "prison_care.inreach_caseload".to_string(),
+                self.inreach_caseload,
+            ),
+        ];
+        for (level, beds) in LEVEL_NAMES.iter().zip(self.beds) {
+            v.push((format!("transfer.beds.{level}"), beds));
+        }
+        v
+    }
+
     /// Catchment `index` of `count` equal catchments: a `count`-th of the new people, and each
     /// capacity split in whole places so that the catchments' capacities add up to this one's
     /// (the first `capacity % count` catchments get one more).
