@@ -17,4 +17,5 @@ pub mod engine;
 pub mod model;
 pub mod output;
 pub mod scenario;
+pub mod validation;
 pub mod verify;
