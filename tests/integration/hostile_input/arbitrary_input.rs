@@ -426,7 +426,10 @@ fn the_generators_reach_valid_inputs() {
             cjmh::scenario::load_str(&baseline.0, &t).is_ok()
         })
         .count();
-    assert!(extremes_loaded > 0, "no baseline with a number set to 1 loaded");
+    assert!(
+        extremes_loaded > 0,
+        "no baseline with a number set to 1 loaded"
+    );
     let mut parsed = 0;
     for _ in 0..400 {
         let args = argv().new_tree(&mut runner).unwrap().current();
