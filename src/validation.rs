@@ -137,6 +137,9 @@ pub enum Measured {
     Missing(&'static str),
 }
 
+/// How a value is measured: a pure function from the runs.
+pub type Measure = fn(&Runs) -> Measured;
+
 /// One validation case.
 #[derive(Debug, Clone, Copy)]
 pub struct Case {
@@ -155,7 +158,7 @@ pub struct Case {
     /// Why the tolerance is that wide.
     pub why: &'static str,
     /// How the value is measured.
-    pub measure: fn(&Runs) -> Measured,
+    pub measure: Measure,
     /// What the printed interval measures.
     pub interval: &'static str,
     /// Why the case fails today, printed when it does: the mechanism that is missing.
@@ -172,7 +175,7 @@ pub struct NotIndependent {
     /// "fitted with ..." or "echoes input ...".
     pub basis: &'static str,
     /// The model's value, shown as a plumbing check where the model has the metric.
-    pub plumbing: Option<(Unit, fn(&Runs) -> Measured)>,
+    pub plumbing: Option<(Unit, Measure)>,
 }
 
 /// What the interval of a paired case measures.
