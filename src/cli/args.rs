@@ -259,7 +259,7 @@ pub(super) struct CalibrateArgs {
 #[derive(clap::Args, Debug)]
 #[command(
     mut_arg("replications", at_least_two_checked_later(
-        "Replications of each scenario (default 5: about a minute on 2 cores at national \
+        "Replications of each scenario (default 5: under a minute on 2 cores at national \
          scale). docs/validation.md is written with the default",
     )),
     mut_arg("seed", |a| a.help(
