@@ -44,6 +44,10 @@ pub struct Target {
     pub band: Band,
     /// Why the band is that wide: the source's precision.
     pub why: &'static str,
+    /// The parameter fitted to this target, or the input it echoes: a target reproduced by a
+    /// parameter set for that purpose, or by the figure itself as an input, shows the
+    /// plumbing works; it is not validation (that is `cjmh validate`).
+    pub basis: &'static str,
 }
 
 /// Every calibration target, in the order of the pathway.
@@ -58,6 +62,7 @@ pub const TARGETS: &[Target] = &[
             high: 141_750.0,
         },
         why: "±5%: the source gives one rounded figure with no year or interval",
+        basis: "fitted with `people.new_people_per_day` and `court.bail_custody_share`",
     },
     Target {
         what: "Prison population (mean)",
@@ -69,6 +74,7 @@ pub const TARGETS: &[Target] = &[
             high: 86_000.0,
         },
         why: "the two seed figures, widened by 2,000 for the 2013-2016 population",
+        basis: "fitted with the upper bins of `custody.sentence_days`",
     },
     Target {
         what: "Remand share of the prison population",
@@ -80,6 +86,7 @@ pub const TARGETS: &[Target] = &[
             high: 0.20,
         },
         why: "the published shares; remand grew after 2019 (R9), so the c. 2015 baseline sits low",
+        basis: "fitted with `court.remand_share`",
     },
     Target {
         what: "Transfers to secure hospital a year",
@@ -91,6 +98,7 @@ pub const TARGETS: &[Target] = &[
             high: 1_100.0,
         },
         why: "the published years, widened by the ±6% (2 SE) Poisson error of ~1,000 a year",
+        basis: "fitted with `transfer.acute_share`",
     },
     Target {
         what: "Final stage (reports to admission), mean days",
@@ -102,6 +110,7 @@ pub const TARGETS: &[Target] = &[
             high: 14.0,
         },
         why: "the range of the five published annual means",
+        basis: "echoes inputs `transfer.admission_days` (mean, T5, T6) and `transfer.warrant_days` (T7), set from T6's mean",
     },
     Target {
         what: "Final stage over 14 days, share",
@@ -113,6 +122,7 @@ pub const TARGETS: &[Target] = &[
             high: 0.29,
         },
         why: "published range ± 2 binomial SE of a share of ~1,000 transfers (1.4 points)",
+        basis: "fitted with the sd of `transfer.admission_days`",
     },
     Target {
         what: "Final stage over 30 days, share",
@@ -124,6 +134,7 @@ pub const TARGETS: &[Target] = &[
             high: 0.114,
         },
         why: "published range ± 2 binomial SE of a share of ~1,000 transfers (0.85 points)",
+        basis: "fitted with the sd of `transfer.admission_days`",
     },
     Target {
         what: "Referral to admission, mean days",
@@ -135,6 +146,7 @@ pub const TARGETS: &[Target] = &[
             high: 118.0,
         },
         why: "one study of 149 transfers: SE of its mean ~8 days (sd ~ mean); range ± 2 SE",
+        basis: "fitted with `transfer.beds.{high,medium,low}` and the mean of `transfer.assessment_days`",
     },
     Target {
         what: "1-year reoffending after custody under 12 months",
@@ -146,6 +158,7 @@ pub const TARGETS: &[Target] = &[
             high: 0.64,
         },
         why: "the two published years ± 2 points (cohorts of tens of thousands; year-to-year drift)",
+        basis: "echoes input `community.reoffend_1y_share.short_custody` (R1)",
     },
     Target {
         what: "Suicide in the year after release, per 100,000 person-years",
@@ -157,6 +170,7 @@ pub const TARGETS: &[Target] = &[
             high: 172.0,
         },
         why: "the exact Poisson 95% interval of 382 suicides",
+        basis: "echoes input `release.suicide_per_100k_py` (M1)",
     },
     Target {
         what: "Post-release suicides within 28 days, share",
@@ -168,6 +182,7 @@ pub const TARGETS: &[Target] = &[
             high: 0.33,
         },
         why: "a historic, rounded figure for all deaths (quality B): a quarter ± a third",
+        basis: "fitted with `release.suicide_first_28d_ratio`",
     },
     Target {
         what: "Suicide on probation, per 100,000 person-years",
@@ -180,6 +195,7 @@ pub const TARGETS: &[Target] = &[
         },
         why: "the sources conflict: licence time is both probation (seed 001, 95% men: 68) and \
               the year after release (M1: 156); the model holds both rates, so the mix lies between",
+        basis: "echoes two inputs, `probation.suicide_per_100k_py` (seed 001) and `release.suicide_per_100k_py` (M1): any mix lies between them, so it cannot fail",
     },
     Target {
         what: "IAPT recovery rate",
@@ -191,6 +207,7 @@ pub const TARGETS: &[Target] = &[
             high: 0.53,
         },
         why: "the published national years (counts in the millions: sampling error negligible)",
+        basis: "echoes input `community.iapt_recovery_share` (P1, P4)",
     },
     Target {
         what: "Four or five co-existing disorders, share",
@@ -202,6 +219,7 @@ pub const TARGETS: &[Target] = &[
             high: 0.15,
         },
         why: "the published range",
+        basis: "fitted with `people.comorbidity_correlation`",
     },
 ];
 
@@ -290,9 +308,10 @@ pub fn to_markdown(rows: &[Row], heading: &str) -> String {
     let mut s = String::new();
     s.push_str(heading);
     s.push_str(
-        "\n\n| Target | Source | Published | Accepted band | Simulated mean | 95% CI | In band |\n",
+        "\n\n| Target | Source | Published | Accepted band | Simulated mean | 95% CI | In band | \
+         Fitted with, or echo |\n",
     );
-    s.push_str("|---|---|---|---|---:|---|---|\n");
+    s.push_str("|---|---|---|---|---:|---|---|---|\n");
     for r in rows {
         let t = &r.target;
         let (low, high) = t.band.bounds();
@@ -308,7 +327,7 @@ pub fn to_markdown(rows: &[Row], heading: &str) -> String {
             None => ("missing".into(), "-".into()),
         };
         s.push_str(&format!(
-            "| {} (`{}`) | {} | {} | {} | {} | {} | {} |\n",
+            "| {} (`{}`) | {} | {} | {} | {} | {} | {} | {} |\n",
             t.what,
             t.metric,
             t.source,
@@ -316,7 +335,8 @@ pub fn to_markdown(rows: &[Row], heading: &str) -> String {
             band,
             mean,
             ci,
-            if r.pass() { "yes" } else { "**no**" }
+            if r.pass() { "yes" } else { "**no**" },
+            t.basis
         ));
     }
     s.push_str("\nWhy each band is that wide:\n\n");

@@ -19,4 +19,5 @@ pub mod limits;
 pub mod model;
 pub mod output;
 pub mod scenario;
+pub mod validation;
 pub mod verify;

@@ -16,6 +16,7 @@ mod memory;
 mod merge;
 mod run;
 mod sweep;
+mod validate;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -127,6 +128,7 @@ pub fn main() -> i32 {
         Command::Verify(args) => verify::verify(args),
         Command::Bench(args) => bench::bench(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Validate(args) => validate::validate(args),
         Command::Costs(args) => costs::costs(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),

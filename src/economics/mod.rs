@@ -165,6 +165,9 @@ pub struct Economics {
     pub discount_rate: f64,
     pub cost_lines: Vec<CostLine>,
     pub qaly_lines: Vec<QalyLine>,
+    /// The price index by price year (`[costs.deflator] index`), to take amounts to other
+    /// price years (see [`Economics::at_price_year`]).
+    pub deflator: std::collections::BTreeMap<String, f64>,
 }
 
 /// The factor applied to an amount in year `year` (0 for the first year) at `rate` a year.
@@ -173,6 +176,19 @@ pub fn discount_factor(rate: f64, year: usize) -> f64 {
 }
 
 impl Economics {
+    /// `amount`, in pounds at the target price year, taken to the price year `year` (a key of
+    /// the deflator index); `None` if the index lacks either year.
+    pub fn at_price_year(&self, amount: f64, year: &str) -> Option<f64> {
+        let to = self.deflator.get(year)?;
+        let from = self.deflator.get(&self.price_year)?;
+        Some(amount * to / from)
+    }
+
+    /// The cost line named `name`, if the scenario has it.
+    pub fn line(&self, name: &str) -> Option<&CostLine> {
+        self.cost_lines.iter().find(|l| l.name == name)
+    }
+
     /// The discounted value at the target price year of `per_unit` x `driver`, summed over the
     /// window's years.
     fn value(&self, drivers: &Drivers, driver: Driver, per_unit: f64) -> f64 {
@@ -360,6 +376,7 @@ mod tests {
                 100.0,
             )],
             qaly_lines: vec![],
+            deflator: Default::default(),
         };
         let mut d = Drivers::new(5);
         for y in 0..5 {
@@ -421,6 +438,7 @@ mod tests {
                 description: None,
                 note: None,
             }],
+            deflator: Default::default(),
         };
         let mut d = Drivers::new(2);
         d.set(Driver("spot_bed_days"), 0, 3.0);

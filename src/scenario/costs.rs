@@ -232,5 +232,6 @@ pub(super) fn resolve(
         discount_rate,
         cost_lines,
         qaly_lines,
+        deflator: index.clone(),
     })
 }

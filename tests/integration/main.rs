@@ -15,5 +15,6 @@ mod malformed_scenarios;
 mod pathway;
 mod snapshots;
 mod sweep;
+mod validation;
 mod value_stability;
 mod verification;
