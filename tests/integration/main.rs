@@ -7,7 +7,6 @@ mod cli;
 mod common;
 mod compare;
 mod costs;
-mod csv_quoting;
 mod determinism;
 mod extends;
 mod hostile_input;
