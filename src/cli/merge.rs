@@ -122,11 +122,11 @@ fn read_shard_manifests(dirs: &[&Path]) -> Result<Vec<Option<serde_json::Value>>
     let mut first: Option<(&Path, serde_json::Value)> = None;
     for d in dirs {
         let path = d.join("manifest.json");
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Ok(bytes) = crate::output::write::read_own_file(&path) else {
             found.push(None);
             continue;
         };
-        let m: serde_json::Value = serde_json::from_str(&text)
+        let m: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| CliError::BadInput(format!("{}: unreadable: {e}", path.display())))?;
         match &first {
             Some((f, fm)) if fm["versions"] != m["versions"] => {

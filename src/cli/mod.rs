@@ -406,12 +406,12 @@ fn replication_result(s: &Scenario, replication: u64, rep: Replication) -> Repli
 /// The `sweep.json` in a sweep's output directory.
 fn read_sweep_info(dir: &Path) -> Result<SweepInfo, CliError> {
     let path = dir.join("sweep.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let bytes = crate::output::write::read_own_file(&path).map_err(|e| {
         CliError::BadInput(format!(
             "{}: not a sweep's output directory ({e})",
             dir.display()
         ))
     })?;
-    serde_json::from_str(&text)
+    serde_json::from_slice(&bytes)
         .map_err(|e| CliError::BadInput(format!("{}: unreadable: {e}", path.display())))
 }

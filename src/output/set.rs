@@ -221,7 +221,7 @@ impl OutputSet {
             None => names.clone(),
         };
         // What the previous run of this command wrote that this one does not.
-        let old = std::fs::read(self.dir.join(MANIFEST))
+        let old = super::write::read_own_file(&self.dir.join(MANIFEST))
             .ok()
             .and_then(|b| manifest_outputs(&b));
         let leftovers: Vec<String> = match (&old, manifest) {

@@ -199,7 +199,7 @@ pub fn read_unit(
         replication,
         problem,
     };
-    let bytes = match std::fs::read(&path) {
+    let bytes = match super::write::read_own_file(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(error(UnitProblem::Missing));

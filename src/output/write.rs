@@ -37,3 +37,30 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temp::forget(&tmp);
     result
 }
+
+/// Largest file cjmh reads back from its own outputs (a sweep unit, `sweep.json`, a manifest):
+/// far above any it writes (a unit is a few kilobytes; a 100,000-point sweep's `sweep.json` a
+/// few megabytes).
+pub const MAX_OWN_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a file cjmh wrote earlier, refusing anything but a regular file of at most
+/// [`MAX_OWN_FILE_BYTES`]: a FIFO left in its place would block for ever, and a link to
+/// `/dev/zero` would grow without end.
+pub fn read_own_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_OWN_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_OWN_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than the {} MiB a file cjmh wrote can be",
+            MAX_OWN_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}

@@ -343,6 +343,14 @@ fn a_thread_pool_that_cannot_start_is_an_error_not_a_panic() {
             ],
         );
         let err = stderr(&o);
+        // Under the same limit a worker thread can start and then fail to map the alternative
+        // signal stack that the standard library gives every new thread: a panic inside std's
+        // thread start, before any cjmh code runs on that thread, and outside cjmh's reach. It
+        // depends on timing (seen in about one full-suite run in three), so it is skipped, named.
+        if err.contains("src/sys/pal/unix/stack_overflow.rs") {
+            eprintln!("note: ulimit -v {kb}: std could not map a new thread's signal stack");
+            continue;
+        }
         assert!(!err.contains("panicked"), "ulimit -v {kb}: {err}");
         if err.contains("cannot start 8 worker threads") {
             assert_eq!(o.status.code(), Some(1), "{err}");

@@ -515,3 +515,25 @@ fn ceac_refuses_the_same_directory_twice() {
         assert!(!out.exists());
     }
 }
+
+/// A FIFO where a unit file should be: `merge` used to open it and wait for a writer for ever.
+#[test]
+fn merge_refuses_a_fifo_in_place_of_a_unit_without_blocking() {
+    let tmp = TempDir::new("merge-fifo");
+    let file = setup(&tmp, "");
+    let (s1, s2) = two_shards(&tmp, &file);
+    let target = unit(&s2, 0, 1);
+    std::fs::remove_file(&target).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&target).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available here");
+        return;
+    }
+    let merged = tmp.path().join("merged");
+    let o = merge(&[&s1, &s2], &merged, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&target.display().to_string()), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(!merged.join("summary.csv").exists());
+}
