@@ -5,7 +5,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::args::CalibrateArgs;
-use super::{CliError, check_output, fits_in_memory, thread_count, with_threads, write_output};
+use super::{
+    CliError, check_output, checks_done, fits_in_memory, thread_count, with_threads, write_output,
+};
 use crate::model;
 use crate::model::recorder::NullRecorder;
 use crate::output::progress;
@@ -43,20 +45,14 @@ pub(super) fn calibrate(args: CalibrateArgs) -> Result<(), CliError> {
         write_output(out, table.as_bytes())?;
     }
     let failed = rows.iter().filter(|r| !r.pass()).count();
-    if !quiet {
-        print!("{table}");
-        println!(
-            "\n{} of {} targets in band ({:.1} s)",
-            rows.len() - failed,
-            rows.len(),
-            started.elapsed().as_secs_f64()
-        );
-    }
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(CliError::ChecksFailed)
-    }
+    checks_done(
+        &table,
+        failed,
+        rows.len(),
+        "targets in band",
+        started,
+        quiet,
+    )
 }
 
 /// Runs `replications` replications of one scenario in parallel on `threads` threads (default:

@@ -415,3 +415,28 @@ fn read_sweep_info(dir: &Path) -> Result<SweepInfo, CliError> {
     serde_json::from_slice(&bytes)
         .map_err(|e| CliError::BadInput(format!("{}: unreadable: {e}", path.display())))
 }
+
+/// Prints a table of checks and how many of `total` passed (`what`: "cases pass"), unless
+/// quiet; [`CliError::ChecksFailed`] if any did not (`calibrate`, `validate`).
+fn checks_done(
+    table: &str,
+    failed: usize,
+    total: usize,
+    what: &str,
+    started: std::time::Instant,
+    quiet: bool,
+) -> Result<(), CliError> {
+    if !quiet {
+        print!("{table}");
+        println!(
+            "\n{} of {total} {what} ({:.1} s)",
+            total - failed,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(CliError::ChecksFailed)
+    }
+}

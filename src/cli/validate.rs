@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::ValidateArgs;
 use super::{
-    CliError, check_output, fits_in_memory, in_order, load_all, replication_result, thread_count,
-    write_output,
+    CliError, check_output, checks_done, fits_in_memory, in_order, load_all, replication_result,
+    thread_count, write_output,
 };
 use crate::model;
 use crate::output::progress;
@@ -77,18 +77,5 @@ pub(super) fn validate(args: ValidateArgs) -> Result<(), CliError> {
         write_output(out, table.as_bytes())?;
     }
     let failed = validation::failures(&rows);
-    if !quiet {
-        print!("{table}");
-        println!(
-            "\n{} of {} cases pass ({:.1} s)",
-            rows.len() - failed,
-            rows.len(),
-            started.elapsed().as_secs_f64()
-        );
-    }
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(CliError::ChecksFailed)
-    }
+    checks_done(&table, failed, rows.len(), "cases pass", started, quiet)
 }
