@@ -47,20 +47,8 @@ pub const MAX_OWN_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// [`MAX_OWN_FILE_BYTES`]: a FIFO left in its place would block for ever, and a link to
 /// `/dev/zero` would grow without end.
 pub fn read_own_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_OWN_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_OWN_FILE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than the {} MiB a file cjmh wrote can be",
-            MAX_OWN_FILE_BYTES / (1024 * 1024)
-        )));
-    }
-    Ok(bytes)
+    // A missing file keeps its error kind: callers tell a missing unit from a damaged one.
+    std::fs::metadata(path)?;
+    crate::scenario::file::read_regular(path, MAX_OWN_FILE_BYTES, "a file cjmh wrote")
+        .map_err(std::io::Error::other)
 }

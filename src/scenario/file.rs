@@ -303,11 +303,19 @@ fn to_value(node: &Node) -> toml::Value {
 /// before reading and again while reading, so a file that grows under us cannot pass it. The
 /// error is a sentence to follow "cannot read ...: ".
 pub fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = read_regular(path, MAX_SCENARIO_FILE_BYTES, "a scenario file")?;
+    String::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_string())
+}
+
+/// Reads `path` if it is a regular file (following symbolic links) of at most `limit` bytes,
+/// checked before reading, on the opened file, and while reading; `what` names the kind of
+/// file in the message ("a scenario file"). Shared with the outputs cjmh reads back. The error
+/// is a sentence to follow "cannot read ...: ".
+pub fn read_regular(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let limit = MAX_SCENARIO_FILE_BYTES;
     let too_big = |size: &str| {
         format!(
-            "{size}, more than the {} MiB a scenario file may have",
+            "{size}, more than the {} MiB {what} may have",
             limit / (1024 * 1024)
         )
     };
@@ -340,7 +348,7 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     if bytes.len() as u64 > limit {
         return Err(too_big("it grew while being read"));
     }
-    String::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_string())
+    Ok(bytes)
 }
 
 /// What a file that is not a regular file is, for a message.
