@@ -50,26 +50,7 @@ fn kind(path: &Path, m: &std::fs::Metadata) -> String {
             Err(_) => "a symbolic link".into(),
         };
     }
-    if t.is_dir() {
-        return "a directory".into();
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_char_device() {
-            return "a character device".into();
-        }
-        if t.is_block_device() {
-            return "a block device".into();
-        }
-        if t.is_fifo() {
-            return "a FIFO (named pipe)".into();
-        }
-        if t.is_socket() {
-            return "a socket".into();
-        }
-    }
-    "not a regular file".into()
+    crate::scenario::file::kind_of_file(&t).into()
 }
 
 /// Whether `path` may be written: absent or a regular file. A link is not followed.

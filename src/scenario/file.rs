@@ -352,7 +352,7 @@ pub fn read_regular(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Stri
 }
 
 /// What a file that is not a regular file is, for a message.
-fn kind_of_file(t: &std::fs::FileType) -> &'static str {
+pub fn kind_of_file(t: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
