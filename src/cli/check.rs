@@ -36,8 +36,18 @@ fn describe(path: &Path) -> Result<String, scenario::ScenarioError> {
         ));
     }
     let s = scenario::load(path)?;
-    let shape = match s.pathway {
-        Some(_) => format!("pathway model, about {:.0} new people", s.expected_people()),
+    let shape = match &s.pathway {
+        Some(p) => {
+            let mut shape = format!("pathway model, about {:.0} new people", s.expected_people());
+            if let Some(r) = &p.rollout {
+                shape.push_str(&format!(
+                    "; the policy starts on day {} of the measured window, after the status quo ({})",
+                    crate::engine::ticks_to_days(r.start - s.warmup),
+                    r.status_quo.display()
+                ));
+            }
+            shape
+        }
         None => format!(
             "{} stages, {} arrival streams",
             s.stages.len(),

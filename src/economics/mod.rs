@@ -197,6 +197,44 @@ impl Economics {
             .sum()
     }
 
+    /// The same totals year by year of the window (`year1` is the first; each discounted as
+    /// in the totals, so the years add up to them): `cost.payer.{payer}.year{k}`,
+    /// `cost.service.year{k}`, `cost.public_sector.year{k}`, `qalys.total.year{k}`. A policy
+    /// with a start date is measured from its start, so these are its first years in turn.
+    fn yearly_metrics(&self, drivers: &Drivers, out: &mut Vec<(String, f64)>) {
+        let in_year = |y: usize, driver: Driver, per_unit: f64| {
+            drivers.get(driver, y) * per_unit * discount_factor(self.discount_rate, y)
+        };
+        let payers = self.payers();
+        for y in 0..drivers.years() {
+            let k = y + 1;
+            let line = |l: &CostLine| in_year(y, l.driver, l.unit_cost_at_target());
+            let sum = |keep: &dyn Fn(&CostLine) -> bool| -> f64 {
+                self.cost_lines.iter().filter(|l| keep(l)).map(line).sum()
+            };
+            for &p in &payers {
+                out.push((
+                    format!("cost.payer.{}.year{k}", PAYERS[p]),
+                    sum(&|l| l.payer == p),
+                ));
+            }
+            out.push((
+                format!("cost.service.year{k}"),
+                sum(&|l| l.kind == LineKind::Service),
+            ));
+            out.push((
+                format!("cost.public_sector.year{k}"),
+                sum(&|l| l.payer < PUBLIC_PAYERS),
+            ));
+            let qalys: f64 = self
+                .qaly_lines
+                .iter()
+                .map(|l| in_year(y, l.driver, l.qalys_per_unit))
+                .sum();
+            out.push((format!("qalys.total.year{k}"), qalys));
+        }
+    }
+
     /// Payers that have at least one line, in [`PAYERS`] order.
     pub fn payers(&self) -> Vec<usize> {
         (0..PAYERS.len())
@@ -253,6 +291,7 @@ impl Economics {
             out.push((format!("qalys.line.{}", l.name), v));
         }
         out.push(("qalys.total".into(), total));
+        self.yearly_metrics(drivers, &mut out);
         // An empty sum or a zero times a negative is -0, which would print as "-0".
         for (_, v) in &mut out {
             *v += 0.0;

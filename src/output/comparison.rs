@@ -366,6 +366,37 @@ pub fn render_investment(rows: &[Row], price_year: &str, rate: f64) -> String {
                 roi.join(", ")
             }
         ));
+        let by_year = |metric: &str, money: bool| {
+            (1..)
+                .map_while(|k| find(sc, &format!("{metric}.year{k}")))
+                .map(|r| {
+                    let x = r.difference.mean;
+                    if money {
+                        format!("{:+.1}", x / 1e6)
+                    } else {
+                        format!("{x:+.1}")
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let years = by_year("cost.public_sector", true);
+        if !years.is_empty() {
+            s.push_str(&format!(
+                "  {:<44} {}\n",
+                "year by year: service cost",
+                by_year("cost.service", true).join("  ")
+            ));
+            s.push_str(&format!(
+                "  {:<44} {}\n",
+                "year by year: net cost, public sector",
+                years.join("  ")
+            ));
+            s.push_str(&format!(
+                "  {:<44} {}\n",
+                "year by year: QALYs gained",
+                by_year("qalys.total", false).join("  ")
+            ));
+        }
     }
     s
 }

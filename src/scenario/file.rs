@@ -204,6 +204,21 @@ impl Document {
         (self.files[origin.file].clone(), found.map(|o| o.line))
     }
 
+    /// Where the value at `key` itself was written, if the document has it.
+    pub fn origin(&self, key: &KeyPath) -> Option<Origin> {
+        let mut node = &self.root;
+        for seg in &key.0 {
+            node = match (&node.kind, seg) {
+                (Kind::Table(entries), Segment::Key(k)) => {
+                    entries.iter().find(|(name, _)| name == k).map(|(_, n)| n)?
+                }
+                (Kind::Array(items), Segment::Index(i)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(node.origin)
+    }
+
     /// A problem at `key`, located.
     pub fn problem(&self, key: KeyPath, message: impl Into<String>) -> Problem {
         let (file, line) = self.locate(&key);
@@ -233,7 +248,8 @@ impl Document {
     }
 
     /// Sets the number at `key`: the `value` of a parameter table (whose `low`/`high` range no
-    /// longer applies once a sweep sets it, so it is dropped), or a bare number. Fails, saying
+    /// longer applies once a sweep sets it, so it is dropped; a `phase_in` keeps its days and
+    /// now rises to the value set, each point capped at it), or a bare number. Fails, saying
     /// why, if the document writes no number there.
     pub fn set_number(&mut self, key: &KeyPath, value: f64) -> Result<(), String> {
         let mut node = &mut self.root;
@@ -262,6 +278,33 @@ impl Document {
             }
             Kind::Table(entries) if entries.iter().any(|(k, _)| k == "value") => {
                 entries.retain(|(k, _)| k != "low" && k != "high");
+                // A phase-in keeps its dates and rises to the value set, no higher: each point
+                // is capped at it, and the last point is it.
+                if let Some((_, n)) = entries.iter_mut().find(|(k, _)| k == "phase_in")
+                    && let Kind::Array(points) = &mut n.kind
+                {
+                    let count = points.len();
+                    for (i, point) in points.iter_mut().enumerate() {
+                        if let Kind::Array(pair) = &mut point.kind
+                            && let Some(Node {
+                                kind: Kind::Scalar(v),
+                                ..
+                            }) = pair.get_mut(1)
+                        {
+                            let old = match v {
+                                toml::Value::Integer(i) => *i as f64,
+                                toml::Value::Float(f) => *f,
+                                _ => continue,
+                            };
+                            let new = if i + 1 == count {
+                                value
+                            } else {
+                                old.min(value)
+                            };
+                            *v = toml::Value::Float(new);
+                        }
+                    }
+                }
                 for (k, n) in entries.iter_mut() {
                     if k == "value"
                         && let Kind::Scalar(v) = &mut n.kind

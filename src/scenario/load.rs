@@ -12,7 +12,7 @@ use super::validate;
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let doc = file::Document::load(path).map_err(|problems| ScenarioError { problems })?;
-    resolve(doc)
+    resolve(doc, &[])
 }
 
 /// Reads a scenario file, sets each `(key, value)` as [`file::Document::set_number`] does, and
@@ -29,20 +29,122 @@ pub fn load_with(path: &Path, overrides: &[(KeyPath, f64)]) -> Result<Scenario, 
     if !problems.is_empty() {
         return Err(ScenarioError { problems });
     }
-    resolve(doc)
+    resolve(doc, overrides)
 }
 
 /// Reads and validates a scenario given as text; `label` names it in messages.
 pub fn load_str(label: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     let doc =
         file::Document::from_text(label, text).map_err(|problems| ScenarioError { problems })?;
-    resolve(doc)
+    resolve(doc, &[])
 }
 
-fn resolve(doc: file::Document) -> Result<Scenario, ScenarioError> {
+/// Validates `doc` (`overrides` are the sweep's settings already applied to it, needed again
+/// for the status quo of a policy with a start date).
+fn resolve(doc: file::Document, overrides: &[(KeyPath, f64)]) -> Result<Scenario, ScenarioError> {
+    let mut scenario = validated(&doc)?;
+    let phased = scenario
+        .pathway
+        .as_ref()
+        .is_some_and(|p| !p.ld_coverage_phase_in.is_empty());
+    if phased && scenario.spec.policy.is_none() {
+        let key = KeyPath::root()
+            .key("liaison_diversion")
+            .key("coverage")
+            .key("phase_in");
+        return Err(ScenarioError {
+            problems: vec![doc.problem(
+                key,
+                "`phase_in` counts days from the policy's start: add `[policy]` with `start_day` (and `extends` the status quo)",
+            )],
+        });
+    }
+    if scenario.spec.policy.is_some() {
+        start_policy(&doc, overrides, &mut scenario).map_err(|problems| ScenarioError {
+            problems: listed(problems),
+        })?;
+    }
+    Ok(scenario)
+}
+
+/// Gives a policy with `[policy] start_day` its start and its status quo: the scenario that the
+/// file writing `start_day` extends, read again with the sweep's settings that apply to it (those
+/// on keys that file does not write itself).
+fn start_policy(
+    doc: &file::Document,
+    overrides: &[(KeyPath, f64)],
+    scenario: &mut Scenario,
+) -> Result<(), Vec<Problem>> {
+    let key = KeyPath::root().key("policy").key("start_day");
+    let origin_of = |k: &KeyPath| {
+        let value = k.key("value");
+        doc.origin(&value).or_else(|| doc.origin(k))
+    };
+    let Some(origin) = origin_of(&key) else {
+        return Err(vec![doc.problem(key, "`[policy]` needs `start_day`")]);
+    };
+    let Some(parent) = doc.files.get(origin.file + 1) else {
+        return Err(vec![doc.problem(
+            key,
+            "a policy's start needs the status quo it changes: add `extends = \"baseline.toml\"` (or the scenario the policy changes) to this file",
+        )]);
+    };
+    let start_day = scenario
+        .spec
+        .policy
+        .as_ref()
+        .map_or(0.0, |p| p.start_day.value);
+    let horizon_days = crate::engine::ticks_to_days(scenario.horizon);
+    if !(start_day.is_finite() && start_day >= 0.0 && start_day < horizon_days) {
+        return Err(vec![doc.problem(
+            key,
+            format!("the policy must start from day 0 to before the end of the measured window (day {horizon_days}), got {start_day}"),
+        )]);
+    }
+    let mut before = file::Document::load(parent)?;
+    for (k, v) in overrides {
+        if origin_of(k).is_some_and(|o| o.file > origin.file) {
+            before
+                .set_number(k, *v)
+                .map_err(|message| vec![before.problem(k.clone(), message)])?;
+        }
+    }
+    let status_quo = validated(&before).map_err(|e| e.problems)?;
+    let within = |message: String| vec![doc.problem(key.clone(), message)];
+    if status_quo.spec.policy.is_some() {
+        return Err(within(format!(
+            "{} has a [policy] start of its own; a policy starts from a status quo without one: extend the scenario that one extends",
+            parent.display()
+        )));
+    }
+    let (Some(p), Some(before_p)) = (&mut scenario.pathway, status_quo.pathway) else {
+        return Err(within(
+            "a policy's start needs a pathway scenario (`model = \"pathway\"`) on both sides"
+                .into(),
+        ));
+    };
+    if status_quo.warmup != scenario.warmup || status_quo.horizon != scenario.horizon {
+        return Err(within(format!(
+            "the policy and its status quo ({}) must have the same [simulation] warm-up and horizon",
+            parent.display()
+        )));
+    }
+    p.start_at(
+        scenario.warmup + crate::engine::days_to_ticks(start_day),
+        before_p,
+        parent.clone(),
+    );
+    // What ran before the start is part of what ran.
+    scenario.hash = format!(
+        "{:016x}",
+        super::hash::fnv1a64(format!("{}+{}", scenario.hash, status_quo.hash).as_bytes())
+    );
+    Ok(())
+}
+
+fn validated(doc: &file::Document) -> Result<Scenario, ScenarioError> {
     let mut problems = Vec::new();
-    let (spec, stand_ins) = deserialize(&doc, &mut problems);
-    let doc = &doc;
+    let (spec, stand_ins) = deserialize(doc, &mut problems);
     let reported = problems.len();
     let scenario = spec.and_then(|spec| validate::validate(doc, spec, &mut problems));
     // What the validator says of a stand-in is about the stand-in, not the user's value.

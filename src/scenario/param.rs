@@ -27,6 +27,11 @@ pub struct Param {
     /// Why this value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// How a policy reaches `value`: `[day, value]` points, days counted from the policy's start
+    /// (`[policy] start_day`), joined by straight lines; `value` from the last point on. Only
+    /// parameters that say so read it (see `Checker::phased`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase_in: Option<Vec<(f64, f64)>>,
 }
 
 impl Param {
@@ -66,6 +71,7 @@ impl<'de> Deserialize<'de> for Param {
                         "low" => p.low = Some(map.next_value()?),
                         "high" => p.high = Some(map.next_value()?),
                         "note" => p.note = Some(map.next_value()?),
+                        "phase_in" => p.phase_in = Some(map.next_value()?),
                         // Handing unknown keys to IgnoredAny lets the loader report them all.
                         _ => {
                             map.next_value::<IgnoredAny>()?;

@@ -80,6 +80,9 @@ pub struct ScenarioSpec {
     pub transfer_limit: Option<pathway::TransferLimitSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_support: Option<pathway::ReleaseSupportSpec>,
+    /// When a policy starts (pathway model, in a file that `extends` the scenario it changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicySpec>,
     /// Unit costs, payers, price year and discounting (pathway model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub costs: Option<costs::CostsSpec>,
@@ -162,6 +165,27 @@ impl ScenarioSpec {
             ("community", self.community.is_some()),
         ]
     }
+}
+
+/// `[policy]`: a policy that starts at a date, rather than being in force from the start of the
+/// run.
+///
+/// ```toml
+/// extends = "baseline.toml"
+/// [policy]
+/// start_day = 0   # days after the warm-up ends; before it, the scenario extended runs
+/// ```
+///
+/// Until `start_day`, every parameter takes the value of the scenario this file extends (the
+/// file that writes `start_day` is the policy; what it extends is the status quo). From then
+/// on the policy's values hold, and a parameter with `phase_in` follows its schedule. People
+/// already in a step keep what was decided for them: a transfer referred before the start has
+/// no limit, a release before it no support. Without `[policy]` the scenario is in force from
+/// the start of the warm-up (its steady state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicySpec {
+    /// Days after the end of the warm-up at which the policy starts.
+    pub start_day: Param,
 }
 
 /// `[simulation]`.

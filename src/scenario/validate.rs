@@ -16,7 +16,11 @@ pub(super) fn validate(
     spec: ScenarioSpec,
     problems: &mut Vec<Problem>,
 ) -> Option<Scenario> {
-    let mut c = Checker { doc, problems };
+    let mut c = Checker {
+        doc,
+        problems,
+        phasing: false,
+    };
     let root = KeyPath::root();
     let sim = root.key("simulation");
 

@@ -239,6 +239,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
         });
     }
 
+    /// A policy starts: therapists and in-reach places become the policy's, and new places go
+    /// to the people waiting.
+    pub(super) fn start_policy_care(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
+        self.t.care.therapists.set_capacity(now, self.p.therapists);
+        self.t
+            .care
+            .inreach
+            .set_capacity(now, self.p.inreach_caseload);
+        self.next_therapy(now, ctx);
+        self.next_inreach(now);
+    }
+
     fn next_therapy(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
         loop {
             let people = &self.people;

@@ -113,7 +113,7 @@ pub(super) fn metrics(m: &mut Tally, scenario: &Scenario) -> Metrics {
         .mean(end);
     custody::population_metrics(&mut m.custody, remand_mean, end, &mut out);
     care::metrics(&mut m.care, end, &mut out);
-    transfer::metrics(&mut m.transfer, end, &mut out);
+    transfer::metrics(&mut m.transfer, m.warm, end, &mut out);
     release::support_metrics(&m.release, &mut out);
     transfer::limit_metrics(&mut m.transfer, end, &mut out);
     release::metrics(&m.release, &mut out);

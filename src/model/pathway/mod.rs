@@ -67,6 +67,8 @@ pub use people::{PLACES, STAGES};
 enum Event {
     /// The next new person is charged.
     NewPerson,
+    /// The policy starts (`[policy] start_day`): its parameters replace the status quo's.
+    PolicyStarts,
     Police(police::PoliceEvent),
     Court(court::CourtEvent),
     Custody(custody::CustodyEvent),
@@ -76,7 +78,11 @@ enum Event {
 }
 
 struct PathwayModel<'a, R: Recorder> {
+    /// The parameters in force: the status quo's until a policy with a start date starts, then
+    /// the policy's.
     p: &'a Pathway,
+    /// The scenario's own parameters (the policy's).
+    policy: &'a Pathway,
     streams: Streams,
     arrivals: Stream,
     arrival_clock: f64,
@@ -111,6 +117,16 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 }
 
+impl<R: Recorder> PathwayModel<'_, R> {
+    /// From now on the policy's parameters hold. Every stage reads its parameters when its
+    /// events happen, so the only state to change is the services' places.
+    fn start_policy(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
+        self.p = self.policy;
+        self.start_policy_care(now, ctx);
+        self.start_policy_transfer(now, ctx);
+    }
+}
+
 impl<R: Recorder> Model for PathwayModel<'_, R> {
     type Event = Event;
 
@@ -118,6 +134,7 @@ impl<R: Recorder> Model for PathwayModel<'_, R> {
         let now = ctx.now();
         match event {
             Event::NewPerson => self.new_person(now, ctx),
+            Event::PolicyStarts => self.start_policy(now, ctx),
             Event::Police(e) => self.police_event(e, now, ctx),
             Event::Court(e) => self.court_event(e, now, ctx),
             Event::Custody(e) => self.custody_event(e, now, ctx),
@@ -234,8 +251,11 @@ fn simulate<R: Recorder>(
 ) -> (Tally, u64, u64) {
     let warm = scenario.warmup;
     let end = scenario.warmup + scenario.horizon;
+    let policy = p;
+    let p = p.rollout.as_ref().map_or(p, |r| &*r.before);
     let model = PathwayModel {
         p,
+        policy,
         streams,
         arrivals: streams.system(Purpose::new(purpose::NEW_PEOPLE, 0)),
         arrival_clock: 0.0,
@@ -246,6 +266,10 @@ fn simulate<R: Recorder>(
         visits: VisitBuffer::new(),
     };
     let mut b = SimulationBuilder::new(model);
+    // Scheduled first, so it comes before anything else at its tick.
+    if let Some(r) = &policy.rollout {
+        b.add_event(r.start, Event::PolicyStarts);
+    }
     b.add_event(0, Event::NewPerson);
     let mut sim = b.build();
     drive(&mut sim, end, recorder);

@@ -242,7 +242,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             .streams
             .stream(id, Purpose::new(purpose::AREA, 0))
             .random::<f64>()
-            < p.ld_coverage;
+            < p.ld_coverage_at(now);
         let slot = self.new_slot(Person {
             id,
             female,

@@ -13,8 +13,11 @@ use crate::engine::Tick;
 
 #[derive(Debug, Clone)]
 pub(super) struct Service {
-    /// Places (therapists, caseload places, beds).
+    /// Places (therapists, caseload places, beds) now.
     pub(super) capacity: u32,
+    /// Earlier places, and the tick each number stopped holding, oldest first: changed only
+    /// when a policy starts ([`Service::set_capacity`]).
+    earlier: Vec<(u32, Tick)>,
     /// Places in use.
     pub(super) busy: Level,
     /// People waiting.
@@ -28,10 +31,51 @@ impl Service {
     pub(super) fn new(capacity: u32, warm: Tick) -> Self {
         Self {
             capacity,
+            earlier: Vec::new(),
             busy: Level::new(warm),
             queued: Level::new(warm),
             queue: VecDeque::new(),
         }
+    }
+
+    /// From `now` the service has `capacity` places. Places in use beyond it are kept until
+    /// they end; the caller offers any new places with [`Service::next`].
+    pub(super) fn set_capacity(&mut self, now: Tick, capacity: u32) {
+        if capacity != self.capacity {
+            self.earlier.push((self.capacity, now));
+            self.capacity = capacity;
+        }
+    }
+
+    /// The places over `[from, to)`, as (from, to, places) spans in time order.
+    pub(super) fn capacity_spans(&self, from: Tick, to: Tick) -> Vec<(Tick, Tick, u32)> {
+        let mut spans = Vec::with_capacity(self.earlier.len() + 1);
+        let mut start = 0;
+        for &(places, until) in self
+            .earlier
+            .iter()
+            .chain(std::iter::once(&(self.capacity, Tick::MAX)))
+        {
+            let (a, b) = (start.max(from), until.min(to));
+            if a < b {
+                spans.push((a, b, places));
+            }
+            start = until;
+        }
+        spans
+    }
+
+    /// The time-weighted mean of the places over `[from, to)`.
+    pub(super) fn capacity_mean(&self, from: Tick, to: Tick) -> f64 {
+        if to <= from {
+            return self.capacity as f64;
+        }
+        let area: f64 = self
+            .capacity_spans(from, to)
+            .iter()
+            .map(|&(a, b, c)| (b - a) as f64 * c as f64)
+            .sum();
+        area / (to - from) as f64
     }
 
     /// A place is free now.
@@ -83,6 +127,11 @@ impl Service {
 impl Merge for Service {
     fn merge(&mut self, other: &Self) {
         self.capacity += other.capacity;
+        // Every catchment changes its places when the policy starts, at the same tick.
+        debug_assert_eq!(self.earlier.len(), other.earlier.len());
+        for (mine, theirs) in self.earlier.iter_mut().zip(&other.earlier) {
+            mine.0 += theirs.0;
+        }
         self.busy.merge(&other.busy);
         self.queued.merge(&other.queued);
     }
@@ -91,6 +140,36 @@ impl Merge for Service {
         self.queued.finish(end);
     }
     fn total(&self) -> f64 {
-        self.capacity as f64 + Merge::total(&self.busy) + Merge::total(&self.queued)
+        self.capacity as f64
+            + self.earlier.iter().map(|e| e.0 as f64).sum::<f64>()
+            + Merge::total(&self.busy)
+            + Merge::total(&self.queued)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Places changed when a policy starts are counted from then: the bed-days a commissioner
+    /// pays for, and the occupancy they are a share of.
+    #[test]
+    fn places_changed_mid_window_count_from_the_change() {
+        let mut s = Service::new(10, 100);
+        s.set_capacity(150, 10); // no change: nothing recorded
+        s.set_capacity(200, 30);
+        assert_eq!(s.capacity, 30);
+        assert_eq!(
+            s.capacity_spans(100, 300),
+            vec![(100, 200, 10), (200, 300, 30)]
+        );
+        assert_eq!(s.capacity_spans(250, 300), vec![(250, 300, 30)]);
+        assert_eq!(s.capacity_mean(100, 300), 20.0);
+        let mut twice = s.clone();
+        twice.merge(&s);
+        assert_eq!(
+            twice.capacity_spans(100, 300),
+            vec![(100, 200, 20), (200, 300, 60)]
+        );
     }
 }

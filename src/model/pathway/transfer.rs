@@ -372,6 +372,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
         );
     }
 
+    /// A policy starts: commissioned beds become the policy's, and new beds go to the people
+    /// waiting. (A time limit applies to referrals from now on, since it is read at referral.)
+    pub(super) fn start_policy_transfer(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
+        for level in 0..self.p.beds.len() {
+            self.t.transfer.beds[level].set_capacity(now, self.p.beds[level]);
+            self.next_bed(level, now, ctx);
+        }
+    }
+
     /// A commissioned bed of `level` is free: it goes to the next person waiting for one.
     fn next_bed(&mut self, level: usize, now: Tick, ctx: &mut Context<'_, Event>) {
         loop {
@@ -537,7 +546,7 @@ pub(super) const HEADLINE: &[&str] = &[
 ];
 
 /// Referrals, waits and the secure estate.
-pub(super) fn metrics(t: &mut TransferTally, end: Tick, out: &mut Out) {
+pub(super) fn metrics(t: &mut TransferTally, warm: Tick, end: Tick, out: &mut Out) {
     out.count("transfer_referrals", t.transfer_referrals);
     out.count("transfers_completed", t.transfers_completed);
     out.push(
@@ -571,12 +580,12 @@ pub(super) fn metrics(t: &mut TransferTally, end: Tick, out: &mut Out) {
         let beds = &mut t.beds[i];
         let mean = beds.busy.mean(end);
         occupied += mean;
-        capacity += beds.capacity as f64;
+        // Beds change only when a policy starts during the window; their mean over it is what
+        // the occupancy is a share of.
+        let places = beds.capacity_mean(warm, end);
+        capacity += places;
         waiting += beds.queued.mean(end);
-        out.push(
-            format!("secure_beds.{level}.capacity"),
-            beds.capacity as f64,
-        );
+        out.push(format!("secure_beds.{level}.capacity"), places);
         out.push(format!("secure_beds.{level}.occupancy_mean"), mean);
         out.push(
             format!("secure_beds.{level}.occupancy_max"),
@@ -625,7 +634,9 @@ pub(super) fn drivers(t: &mut TransferTally, warm: Tick, end: Tick, d: &mut Driv
     for (level, driver) in SECURE_BED_CAPACITY_DAYS.into_iter().enumerate() {
         // Commissioned beds are paid for every day of the window, occupied or not.
         let mut beds = ByYear::new(warm, end);
-        beds.span(warm, end, t.beds[level].capacity as u64);
+        for (from, to, places) in t.beds[level].capacity_spans(warm, end) {
+            beds.span(from, to, places as u64);
+        }
         set_years(d, driver, beds.years(), day);
     }
 }

@@ -16,7 +16,8 @@ pub const DRIVERS: &[Driver] = &[LIAISON_DIVERSION_REFERRALS];
 /// `[liaison_diversion]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiaisonDiversionSpec {
-    /// Share of the population living where L&D operates.
+    /// Share of the population living where L&D operates. May be phased in (`phase_in`, L3's
+    /// roll-out): areas covered early stay covered.
     pub coverage: Param,
     /// Share of people with a mental health need whom a present L&D service identifies and refers.
     pub identification_share: Param,
@@ -29,6 +30,7 @@ pub struct LiaisonDiversionSpec {
 /// `[liaison_diversion]` resolved.
 pub(super) struct LiaisonDiversion {
     pub ld_coverage: f64,
+    pub ld_coverage_phase_in: Vec<(f64, f64)>,
     pub ld_identification: f64,
     pub ld_custody_relative_risk: f64,
     pub ld_mhtr_share: f64,
@@ -36,7 +38,9 @@ pub(super) struct LiaisonDiversion {
 
 pub(super) fn resolve(c: &mut Checker, l: &LiaisonDiversionSpec) -> LiaisonDiversion {
     let k = KeyPath::root().key("liaison_diversion");
-    let ld_coverage = share(c, k.key("coverage"), &l.coverage);
+    let (ld_coverage, ld_coverage_phase_in) = c
+        .phased(&k.key("coverage"), &l.coverage, 0.0, 1.0, "a share")
+        .unwrap_or_default();
     let ld_identification = share(c, k.key("identification_share"), &l.identification_share);
     let ld_custody_relative_risk = nonneg(
         c,
@@ -48,6 +52,7 @@ pub(super) fn resolve(c: &mut Checker, l: &LiaisonDiversionSpec) -> LiaisonDiver
     let ld_mhtr_share = share(c, k.key("mhtr_share"), &l.mhtr_share);
     LiaisonDiversion {
         ld_coverage,
+        ld_coverage_phase_in,
         ld_identification,
         ld_custody_relative_risk,
         ld_mhtr_share,

@@ -38,7 +38,7 @@ pub use probation::ProbationSpec;
 pub use release::{ReleaseSpec, ReleaseSupport, ReleaseSupportSpec};
 pub use transfer::{LEVEL_NAMES, LevelsSpec, TransferLimit, TransferLimitSpec, TransferSpec};
 
-use crate::engine::{PiecewiseHazard, Sampler, Tick};
+use crate::engine::{PiecewiseHazard, Sampler, Schedule, Tick};
 use crate::scenario::check::Checker;
 
 /// All sections of a pathway scenario.
@@ -80,6 +80,10 @@ pub struct Pathway {
     pub s136_share: f64,
 
     pub ld_coverage: f64,
+    /// Coverage's `phase_in` points as written: (days from the policy's start, share).
+    pub ld_coverage_phase_in: Vec<(f64, f64)>,
+    /// Coverage over time once the policy's start is known (see [`Pathway::ld_coverage_at`]).
+    pub ld_coverage_schedule: Option<Schedule>,
     pub ld_identification: f64,
     pub ld_custody_relative_risk: f64,
     pub ld_mhtr_share: f64,
@@ -165,6 +169,21 @@ pub struct Pathway {
     pub reoffend_days: Sampler,
     pub psychosis_reoffend_ratio_men: f64,
     pub follow_up_days: f64,
+
+    /// When the policy starts, and the status quo before it (`[policy]`); `None` when the
+    /// scenario is in force from the start of the run.
+    pub rollout: Option<Rollout>,
+}
+
+/// A policy that starts during the run (`[policy] start_day`).
+#[derive(Debug, Clone)]
+pub struct Rollout {
+    /// The tick from which the policy's parameters hold.
+    pub start: Tick,
+    /// The parameters before then: the scenario the policy file extends.
+    pub before: Box<Pathway>,
+    /// That scenario's file.
+    pub status_quo: std::path::PathBuf,
 }
 
 impl Pathway {
@@ -183,6 +202,9 @@ impl Pathway {
         p.therapists = cap(p.therapists);
         p.inreach_caseload = cap(p.inreach_caseload);
         p.beds = p.beds.map(cap);
+        if let Some(r) = &mut p.rollout {
+            r.before = Box::new(r.before.scaled(factor));
+        }
         p
     }
 }
@@ -213,7 +235,38 @@ impl Pathway {
         p.therapists = share(p.therapists);
         p.inreach_caseload = share(p.inreach_caseload);
         p.beds = p.beds.map(share);
+        if let Some(r) = &mut p.rollout {
+            r.before = Box::new(r.before.catchment(count, index));
+        }
         p
+    }
+
+    /// The share of areas L&D covers at `now`: the phase-in schedule if the policy has one,
+    /// otherwise the coverage.
+    #[inline]
+    pub fn ld_coverage_at(&self, now: Tick) -> f64 {
+        match &self.ld_coverage_schedule {
+            Some(s) => s.at(now),
+            None => self.ld_coverage,
+        }
+    }
+
+    /// Ties the policy to its start: `start` is the tick the policy starts, `before` the
+    /// status quo's parameters. Phase-in days become ticks from `start`.
+    pub fn start_at(&mut self, start: Tick, before: Pathway, status_quo: std::path::PathBuf) {
+        if !self.ld_coverage_phase_in.is_empty() {
+            let points = self
+                .ld_coverage_phase_in
+                .iter()
+                .map(|&(day, v)| (start + crate::engine::days_to_ticks(day), v))
+                .collect();
+            self.ld_coverage_schedule = Schedule::through(points);
+        }
+        self.rollout = Some(Rollout {
+            start,
+            before: Box::new(before),
+            status_quo,
+        });
     }
 }
 
@@ -245,6 +298,8 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         police_custody: police.police_custody,
         s136_share: police.s136_share,
         ld_coverage: ld.ld_coverage,
+        ld_coverage_phase_in: ld.ld_coverage_phase_in,
+        ld_coverage_schedule: None,
         ld_identification: ld.ld_identification,
         ld_custody_relative_risk: ld.ld_custody_relative_risk,
         ld_mhtr_share: ld.ld_mhtr_share,
@@ -324,5 +379,6 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         reoffend_days: community.reoffend_days,
         psychosis_reoffend_ratio_men: community.psychosis_reoffend_ratio_men,
         follow_up_days: community.follow_up_days,
+        rollout: None,
     })
 }
