@@ -91,7 +91,8 @@ fn check_accepts_valid_files_including_the_shipped_scenarios() {
 #[test]
 fn shipped_scenarios_name_a_source_for_every_parameter() {
     // Every number is written as a parameter table (one with `value` or `dist`) that carries
-    // `source`; bare numbers are allowed only in the run settings of [simulation]. Walks the
+    // `source`; bare numbers are allowed only in the run settings of [simulation] and a
+    // policy's start ([policy], the user's choice of date, not evidence). Walks the
     // TOML itself, so it covers network stages and pathway sections alike.
     fn walk(v: &toml::Value, path: &str, bad: &mut Vec<String>, parameters: &mut usize) {
         match v {
@@ -107,7 +108,7 @@ fn shipped_scenarios_name_a_source_for_every_parameter() {
             }
             toml::Value::Table(t) => {
                 for (k, child) in t {
-                    if path.is_empty() && k == "simulation" {
+                    if path.is_empty() && (k == "simulation" || k == "policy") {
                         continue;
                     }
                     let p = if path.is_empty() {
