@@ -307,11 +307,7 @@ pub const CASES: &[Case] = &[
             high: 1.1,
         },
         why: "validation.md: a null result with a plausible interval for about 8,700 referrals",
-        measure: |r| {
-            per_replication(r.of(Setup::Baseline), |x| {
-                metric(x, "ld_reoffending_1y_rr")
-            })
-        },
+        measure: |r| per_replication(r.of(Setup::Baseline), |x| metric(x, "ld_reoffending_1y_rr")),
         interval: CI_REPLICATIONS,
         if_fails: "diverted people keep their own reoffending propensity (L2) but are not \
                    incapacitated by the custody they would have served, so they have more time \

@@ -221,7 +221,10 @@ pub(super) fn metrics(t: &PoliceTally, out: &mut Out) {
 /// Reported after the court's reports, as first published.
 pub(super) fn diversion_metrics(t: &PoliceTally, out: &mut Out) {
     out.count("diverted_from_custody", t.diverted_from_custody);
-    let (r, u) = (ld_group::REFERRED as usize - 1, ld_group::UNCOVERED as usize - 1);
+    let (r, u) = (
+        ld_group::REFERRED as usize - 1,
+        ld_group::UNCOVERED as usize - 1,
+    );
     let ratio_of_shares = |a, b, c, d| ratio(share(a, b), share(c, d));
     out.push(
         "ld_custody_rr",

@@ -71,8 +71,8 @@ pub(super) fn resolve(c: &mut Checker, l: &LiaisonDiversionSpec) -> LiaisonDiver
 /// (`remand_share`, decided before conditions are drawn), through the same one-factor copula as
 /// the draw. `need` lists the conditions that make a need; the first `disorders` conditions share
 /// the common factor with loading `sqrt(rho)`, the rest are independent.
-pub(super) fn need_share_at_contact(
-    thresholds: &[[f64; super::CONDITIONS]; 4],
+pub(super) fn need_share_at_contact<const N: usize>(
+    thresholds: &[[f64; N]; 4],
     rho: f64,
     female_share: f64,
     remand_share: f64,
@@ -95,7 +95,7 @@ pub(super) fn need_share_at_contact(
 /// P(none of `need`) for one group: independent conditions multiply; conditions on the common
 /// factor are independent given it, so their joint share is an integral over the factor
 /// (Simpson's rule on ±10 sd, far beyond any double-precision difference).
-fn no_need_share(t: &[f64; super::CONDITIONS], rho: f64, need: &[usize], disorders: usize) -> f64 {
+fn no_need_share(t: &[f64], rho: f64, need: &[usize], disorders: usize) -> f64 {
     use crate::engine::stats::normal_cdf;
     let independent: f64 = need
         .iter()
@@ -151,16 +151,23 @@ mod tests {
         for _ in 0..n {
             let common: f64 = StandardNormal.sample(&mut rng);
             let mut any = false;
-            for i in 0..7 {
+            for (i, &ti) in t.iter().enumerate() {
                 let own: f64 = StandardNormal.sample(&mut rng);
-                let x = if i < disorders { a * common + b * own } else { own };
-                any |= need.contains(&i) && x < t[i];
+                let x = if i < disorders {
+                    a * common + b * own
+                } else {
+                    own
+                };
+                any |= need.contains(&i) && x < ti;
             }
             hits += any as u32;
         }
         let mc = hits as f64 / n as f64;
         // Binomial SE at n = 200,000 is about 0.0011; 4 SE.
-        assert!((mc - exact).abs() < 0.0045, "analytic {exact}, Monte Carlo {mc}");
+        assert!(
+            (mc - exact).abs() < 0.0045,
+            "analytic {exact}, Monte Carlo {mc}"
+        );
         // Without correlation the conditions are independent.
         let indep = need_share_at_contact(&thresholds, 0.0, 0.0, 0.0, &need, disorders);
         let product: f64 = need.iter().map(|&i| 1.0 - prevalence[i]).product();
