@@ -53,6 +53,22 @@ pub struct Target {
 /// Every calibration target, in the order of the pathway.
 pub const TARGETS: &[Target] = &[
     Target {
+        what: "Custodial outcome after an L&D referral, relative to eligible people in areas \
+               without L&D",
+        metric: "ld_custody_rr",
+        source: "L2",
+        published: "custodial sentence \"almost half\" as likely (RR about 0.5; 2017 cohort)",
+        band: Band::Within {
+            low: 0.35,
+            high: 0.7,
+        },
+        why: "L2 gives a rounded point (\"almost half\") and no interval, from a matched \
+              comparison whose design uncertainty dominates the sampling error of ~8,700 \
+              referrals (about ±0.1 on the log scale); validation.md's band",
+        basis: "fitted with `liaison_diversion.short_custody_diversion_share` (no other source \
+                gives it)",
+    },
+    Target {
         what: "Prison receptions a year",
         metric: "receptions_per_year",
         source: "seed 004",

@@ -92,6 +92,8 @@ pub enum Unit {
     RelativeChange,
     /// A count of people.
     People,
+    /// A ratio, such as a relative risk, written with two decimals.
+    Ratio,
 }
 
 /// The band a case's value must lie in.
@@ -181,6 +183,8 @@ pub struct NotIndependent {
 /// What the interval of a paired case measures.
 const CI_PAIRED: &str = "95% CI of the paired difference over replications (common random \
                          numbers; simulation noise only)";
+/// What the interval of a case measured within the baseline's replications measures.
+const CI_REPLICATIONS: &str = "95% CI of the mean over replications (simulation noise only)";
 /// A value with no interval.
 const CI_NONE: &str = "none: computed from the unit costs, no simulation";
 
@@ -288,28 +292,45 @@ pub const CASES: &[Case] = &[
         if_fails: "no mechanism for the timing of contact after release (E4)",
     },
     Case {
+        id: "VE-2",
+        what: "Liaison & diversion: relative risk of a new police contact (reoffence) within a \
+               year, people referred against eligible people in areas without L&D",
+        setup: "baseline (50% coverage, assigned by area at random, so the groups are \
+                comparable): police contacts in the window of L&D-eligible people, at least a \
+                year before its end, each followed for 365 days. RAND compared referred people \
+                with matched people not referred",
+        source: "L2",
+        published: "no reduction in reoffending (2017 cohort, at least 12 months' follow-up)",
+        unit: Unit::Ratio,
+        tolerance: Tolerance::Within {
+            low: 0.9,
+            high: 1.1,
+        },
+        why: "validation.md: a null result with a plausible interval for about 8,700 referrals",
+        measure: |r| per_replication(r.of(Setup::Baseline), |x| metric(x, "ld_reoffending_1y_rr")),
+        interval: CI_REPLICATIONS,
+        if_fails: "diverted people keep their own reoffending propensity (L2) but are not \
+                   incapacitated by the custody they would have served, so they have more time \
+                   in which to reoffend",
+    },
+    Case {
         id: "VE-3",
-        what: "Liaison & diversion: criminal justice (HMPPS) saving per extra referral, at c. 2019 \
-               prices",
+        what: "Liaison & diversion: criminal justice (HMPPS) saving per extra referral, \
+               undiscounted, at c. 2019 prices",
         setup: "liaison-diversion-full (100% coverage) against baseline (50%), paired: -Δ HMPPS \
-                cost (prison places and probation, 5 years, discounted at 3.5%) / Δ L&D \
-                referrals, taken from 2024-25 to 2019 prices with the GDP deflator. The referral \
-                mix is not L1's (no referrals for substance misuse alone)",
+                cost (prison places and probation, 5 years, undiscounted since C22's horizon is \
+                not stated) / Δ L&D referrals, taken from 2024-25 to 2019 prices with the GDP \
+                deflator. The referral mix is not L1's (no referrals for substance misuse alone)",
         source: "C22, L1",
         published: "at most £4,754 per referral (£41.5m / 8,729 referrals, derived)",
         unit: Unit::Pounds,
         tolerance: Tolerance::AtMost(C22_PER_REFERRAL * 1.25),
         why: "validation.md: C22's upper total divided by L1's nine months of referrals, an upper \
               bound since the savings may cover more referrals, +25%. Compared at c. 2019 \
-              prices, which is the same as inflating the bound to the model's price year. The \
-              model's costs are discounted; undiscounted savings would be larger",
+              prices, which is the same as inflating the bound to the model's price year",
         measure: ld_saving_per_referral,
         interval: CI_PAIRED,
-        if_fails: "diversion is not restricted to the marginal sentencing decisions L&D can \
-                   change, so two thirds of the prison days it saves are sentences of 2-8 years; \
-                   diverted people take the community-order reoffending rate although L2 found \
-                   no reduction; eligibility is prison prevalence, not police custody's third \
-                   (L5); issue 16 item 2",
+        if_fails: "the model's diversion saves more prison time per referral than RAND found",
     },
     Case {
         id: "VF-1",
@@ -439,8 +460,12 @@ pub const NOT_INDEPENDENT: &[NotIndependent] = &[
         what: "Relative risk of a custodial sentence after L&D referral",
         source: "L2",
         published: "almost half (about 0.5)",
-        basis: "echoes input `liaison_diversion.custody_relative_risk` = 0.5 (L2)",
-        plumbing: None,
+        basis: "fitted with `liaison_diversion.short_custody_diversion_share`: its calibration \
+                target in `cjmh calibrate` (`ld_custody_rr`, band 0.35 to 0.7). Plumbing value: \
+                `ld_custody_rr`, baseline",
+        plumbing: Some((Unit::Ratio, |r| {
+            per_replication(r.of(Setup::Baseline), |x| metric(x, "ld_custody_rr"))
+        })),
     },
     NotIndependent {
         id: "VG-1",
@@ -509,12 +534,6 @@ pub const NOT_YET_MEASURED: &[(&str, &str, &str)] = &[
         "VB-3",
         "drug-related death rate ratio, weeks 1-2 against weeks 3-12 (7.5, 5.7-9.9, M4)",
         "drug deaths and person-time by week band after release",
-    ),
-    (
-        "VE-2",
-        "relative risk of reoffending after L&D referral against comparable people not referred \
-         (no reduction, L2)",
-        "reoffending within a year of a police contact, by L&D referral and coverage",
     ),
     (
         "VH-1 to VH-4",
@@ -631,13 +650,14 @@ fn relative_change(runs: &Runs, setup: Setup, name: &str) -> Measured {
     })
 }
 
-/// VE-3: -Δ HMPPS cost / Δ L&D referrals, at 2019 prices.
+/// VE-3: -Δ undiscounted HMPPS cost / Δ L&D referrals, at 2019 prices.
 fn ld_saving_per_referral(runs: &Runs) -> Measured {
     let Some(to_2019) = runs.economics.at_price_year(1.0, "2019") else {
         return Measured::Missing("the deflator has no 2019 index");
     };
     paired(runs, Setup::LiaisonDiversion, |b, s| {
-        let saving = metric(b, "cost.payer.hmpps")? - metric(s, "cost.payer.hmpps")?;
+        let hmpps = "cost.payer_undiscounted.hmpps";
+        let saving = metric(b, hmpps)? - metric(s, hmpps)?;
         let referrals =
             metric(s, "liaison_diversion_referrals")? - metric(b, "liaison_diversion_referrals")?;
         (referrals > 0.0).then(|| saving / referrals * to_2019)
@@ -670,6 +690,7 @@ pub fn format(x: f64, unit: Unit) -> String {
         Unit::Share => format!("{:.1}%", 100.0 * x),
         Unit::RelativeChange => format!("{:+.1}%", 100.0 * x + 0.0),
         Unit::People => format!("{} people", thousands(x.round())),
+        Unit::Ratio => format!("{x:.2}"),
     }
 }
 
@@ -958,6 +979,7 @@ mod tests {
     #[test]
     fn values_are_written_with_their_units() {
         assert_eq!(format(4754.27, Unit::Pounds), "£4,754");
+        assert_eq!(format(1.0449, Unit::Ratio), "1.04");
         assert_eq!(format(-1234.5, Unit::Pounds), "-£1,235");
         assert_eq!(format(0.075, Unit::Share), "7.5%");
         assert_eq!(format(-0.1234, Unit::RelativeChange), "-12.3%");

@@ -38,7 +38,19 @@ fn describe(path: &Path) -> Result<String, scenario::ScenarioError> {
     let s = scenario::load(path)?;
     let shape = match &s.pathway {
         Some(p) => {
-            let mut shape = format!("pathway model, about {:.0} new people", s.expected_people());
+            let mut shape = format!(
+                "pathway model, about {:.0} new people; L&D: {:.3} of police contacts have a mental \
+                 health need by Table 2, so {:.3} of them are eligible for L5's {:.2}{}",
+                s.expected_people(),
+                p.ld_need_at_contact,
+                p.ld_eligible_share,
+                p.ld_police_custody_need_share,
+                if p.ld_eligible_share >= 1.0 {
+                    " (capped: Table 2 gives fewer people with a need than L5)"
+                } else {
+                    ""
+                }
+            );
             if let Some(r) = &p.rollout {
                 shape.push_str(&format!(
                     "; the policy starts on day {} of the measured window, after the status quo ({})",

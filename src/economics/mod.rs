@@ -235,6 +235,13 @@ impl Economics {
         }
     }
 
+    /// The same, undiscounted.
+    fn undiscounted(&self, drivers: &Drivers, driver: Driver, per_unit: f64) -> f64 {
+        (0..drivers.years())
+            .map(|y| drivers.get(driver, y) * per_unit)
+            .sum()
+    }
+
     /// Payers that have at least one line, in [`PAYERS`] order.
     pub fn payers(&self) -> Vec<usize> {
         (0..PAYERS.len())
@@ -247,6 +254,8 @@ impl Economics {
     /// - `cost.line.{line}`: each line;
     /// - `cost.payer.{payer}`: each payer that has lines (the sum of its lines);
     /// - `cost.payer_consequences.{payer}`: the same without its service lines;
+    /// - `cost.payer_undiscounted.{payer}`: each payer's lines, undiscounted (for comparisons
+    ///   with published totals whose horizon is not stated, such as C22's CJS savings);
     /// - `cost.service`: all service lines (what policies invest in);
     /// - `cost.public_sector`: the public payers; `cost.societal`: every payer;
     /// - `qalys.line.{line}`, `qalys.total`.
@@ -277,6 +286,15 @@ impl Economics {
                 format!("cost.payer_consequences.{}", PAYERS[p]),
                 sum(&|l| l.payer == p && l.kind == LineKind::Consequence),
             ));
+        }
+        for &p in &payers {
+            let v = self
+                .cost_lines
+                .iter()
+                .filter(|l| l.payer == p)
+                .map(|l| self.undiscounted(drivers, l.driver, l.unit_cost_at_target()))
+                .sum();
+            out.push((format!("cost.payer_undiscounted.{}", PAYERS[p]), v));
         }
         out.push(("cost.service".into(), sum(&|l| l.kind == LineKind::Service)));
         out.push((
@@ -424,6 +442,8 @@ mod tests {
         let m = e.metrics(&d);
         assert!((get(&m, "cost.line.prison") - 664_730.73).abs() < 0.01);
         assert!((discount_factor(0.035, 4) - 0.871_442_3).abs() < 1e-7);
+        // Undiscounted: 142.2468354 x 5,000.
+        assert!((get(&m, "cost.payer_undiscounted.hmpps") - 711_234.18).abs() < 0.01);
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub mod pathway {
         COMMUNITY = 109;
         /// Whether a spot-purchased bed is found under a transfer limit.
         SPOT_BED = 110;
+        /// Whether a person with a mental health need is one L&D is for (L5's third of police
+        /// custody): one uniform per person, a trait.
+        LD_ELIGIBILITY = 121;
     }
 }
 

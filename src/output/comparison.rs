@@ -192,6 +192,9 @@ impl Accumulator {
     ///   means has none that is reliable with few replications).
     /// - `investment.roi.{payer}` and `investment.roi.public_sector`: mean savings on the
     ///   payer's consequence lines / mean extra service spending (no interval, likewise).
+    /// - `investment.ld_cjs_saving_per_referral` and `..._undiscounted`: mean HMPPS savings /
+    ///   mean extra L&D referrals, discounted and not, where referrals rise: the criminal
+    ///   justice saving per referral that C22 bounds (validation case VE-3; no interval).
     fn investment_rows(&self) -> Vec<Row> {
         let (Some(cost), Some(qalys)) = (self.metric(PUBLIC_COST), self.metric(QALYS)) else {
             return Vec::new();
@@ -249,6 +252,25 @@ impl Accumulator {
                 "investment.roi.public_sector".into(),
                 point(return_on_investment(public_savings, investment), n),
             ));
+        }
+        if let Some(referrals) = self.metric("liaison_diversion_referrals")
+            && referrals.difference.n() > 0
+            && referrals.difference.mean() > 0.0
+        {
+            for (name, metric) in [
+                ("investment.ld_cjs_saving_per_referral", "cost.payer.hmpps"),
+                (
+                    "investment.ld_cjs_saving_per_referral_undiscounted",
+                    "cost.payer_undiscounted.hmpps",
+                ),
+            ] {
+                if let Some(m) = self.metric(metric)
+                    && m.difference.n() > 0
+                {
+                    let per = -m.difference.mean() / referrals.difference.mean();
+                    out.push(row(name.into(), point(per, m.difference.n())));
+                }
+            }
         }
         out
     }

@@ -10,6 +10,7 @@ mod costs;
 mod determinism;
 mod extends;
 mod hostile_input;
+mod liaison_diversion;
 mod malformed_scenarios;
 mod pathway;
 mod rollout;

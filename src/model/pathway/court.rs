@@ -6,7 +6,8 @@
 //! is a custodial sentence, a hospital order (for people with psychosis the court has reports
 //! on), a community order (with a mental health treatment requirement for some), or another
 //! outcome (fine, discharge, acquittal). L&D's effects on the plan are described in
-//! [`super::police`].
+//! [`super::police`]: the plan is drawn the same way for referred people, and only then may a
+//! short custodial sentence be diverted, from a uniform drawn last in the case's stream.
 
 use rand::RngExt;
 
@@ -54,6 +55,14 @@ pub(super) struct Case {
     pub(super) supervision_end: Tick,
     /// Sentence group after the case ([`SHORT_CUSTODY`], ...).
     pub(super) group_after: u8,
+    /// L&D turned this case's custodial sentence into a community order.
+    pub(super) diverted: bool,
+    /// The case's group for the L&D comparisons ([`super::police::ld_group`]; 0: neither).
+    pub(super) ld: u8,
+    /// The group of an open L&D reoffending cohort entry (0: none), and the contact that opened
+    /// it.
+    pub(super) ld_cohort: u8,
+    pub(super) ld_cohort_at: Stamp,
 }
 
 impl Case {
@@ -142,7 +151,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = &self.people[slot as usize];
         let (remanded, psychosis) = (q.case.remanded, q.has(PSYCHOSIS));
         let report = !s136 && need && rng.random::<f64>() < p.report_share;
-        let report_days = if report && !referred {
+        // A referral does not hasten the report (L2: no effect on court timeliness).
+        let report_days = if report {
             p.report_days.sample(rng)
         } else {
             0.0
@@ -162,24 +172,16 @@ impl<R: Recorder> PathwayModel<'_, R> {
         } else {
             (p.bail_custody_share, p.bail_community_order_share)
         };
-        let mut diverted = false;
         let mut outcome = if u < custody {
-            if referred && u >= custody * p.ld_custody_relative_risk {
-                diverted = true;
-                Outcome::CommunityOrder
-            } else {
-                Outcome::Custody
-            }
+            Outcome::Custody
         } else if u < custody + community {
             Outcome::CommunityOrder
         } else {
             Outcome::Other
         };
         let hospital_u: f64 = rng.random();
-        if outcome == Outcome::Custody
-            && psychosis
-            && (report || referred)
-            && hospital_u < p.hospital_order_share
+        // Only a psychiatric report leads to a hospital order; no source links L&D to them.
+        if outcome == Outcome::Custody && psychosis && report && hospital_u < p.hospital_order_share
         {
             outcome = Outcome::HospitalOrder;
         }
@@ -191,6 +193,17 @@ impl<R: Recorder> PathwayModel<'_, R> {
         } else {
             p.mhtr_share
         };
+        let diverted = referred
+            && outcome == Outcome::Custody
+            && diverts(
+                sentence_days,
+                p.ld_divertible_sentence_days,
+                p.ld_short_custody_diversion_share,
+                rng,
+            );
+        if diverted {
+            outcome = Outcome::CommunityOrder;
+        }
         {
             let r = &mut self.people[slot as usize];
             r.case.outcome = outcome;
@@ -200,6 +213,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             r.case.sentenced = false;
             r.case.order_days = order_days;
             r.case.mhtr = need && mhtr_u < mhtr_share;
+            r.case.diverted = diverted;
             r.transfer.hospital_order = false;
         }
         if self.measured(now) {
@@ -208,6 +222,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
         Plan {
             wait: days(wait),
             diverted,
+        }
+    }
+
+    /// The group a case's custodial sentence puts the person in for reoffending.
+    pub(super) fn custody_group(&self, sentence_days: f64) -> u8 {
+        if sentence_days < self.p.short_sentence_days {
+            SHORT_CUSTODY
+        } else {
+            LONG_CUSTODY
         }
     }
 
@@ -228,7 +251,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if q.place == Place::Gone || q.tokens.case != token {
             return;
         }
-        match q.case.outcome {
+        let (outcome, group) = (q.case.outcome, q.case.ld);
+        let custodial = matches!(outcome, Outcome::Custody | Outcome::HospitalOrder);
+        self.count_ld_outcome(group, custodial, now);
+        match outcome {
             Outcome::Custody | Outcome::HospitalOrder => self.sentence(slot, now, ctx),
             Outcome::CommunityOrder | Outcome::Other => self.community_outcome(slot, now, ctx),
         }
@@ -246,7 +272,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         } else {
             0.0
         };
-        let short = case.sentence_days < p.short_sentence_days;
+        let group = self.custody_group(case.sentence_days);
+        let short = group == SHORT_CUSTODY;
         let supervision_days = if case.sentence_days < p.supervision_sentence_limit_days {
             p.supervision_total_days
         } else {
@@ -256,7 +283,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         {
             let r = &mut self.people[slot as usize];
             r.case.release_at = release_at;
-            r.case.group_after = if short { SHORT_CUSTODY } else { LONG_CUSTODY };
+            r.case.group_after = group;
             r.case.supervision_end = release_at + days(supervision_days);
             r.tokens.case += 1;
             r.case.sentenced = true;
@@ -301,7 +328,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 t.other_outcomes += 1;
             }
         }
-        let group = if order { COMMUNITY_ORDER } else { OTHER };
+        // A diverted person keeps the reoffending of the sentence they would have had (L2: no
+        // reduction in reoffending); their supervision is the order's.
+        let group = if !order {
+            OTHER
+        } else if q.case.diverted {
+            self.custody_group(q.case.sentence_days)
+        } else {
+            COMMUNITY_ORDER
+        };
         {
             let r = &mut self.people[slot as usize];
             r.tokens.case += 1;
@@ -321,6 +356,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 }
 
+/// Whether a referred case's custodial sentence becomes a community order: only a sentence
+/// shorter than `divertible_days` (a decision L&D can change), with probability `share`. The
+/// uniform is the last draw of the case's stream, drawn only here, so no other draw moves.
+fn diverts(sentence_days: f64, divertible_days: f64, share: f64, rng: &mut Stream) -> bool {
+    sentence_days < divertible_days && rng.random::<f64>() < share
+}
+
 /// Reported after the L&D referrals, as first published.
 pub(super) fn report_metrics(t: &CourtTally, out: &mut Out) {
     out.count("psychiatric_reports", t.reports);
@@ -336,4 +378,28 @@ pub(super) fn outcome_metrics(t: &CourtTally, out: &mut Out) {
     out.count("mhtr_orders", t.mhtr);
     out.count("hospital_orders", t.hospital_orders);
     out.count("other_court_outcomes", t.other_outcomes);
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+
+    #[test]
+    fn only_sentences_shorter_than_the_limit_are_diverted() {
+        let mut rng = Stream::seed_from_u64(3);
+        for _ in 0..1000 {
+            assert!(!diverts(365.0, 365.0, 1.0, &mut rng));
+            assert!(!diverts(2_000.0, 365.0, 1.0, &mut rng));
+            assert!(diverts(364.9, 365.0, 1.0, &mut rng));
+            assert!(!diverts(30.0, 365.0, 0.0, &mut rng));
+        }
+        let n = 100_000;
+        let hits = (0..n)
+            .filter(|_| diverts(90.0, 365.0, 0.88, &mut rng))
+            .count();
+        // Binomial SE at n = 100,000 is about 0.001; 4 SE.
+        assert!((hits as f64 / n as f64 - 0.88).abs() < 0.004);
+    }
 }

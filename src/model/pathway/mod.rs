@@ -332,6 +332,36 @@ mod tests {
         );
     }
 
+    /// The record stays three cache lines (see [`people::Person`]); the L&D fields of the case
+    /// fit in its padding.
+    #[test]
+    fn a_person_record_is_three_cache_lines() {
+        assert_eq!(std::mem::size_of::<Person>(), 192);
+    }
+
+    /// The need L&D's eligible share is computed from is the need the model draws.
+    #[test]
+    fn the_need_mask_names_the_conditions_it_should() {
+        use crate::scenario::pathway::{CONDITION_NAMES, MH_NEED_CONDITIONS};
+        let names: Vec<&str> = MH_NEED_CONDITIONS
+            .iter()
+            .map(|&i| CONDITION_NAMES[i])
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "psychosis",
+                "depression_anxiety",
+                "suicide_attempt",
+                "self_harm"
+            ]
+        );
+        assert_eq!(
+            people::MH_NEED,
+            people::PSYCHOSIS | people::DEPRESSION_ANXIETY | 1 << 5 | 1 << 6
+        );
+    }
+
     /// Every headline metric is one the pathway reports (a renamed metric would otherwise drop
     /// out of `cjmh compare`'s table without a word).
     #[test]

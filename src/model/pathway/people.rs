@@ -23,7 +23,9 @@ use crate::economics::Drivers;
 use crate::engine::{Context, Purpose, Stamp, TICKS_PER_DAY, Tick, days_to_ticks};
 use crate::model::recorder::{Recorder, Visit};
 use crate::scenario::pathway::people::LIFE_YEARS_LOST;
-use crate::scenario::pathway::{CONDITION_NAMES, CONDITIONS, DISORDERS, GROUP_NAMES};
+use crate::scenario::pathway::{
+    CONDITION_NAMES, CONDITIONS, DISORDERS, GROUP_NAMES, MH_NEED_CONDITIONS,
+};
 
 /// Places and care stages, as numbered in `events.csv` and in per-stage metrics.
 pub const STAGES: [&str; 9] = [
@@ -66,12 +68,19 @@ impl Place {
 // Condition bits, in the order of `CONDITION_NAMES`.
 pub(super) const PSYCHOSIS: u8 = 1 << 0;
 pub(super) const DEPRESSION_ANXIETY: u8 = 1 << 2;
-const SUICIDE_ATTEMPT: u8 = 1 << 5;
-const SELF_HARM: u8 = 1 << 6;
 /// A mental health need, for L&D, screening and reports: psychosis, depression or anxiety, or a
-/// suicide attempt or self-harm in the last year. Personality disorder and dependency alone are
-/// not counted (they are not what these services screen and refer for).
-pub(super) const MH_NEED: u8 = PSYCHOSIS | DEPRESSION_ANXIETY | SUICIDE_ATTEMPT | SELF_HARM;
+/// suicide attempt or self-harm in the last year ([`MH_NEED_CONDITIONS`], which the resolved
+/// scenario's `ld_need_at_contact` is computed from). Personality disorder and dependency alone
+/// are not counted (they are not what these services screen and refer for).
+pub(super) const MH_NEED: u8 = {
+    let mut bits = 0u8;
+    let mut i = 0;
+    while i < MH_NEED_CONDITIONS.len() {
+        bits |= 1 << MH_NEED_CONDITIONS[i];
+        i += 1;
+    }
+    bits
+};
 
 /// The token of each track of a person's life (see the module docs of [`super`]): a pending
 /// event carries its track's token and is ignored once the track has moved on. Each belongs to a
@@ -117,8 +126,6 @@ pub(super) struct Person {
     pub(super) conditions_drawn: bool,
     /// Prevalence group the conditions were drawn from (index into [`GROUP_NAMES`]).
     pub(super) group: u8,
-    /// Lives where liaison and diversion operates.
-    pub(super) covered: bool,
     pub(super) place_since: Stamp,
 
     pub(super) case: court::Case,
@@ -238,17 +245,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
             0
         };
         let learning_disability = rng.random::<f64>() < p.learning_disability_share;
-        let covered = self
-            .streams
-            .stream(id, Purpose::new(purpose::AREA, 0))
-            .random::<f64>()
-            < p.ld_coverage_at(now);
         let slot = self.new_slot(Person {
             id,
             female,
             age_band,
             learning_disability,
-            covered,
             ..Person::default()
         });
         self.police_contact(slot, now, ctx);

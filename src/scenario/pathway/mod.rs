@@ -30,7 +30,8 @@ pub use court::CourtSpec;
 pub use custody::CustodySpec;
 pub use liaison_diversion::LiaisonDiversionSpec;
 pub use people::{
-    CONDITION_NAMES, CONDITIONS, ConditionsSpec, DISORDERS, GROUP_NAMES, PeopleSpec, PrevalenceSpec,
+    CONDITION_NAMES, CONDITIONS, ConditionsSpec, DISORDERS, GROUP_NAMES, MH_NEED_CONDITIONS,
+    PeopleSpec, PrevalenceSpec,
 };
 pub use police::PoliceSpec;
 pub use prison_care::PrisonCareSpec;
@@ -84,8 +85,18 @@ pub struct Pathway {
     pub ld_coverage_phase_in: Vec<(f64, f64)>,
     /// Coverage over time once the policy's start is known (see [`Pathway::ld_coverage_at`]).
     pub ld_coverage_schedule: Option<Schedule>,
+    /// L5's share of people in police custody with a mental health difficulty.
+    pub ld_police_custody_need_share: f64,
+    /// Probability that a person at a police contact has a mental health need as Table 2 and
+    /// the copula draw it (derived; `cjmh check` prints it).
+    pub ld_need_at_contact: f64,
+    /// Share of people with a need who are L&D-eligible, so that the eligible are
+    /// `ld_police_custody_need_share` of contacts: that share over `ld_need_at_contact`, at
+    /// most 1.
+    pub ld_eligible_share: f64,
     pub ld_identification: f64,
-    pub ld_custody_relative_risk: f64,
+    pub ld_divertible_sentence_days: f64,
+    pub ld_short_custody_diversion_share: f64,
     pub ld_mhtr_share: f64,
 
     pub remand_share: f64,
@@ -286,6 +297,19 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
     if c.problems.len() != before {
         return None;
     }
+    let ld_need_at_contact = liaison_diversion::need_share_at_contact(
+        &people.prevalence_thresholds,
+        people.comorbidity_correlation,
+        people.female_share,
+        court.remand_share,
+        &people::MH_NEED_CONDITIONS,
+        DISORDERS,
+    );
+    let ld_eligible_share = if ld_need_at_contact > 0.0 {
+        (ld.ld_police_custody_need_share / ld_need_at_contact).min(1.0)
+    } else {
+        0.0
+    };
     Some(Pathway {
         new_people_per_day: people.new_people_per_day,
         female_share: people.female_share,
@@ -300,8 +324,12 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         ld_coverage: ld.ld_coverage,
         ld_coverage_phase_in: ld.ld_coverage_phase_in,
         ld_coverage_schedule: None,
+        ld_police_custody_need_share: ld.ld_police_custody_need_share,
+        ld_need_at_contact,
+        ld_eligible_share,
         ld_identification: ld.ld_identification,
-        ld_custody_relative_risk: ld.ld_custody_relative_risk,
+        ld_divertible_sentence_days: ld.ld_divertible_sentence_days,
+        ld_short_custody_diversion_share: ld.ld_short_custody_diversion_share,
         ld_mhtr_share: ld.ld_mhtr_share,
         remand_share: court.remand_share,
         remand_days: court.remand_days,

@@ -62,6 +62,10 @@ pub const CONDITION_NAMES: [&str; CONDITIONS] = [
     "suicide_attempt",
     "self_harm",
 ];
+/// The conditions that make a mental health need (psychosis, depression or anxiety, a suicide
+/// attempt, self-harm), as indices into [`CONDITION_NAMES`]: what L&D, screening and reports
+/// look for. Personality disorder and dependency alone are not counted.
+pub const MH_NEED_CONDITIONS: [usize; 4] = [0, 2, 5, 6];
 /// The first five conditions are the disorders of seed 000's "4 or 5 co-existing disorders".
 pub const DISORDERS: usize = 5;
 /// Prevalence groups, in the order of [`PrevalenceSpec`]'s fields.
