@@ -49,8 +49,11 @@ pub mod pathway {
         RELEASE = 108;
         /// A community spell: reoffending, deaths, recall, IAPT.
         COMMUNITY = 109;
-        /// Whether a spot-purchased bed is found under a transfer limit.
+        /// Whether a spot-purchased bed is found under a transfer limit (index: the search).
         SPOT_BED = 110;
+        /// A transfer's route: urgency and assessment (index 0), each search round (index:
+        /// the round).
+        TRANSFER_ROUTE = 111;
     }
 }
 
