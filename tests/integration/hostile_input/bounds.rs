@@ -539,12 +539,13 @@ fn catchments_beyond_a_capacity_are_refused_naming_it() {
         );
         assert!(!out.exists());
     }
-    // The largest that works, works.
+    // A split that every capacity allows works: at four times the cohort the 70 national
+    // transfer assessors, the smallest capacity, scale to 4 places, enough for 4 catchments.
     let o = cjmh([
         "run",
         p(&baseline()),
         "--cohort",
-        "20000",
+        "80000",
         "--catchments",
         "4",
         "-r",
