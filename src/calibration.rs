@@ -118,7 +118,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         what: "Final stage (reports to admission), mean days",
-        metric: "transfer_final_stage_days_mean",
+        metric: "transfer_wait_from_bed_offer_days_mean",
         source: "T6",
         published: "1.6-2.0 weeks (2014-2018)",
         band: Band::Within {
@@ -130,7 +130,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         what: "Final stage over 14 days, share",
-        metric: "transfer_final_stage_over_14d_share",
+        metric: "transfer_wait_from_bed_offer_over_14d_share",
         source: "T5",
         published: "25.8% / 24.0% / 24.2% (2015-2017)",
         band: Band::Within {
@@ -142,7 +142,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         what: "Final stage over 30 days, share",
-        metric: "transfer_final_stage_over_30d_share",
+        metric: "transfer_wait_from_bed_offer_over_30d_share",
         source: "T5",
         published: "9.7% / 7.0% / 6.5% (2015-2017)",
         band: Band::Within {
@@ -154,7 +154,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         what: "Referral to admission, mean days",
-        metric: "transfer_wait_days_mean",
+        metric: "transfer_wait_from_referral_days_mean",
         source: "T12, seed 001",
         published: "93-102 days (89 derived), two London prisons",
         band: Band::Within {
@@ -162,7 +162,7 @@ pub const TARGETS: &[Target] = &[
             high: 118.0,
         },
         why: "one study of 149 transfers: SE of its mean ~8 days (sd ~ mean); range ± 2 SE",
-        basis: "fitted with `transfer.beds.{high,medium,low}` and the mean of `transfer.assessment_days`",
+        basis: "fitted with `transfer.beds.{high,medium,low}` (the bed queue); the assessment, search rounds and urgent route are assumptions, not fitted",
     },
     Target {
         what: "1-year reoffending after custody under 12 months",

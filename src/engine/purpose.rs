@@ -49,11 +49,14 @@ pub mod pathway {
         RELEASE = 108;
         /// A community spell: reoffending, deaths, recall, IAPT.
         COMMUNITY = 109;
-        /// Whether a spot-purchased bed is found under a transfer limit.
+        /// Whether a spot-purchased bed is found under a transfer limit (index: the search).
         SPOT_BED = 110;
         /// Whether a person with a mental health need is one L&D is for (L5's third of police
         /// custody): one uniform per person, a trait.
         LD_ELIGIBILITY = 121;
+        /// A transfer's route: urgency and assessment (index 0), each search round (index:
+        /// the round).
+        TRANSFER_ROUTE = 111;
     }
 }
 

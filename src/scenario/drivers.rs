@@ -30,7 +30,7 @@ mod tests {
     #[test]
     fn driver_names_are_distinct_and_found() {
         let all = super::all();
-        assert_eq!(all.len(), 11, "{all:?}");
+        assert_eq!(all.len(), 12, "{all:?}");
         for (i, d) in all.iter().enumerate() {
             assert_eq!(super::by_name(d.name()), Some(*d));
             assert!(all[i + 1..].iter().all(|e| e.name() != d.name()), "{d:?}");

@@ -120,21 +120,44 @@ fn a_transfer_time_limit_raises_timely_transfers_and_buys_spot_beds() {
         assert_eq!(get(&b, "spot_purchases"), 0.0);
         assert!(get(&b, "transfer_limit_breach_share").is_nan());
         assert!(get(&l, "spot_purchases") > 0.0);
+        // Assessed sooner (the gateway assessment is faster), admitted sooner on average.
         assert!(
-            get(&l, "transfer_within_14d_share") > get(&b, "transfer_within_14d_share"),
+            get(&l, "transfer_assessed_from_referral_days_mean")
+                < get(&b, "transfer_assessed_from_referral_days_mean"),
+            "replication {rep}"
+        );
+        assert!(
+            get(&l, "transfer_wait_from_referral_days_mean")
+                < get(&b, "transfer_wait_from_referral_days_mean"),
             "replication {rep}"
         );
         assert!(get(&l, "secure_bed_days") > get(&b, "secure_bed_days"));
-        // Spot beds are bought at their price, paid by NHS England.
+        // Spot beds are bought at their price, and the faster assessment at its own, both paid
+        // by NHS England.
         assert_eq!(get(&b, "cost.line.spot_beds"), 0.0);
         assert!(get(&l, "cost.line.spot_beds") > 0.0);
+        assert!(
+            get(&l, "cost.line.transfer_assessment") > get(&b, "cost.line.transfer_assessment")
+        );
         assert!(get(&l, "cost.payer.nhs_england") > get(&b, "cost.payer.nhs_england"));
         let breach = get(&l, "transfer_limit_breach_share");
         assert!(breach > 0.0 && breach < 1.0, "{breach}");
-        // Spot beds never count against commissioned capacity.
+        // Spot beds never count against commissioned capacity, and never exceed their own
+        // supply.
         for level in ["high", "medium", "low"] {
             let cap = get(&l, &format!("secure_beds.{level}.capacity"));
             assert!(get(&l, &format!("secure_beds.{level}.occupancy_max")) <= cap);
+        }
+        let supply = limit
+            .pathway
+            .as_ref()
+            .unwrap()
+            .transfer_limit
+            .unwrap()
+            .spot_beds;
+        for (i, level) in ["medium", "low"].into_iter().enumerate() {
+            let held = get(&l, &format!("spot_beds.{level}.occupancy_max"));
+            assert!(held <= f64::from(supply[i + 1]), "{level}: {held}");
         }
     }
 }
@@ -263,7 +286,10 @@ fn each_remaining_policy_moves_its_own_mechanism_and_its_own_cost_line() {
 
     // 28-day limit from referral: shorter waits end to end, more transfers, spot beds bought.
     let limit = run(&load("transfer-28-day.toml"));
-    assert!(get(&limit, "transfer_wait_days_mean") < get(&b, "transfer_wait_days_mean"));
+    assert!(
+        get(&limit, "transfer_wait_from_referral_days_mean")
+            < get(&b, "transfer_wait_from_referral_days_mean")
+    );
     assert!(get(&limit, "transfers_completed") > get(&b, "transfers_completed"));
     assert!(get(&limit, "spot_purchases") > 0.0);
     assert!(get(&limit, "cost.line.spot_beds") > 0.0);
@@ -296,12 +322,93 @@ fn regression_spot_beds_are_not_a_faster_route_than_commissioned_ones() {
         let (w, wo) = (run(&with_spot), run(&without));
         assert!(get(&w, "spot_purchases") > 0.0 && get(&wo, "spot_purchases") == 0.0);
         let (fw, fwo) = (
-            get(&w, "transfer_final_stage_days_mean"),
-            get(&wo, "transfer_final_stage_days_mean"),
+            get(&w, "transfer_wait_from_bed_offer_days_mean"),
+            get(&wo, "transfer_wait_from_bed_offer_days_mean"),
         );
         assert!(
             fw >= fwo,
             "replication {rep}: final stage {fw} days with spot beds vs {fwo} without"
         );
+    }
+}
+
+#[test]
+fn a_shorter_transfer_limit_never_needs_fewer_spot_beds_and_never_costs_less() {
+    // The property, everything else equal: the 14-day policy at a small size with its
+    // limit set to 7, 14, 28 and 56 days from referral, the same seed and replications (common
+    // random numbers). Per sample path it need not hold (one person's earlier spot bed can let
+    // another reach a commissioned bed first, and their stays differ), so replication means are
+    // compared: each shorter limit against the next longer one, with a one-sided margin of two
+    // standard errors of the paired difference. Under the shipped spot supply, which a short
+    // limit soon fills, and under an ample one, where the limit alone decides how many are
+    // bought: there the shortest limit must buy clearly more than the longest.
+    const LIMITS: [f64; 4] = [7.0, 14.0, 28.0, 56.0];
+    const REPS: u64 = 4;
+    let policy = cjmh::scenario::load(&root().join("scenarios/transfer-14-day.toml")).unwrap();
+    let policy = policy.scaled(100_000.0 / policy.expected_people());
+    let get = |m: &cjmh::model::Metrics, k: &str| m.iter().find(|(n, _)| n == k).unwrap().1;
+    let with = |days: f64, ample: bool| {
+        let mut s = policy.clone();
+        let p = s.pathway.as_mut().unwrap();
+        let mut l = p.transfer_limit.unwrap();
+        l.days = days;
+        if ample {
+            l.spot_beds = [0, 100_000, 100_000];
+        }
+        p.transfer_limit = Some(l);
+        s
+    };
+    let mean_se = |d: &[f64]| {
+        let n = d.len() as f64;
+        let mean = d.iter().sum::<f64>() / n;
+        let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, (var / n).sqrt())
+    };
+    for ample in [false, true] {
+        // [limit][replication] -> (spot bed-days, service cost)
+        let runs: Vec<Vec<(f64, f64)>> = LIMITS
+            .iter()
+            .map(|&days| {
+                let s = with(days, ample);
+                (0..REPS)
+                    .map(|rep| {
+                        let m = cjmh::model::run(&s, 11, rep, cjmh::model::recorder::NullRecorder)
+                            .0
+                            .metrics;
+                        (get(&m, "spot_bed_days"), get(&m, "cost.service"))
+                    })
+                    .collect()
+            })
+            .collect();
+        for i in 0..LIMITS.len() - 1 {
+            for (what, pick) in [
+                (
+                    "spot bed-days",
+                    (|x: &(f64, f64)| x.0) as fn(&(f64, f64)) -> f64,
+                ),
+                ("service cost", |x: &(f64, f64)| x.1),
+            ] {
+                let d: Vec<f64> = (0..REPS as usize)
+                    .map(|r| pick(&runs[i][r]) - pick(&runs[i + 1][r]))
+                    .collect();
+                let (mean, se) = mean_se(&d);
+                assert!(
+                    mean >= -2.0 * se,
+                    "ample supply {ample}: {what} at {} days is below {} days by {mean} (se {se})",
+                    LIMITS[i],
+                    LIMITS[i + 1]
+                );
+            }
+        }
+        if ample {
+            let d: Vec<f64> = (0..REPS as usize)
+                .map(|r| runs[0][r].0 - runs[LIMITS.len() - 1][r].0)
+                .collect();
+            let (mean, se) = mean_se(&d);
+            assert!(
+                mean > 2.0 * se && mean > 0.0,
+                "a 7-day limit buys no more spot bed-days than a 56-day one: {mean} (se {se})"
+            );
+        }
     }
 }

@@ -84,9 +84,12 @@ fn each_line_prices_exactly_the_activity_it_names() {
          cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n\
          [transfer.beds]\nhigh = { value = 2, source = \"test\" }\n\
          medium = { value = 8, source = \"test\" }\nlow = { value = 3, source = \"test\" }\n\
-         [transfer_limit]\ndays = { value = 14, source = \"test\" }\nstarts_at = \"assessment\"\n\
+         [transfer_limit]\ndays = { value = 14, source = \"test\" }\n\
          spot_purchase_share = { value = 0.8, source = \"test\" }\n\
-         spot_lead_days = { value = 3, source = \"test\" }\n",
+         spot_lead_days = { value = 3, source = \"test\" }\n\
+         spot_retry_days = { value = 7, source = \"test\" }\n\
+         [transfer_limit.spot_beds]\nmedium = { value = 3, source = \"test\" }\n\
+         low = { value = 3, source = \"test\" }\n",
     );
     let m = run(&tmp, &small(&tmp, "unit", &extra));
     let pairs = [
@@ -98,6 +101,7 @@ fn each_line_prices_exactly_the_activity_it_names() {
         ("liaison_diversion", m["liaison_diversion_referrals"]),
         ("release_support", m["release_support_participants"]),
         ("spot_beds", m["spot_bed_days"]),
+        ("transfer_assessment", m["transfer_assessor_hours"]),
         (
             "secure_beds_medium",
             m["secure_beds.medium.capacity"] * 730.0,

@@ -90,8 +90,8 @@ const REQUIRED: &[(&str, &str)] = &[
     ),
     ("pathway: [stages] tables", "pathway-with-stages.toml"),
     (
-        "a transfer limit with an unknown start",
-        "pathway-limit-unknown-start.toml",
+        "spot-purchased high secure beds (S2: only the three NHS hospitals)",
+        "pathway-limit-high-spot-beds.toml",
     ),
     (
         "pathway: a stay with a negative sd",

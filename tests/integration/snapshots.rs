@@ -179,14 +179,17 @@ fn every_shipped_scenario_gives_its_pinned_outputs() {
 }
 
 /// A replication split into catchments goes through the tallies' merge, which a single run
-/// never uses: a counter left out of it shows here.
+/// never uses: a counter left out of it shows here. At four times the pinned cohort, so that
+/// each of the four catchments has a place of the smallest capacity (the 70 national transfer
+/// assessors scale to 1 at the pinned cohort, 4 here).
 #[test]
 fn the_baseline_split_into_catchments_gives_its_pinned_outputs() {
     let out = TempDir::new("snap-catchments");
+    let cohort = (COHORT.parse::<u64>().unwrap() * 4).to_string();
     run_pinned(
         &root().join("scenarios/baseline.toml"),
         out.path(),
-        &["--cohort", COHORT, "--catchments", "4"],
+        &["--cohort", &cohort, "--catchments", "4"],
     );
     check(
         "run/baseline-4-catchments.summary.csv",

@@ -161,9 +161,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
         self.end_prison_care(slot, now, released, ctx);
         self.people[slot as usize].tokens.spell += 1;
         if released && self.people[slot as usize].transfer.in_progress() {
+            let referred = self.people[slot as usize].transfer.referred_at.tick();
             self.abandon_transfer(slot, now, ctx);
             if self.measured(now) {
                 self.t.transfer.released_before_transfer += 1;
+                self.t
+                    .transfer
+                    .released_before_transfer_wait
+                    .record(now - referred);
             }
         }
     }

@@ -109,9 +109,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     /// The person in `slot`'s stream of `kind`, for their `n`-th step of that kind.
     fn stream(&self, slot: u32, kind: u32, n: u32) -> Stream {
+        self.stream_at(slot, kind, 0, n)
+    }
+
+    /// The same, for the `index`-th draw of a step that draws more than once at different
+    /// moments (index 0 is [`Self::stream`]).
+    fn stream_at(&self, slot: u32, kind: u32, index: u32, n: u32) -> Stream {
         self.streams.stream_n(
             self.people[slot as usize].id,
-            Purpose::new(kind, 0),
+            Purpose::new(kind, index),
             n as u64,
         )
     }
@@ -121,9 +127,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// From now on the policy's parameters hold. Every stage reads its parameters when its
     /// events happen, so the only state to change is the services' places.
     fn start_policy(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
+        let before = self.p;
         self.p = self.policy;
         self.start_policy_care(now, ctx);
-        self.start_policy_transfer(now, ctx);
+        self.start_policy_transfer(before, now, ctx);
     }
 }
 

@@ -1,7 +1,8 @@
 //! A capacity-limited service: the prison therapists, the in-reach caseload and the secure beds
 //! of each level all work the same way, so they share this one type.
 //!
-//! People are served first come, first served. A queue entry carries the token of the care it
+//! People are served first come, first served, within two classes: anyone who joins as urgent
+//! (an acutely unwell transfer referral) is served before everyone else. A queue entry carries the token of the care it
 //! was made for; when that care ends some other way (release, death, a spot-purchased bed) the
 //! entry is left in place and skipped when it reaches the front, rather than searched for and
 //! removed.
@@ -24,6 +25,8 @@ pub(super) struct Service {
     pub(super) queued: Level,
     /// (slot, token) of each person waiting, oldest first; stale entries included.
     queue: VecDeque<(u32, u32)>,
+    /// The same for urgent people, served before anyone in `queue`.
+    urgent: VecDeque<(u32, u32)>,
 }
 
 impl Service {
@@ -35,6 +38,7 @@ impl Service {
             busy: Level::new(warm),
             queued: Level::new(warm),
             queue: VecDeque::new(),
+            urgent: VecDeque::new(),
         }
     }
 
@@ -102,6 +106,12 @@ impl Service {
         self.queued.add(now, 1);
     }
 
+    /// The person in `slot` waits ahead of everyone not urgent, behind earlier urgent people.
+    pub(super) fn join_queue_urgent(&mut self, now: Tick, slot: u32, token: u32) {
+        self.urgent.push_back((slot, token));
+        self.queued.add(now, 1);
+    }
+
     /// A person stops waiting (their care ended some other way); their entry goes stale.
     #[inline]
     pub(super) fn leave_queue(&mut self, now: Tick) {
@@ -112,7 +122,10 @@ impl Service {
     /// taken off the queue; the caller starts their care (which takes the place).
     pub(super) fn next(&mut self, now: Tick, valid: impl Fn(u32, u32) -> bool) -> Option<u32> {
         while self.has_room() {
-            let (slot, token) = self.queue.pop_front()?;
+            let (slot, token) = match self.urgent.pop_front() {
+                Some(entry) => entry,
+                None => self.queue.pop_front()?,
+            };
             if valid(slot, token) {
                 self.queued.add(now, -1);
                 return Some(slot);

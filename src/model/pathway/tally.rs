@@ -250,6 +250,11 @@ impl DayHistogram {
         self.within[which] as f64 / self.n as f64
     }
 
+    /// Share of durations shorter than `day` whole days (NaN if empty).
+    pub fn share_before_day(&self, day: usize) -> f64 {
+        1.0 - self.share_from_day(day)
+    }
+
     /// Share of durations of at least `day` whole days (NaN if empty).
     pub fn share_from_day(&self, day: usize) -> f64 {
         if self.n == 0 {

@@ -1,18 +1,27 @@
 //! Transfer to a secure hospital, and the stay there.
 //!
 //! Some people with psychosis become acutely unwell in prison (`acute_share`, after
-//! `onset_days`). They are **referred** and **assessed** (`assessment_days`, sometimes
-//! repeated), then **wait** for a bed at the level assessed (high, medium or low secure) in a
-//! first-come first-served queue for that level's commissioned beds. When a bed is found it is
-//! held through the **final stage**, the warrant and the admission (`warrant_days`,
-//! `admission_days`), and then they are **admitted**. A hospital order skips referral and
-//! assessment (the court had the reports). Release or death before admission abandons the
-//! transfer.
+//! `onset_days`). They are **referred**; a share are urgent (`urgent_share`). They wait for an
+//! **assessor** (a capacity-limited, costed service, `assessors`; urgent referrals first) and are
+//! **assessed** (`assessment_work_days`, or `urgent_assessment_days`). After this gateway
+//! assessment the receiving unit may decline, and another unit (often out of area) must
+//! assess again: **search rounds** (`search_round_days`) follow one another while each refers
+//! on (`refer_on_share`, higher for a specialised bed), so their number is geometric. Urgent
+//! referrals take the first bed offered and have no rounds. People then **wait** for a bed at
+//! their level (high, medium or low secure) in that level's queue of commissioned beds,
+//! urgent people first. When a bed is found it is held through the **final stage**, the
+//! warrant and the admission (`warrant_days`, `admission_days`), and then they are
+//! **admitted**. A hospital order skips referral and assessment (the court had the reports).
+//! Release or death before admission abandons the transfer.
 //!
-//! **Time limits** (`[transfer_limit]`): under a limit of `days` from referral (or from the end
-//! of assessment), a spot-purchased or out-of-area bed is sought when what is left of the limit
-//! is just enough to contract one (`spot_lead_days`) and go through the same final stage; one is
-//! found with `spot_purchase_share`. A spot bed is another bed, not a faster route.
+//! **Time limit** (`[transfer_limit]`): `days` from referral, for referrals made while the
+//! limit is in the model's parameters. Once assessed, a spot-purchased bed is sought when what
+//! is left of the limit is just enough to contract one (`spot_lead_days`) and go through the
+//! same final stage. It is found if the level's spot supply (`spot_beds`; none at high secure)
+//! has room and the search succeeds (`spot_purchase_share`); else it is tried again every
+//! `spot_retry_days` while the person waits. Whoever is not admitted when the limit passes is a
+//! breach, counted then, whether later admitted, released or dead. A spot bed is another bed,
+//! not a faster route.
 //!
 //! After the stay (`stay_days` by level) people are remitted to prison if their custody has not
 //! ended, or else released from hospital.
@@ -29,17 +38,25 @@ use crate::engine::{Context, Stamp, TICKS_PER_DAY, Tick};
 use crate::model::recorder::{Recorder, Visit};
 use crate::scenario::Pathway;
 use crate::scenario::pathway::LEVEL_NAMES;
-use crate::scenario::pathway::transfer::{SECURE_BED_CAPACITY_DAYS, SPOT_BED_DAYS};
+use crate::scenario::pathway::transfer::{ASSESSOR_HOURS, SECURE_BED_CAPACITY_DAYS, SPOT_BED_DAYS};
 
 /// Stage number of the transfer pathway in [`super::STAGES`].
 pub(super) const TRANSFER_STAGE: u32 = 8;
+
+/// Assessor hours are kept in thousandths, as whole numbers, so that catchments add up exactly.
+const MILLI: u64 = 1000;
 
 /// Where a person is on the way to a secure bed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) enum TransferState {
     #[default]
     None,
+    /// Referred, waiting for an assessor.
+    Referred,
+    /// With an assessor (the gateway assessment).
     Assessing,
+    /// Assessed; a further unit assesses after the last declined (a search round).
+    Searching,
     /// Assessed (or ordered), waiting for a bed at their level.
     Waiting,
     /// A bed is held: warrant and admission under way.
@@ -56,7 +73,16 @@ pub(super) struct Transfer {
     /// Secure level (index into `LEVEL_NAMES`).
     pub(super) level: u8,
     pub(super) referred_at: Stamp,
+    /// End of the gateway assessment (for a hospital order, the order).
     pub(super) assessed_at: Stamp,
+    /// When the time limit in force at referral passes; never if there was none.
+    pub(super) limit_at: Stamp,
+    /// Acutely unwell: assessed and given a bed first.
+    pub(super) urgent: bool,
+    /// Search rounds so far (numbers their draws).
+    pub(super) rounds: u8,
+    /// Spot-bed searches so far (numbers their draws).
+    pub(super) spot_searches: u8,
     pub(super) final_since: Stamp,
     pub(super) final_days: f64,
     pub(super) stay_days: f64,
@@ -72,7 +98,11 @@ impl Transfer {
     pub(super) fn in_progress(&self) -> bool {
         matches!(
             self.state,
-            TransferState::Assessing | TransferState::Waiting | TransferState::Final
+            TransferState::Referred
+                | TransferState::Assessing
+                | TransferState::Searching
+                | TransferState::Waiting
+                | TransferState::Final
         )
     }
 
@@ -88,10 +118,16 @@ impl Transfer {
 pub(super) enum TransferEvent {
     /// Acute illness needing a secure bed (carries the spell's token).
     Onset { slot: u32, token: u32 },
-    /// Assessment ends, or the final stage does.
+    /// The gateway assessment ends.
+    Assessed { slot: u32, token: u32 },
+    /// A search round ends.
+    RoundEnds { slot: u32, token: u32 },
+    /// The final stage ends: admission.
     Step { slot: u32, token: u32 },
-    /// A transfer time limit draws near: seek a spot-purchased bed if still waiting.
+    /// A transfer time limit draws near: seek a spot-purchased bed if still without a bed.
     Deadline { slot: u32, token: u32 },
+    /// A transfer time limit passes: a breach if not yet admitted.
+    LimitPassed { slot: u32, token: u32 },
     /// The stay in hospital ends.
     Discharge { slot: u32, token: u32 },
 }
@@ -106,13 +142,26 @@ tally! {
         secure_admissions: u64,
         secure_discharges: u64,
         spot_purchases: u64,
-        limit_transfers: u64,
+        /// Spot-bed searches that found none (no room in the supply, or none would take them).
+        spot_searches_failed: u64,
+        /// Referrals under a limit admitted within it.
+        limit_met: u64,
+        /// Referrals under a limit not admitted when it passed (counted then).
         limit_breaches: u64,
+        /// Breached referrals admitted later, and their days beyond the limit.
+        limit_breaches_admitted: u64,
         limit_breach_ticks: u128,
         secure_los_ticks: u128,
         returned_to_prison: u64,
         /// Commissioned beds by level.
         beds: [Service; 3],
+        /// Transfer assessors (places: assessments under way at once).
+        assessors: Service,
+        /// Assessor capacity in thousandths of a consultant hour x ticks, by year: paid whether
+        /// used or not.
+        assessor_hours: ByYear,
+        /// Spot beds held or occupied, by level (against the supply in `[transfer_limit]`).
+        spot_held: [Level; 3],
         in_hospital: Level,
         /// Spot-purchased beds held or occupied (no capacity: they are bought when needed).
         spot_beds: Level,
@@ -120,10 +169,16 @@ tally! {
         spot_bed_days: LevelByYear,
         /// From referral to admission.
         transfer_wait: DayHistogram,
-        /// From the end of assessment to admission.
+        /// The same, urgent referrals only.
+        transfer_wait_urgent: DayHistogram,
+        /// From referral to the end of the gateway assessment.
+        transfer_assessed: DayHistogram,
+        /// From the end of the gateway assessment to admission.
         transfer_after_assessment: DayHistogram,
         /// From a bed being found to admission.
         transfer_final_stage: DayHistogram,
+        /// From referral to release, for those released before admission.
+        released_before_transfer_wait: DayHistogram,
     }
 }
 
@@ -137,23 +192,36 @@ impl TransferTally {
             secure_admissions: 0,
             secure_discharges: 0,
             spot_purchases: 0,
-            limit_transfers: 0,
+            spot_searches_failed: 0,
+            limit_met: 0,
             limit_breaches: 0,
+            limit_breaches_admitted: 0,
             limit_breach_ticks: 0,
             secure_los_ticks: 0,
             returned_to_prison: 0,
             beds: std::array::from_fn(|i| Service::new(p.beds[i], warm)),
+            assessors: Service::new(p.assessors, warm),
+            assessor_hours: {
+                let mut h = ByYear::new(warm, end);
+                h.span(warm, end, assessor_milli_hours_per_day(p));
+                h
+            },
+            spot_held: std::array::from_fn(|_| Level::new(warm)),
             in_hospital: Level::new(warm),
             spot_beds: Level::new(warm),
             spot_bed_days: LevelByYear::new(warm, end),
             transfer_wait: DayHistogram::default(),
+            transfer_wait_urgent: DayHistogram::default(),
+            transfer_assessed: DayHistogram::default(),
             transfer_after_assessment: DayHistogram::default(),
             transfer_final_stage: DayHistogram::default(),
+            released_before_transfer_wait: DayHistogram::default(),
         }
     }
 
-    /// A spot bed is taken (+1) or given up (-1).
-    fn spot(&mut self, now: Tick, delta: i64) {
+    /// A spot bed of `level` is taken (+1) or given up (-1).
+    fn spot(&mut self, level: usize, now: Tick, delta: i64) {
+        self.spot_held[level].add(now, delta);
         self.spot_beds.add(now, delta);
         self.spot_bed_days.add(now, delta);
     }
@@ -184,16 +252,34 @@ impl<R: Recorder> PathwayModel<'_, R> {
                     self.transfer_onset(slot, now, ctx);
                 }
             }
+            TransferEvent::Assessed { slot, token } => {
+                if self.in_state(slot, token, TransferState::Assessing) {
+                    self.assessed(slot, now, ctx);
+                }
+            }
+            TransferEvent::RoundEnds { slot, token } => {
+                if self.in_state(slot, token, TransferState::Searching) {
+                    self.search(slot, now, ctx);
+                }
+            }
             TransferEvent::Step { slot, token } => {
-                if self.on_transfer(slot, token) {
-                    self.transfer_step(slot, now, ctx);
+                if self.in_state(slot, token, TransferState::Final) {
+                    self.admit(slot, now, ctx);
                 }
             }
             TransferEvent::Deadline { slot, token } => {
-                if self.on_transfer(slot, token)
-                    && self.people[slot as usize].transfer.state == TransferState::Waiting
+                if self.in_state(slot, token, TransferState::Waiting)
+                    || self.in_state(slot, token, TransferState::Searching)
                 {
                     self.seek_spot_bed(slot, now, ctx);
+                }
+            }
+            TransferEvent::LimitPassed { slot, token } => {
+                if self.on_transfer(slot, token)
+                    && self.people[slot as usize].transfer.in_progress()
+                    && self.measured(now)
+                {
+                    self.t.transfer.limit_breaches += 1;
                 }
             }
             TransferEvent::Discharge { slot, token } => {
@@ -209,9 +295,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
         q.place != Place::Gone && q.tokens.transfer == token
     }
 
-    /// Draws the transfer's delays and level from this transfer's stream; returns the
-    /// assessment's length in days.
-    fn plan_transfer(&mut self, slot: u32, now: Tick) -> f64 {
+    fn in_state(&self, slot: u32, token: u32, state: TransferState) -> bool {
+        self.on_transfer(slot, token) && self.people[slot as usize].transfer.state == state
+    }
+
+    /// Draws the transfer's level, final stage and stay from this transfer's stream.
+    fn plan_transfer(&mut self, slot: u32, now: Tick) {
         let p = self.p;
         let n = {
             let pq = &mut self.people[slot as usize];
@@ -219,13 +308,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
             t.number += 1;
             pq.tokens.transfer += 1;
             t.referred_at = Stamp::at(now);
+            t.limit_at = Stamp::NEVER;
+            t.urgent = false;
+            t.rounds = 0;
+            t.spot_searches = 0;
             t.number
         };
         let mut rng = self.stream(slot, purpose::TRANSFER, n);
-        let mut assessment = p.assessment_days.sample(&mut rng);
-        if rng.random::<f64>() < p.repeat_assessment_share {
-            assessment += p.repeat_assessment_days.sample(&mut rng);
-        }
         let u: f64 = rng.random();
         let level = p.level_cumulative.iter().position(|&c| u < c).unwrap_or(1) as u8;
         let final_days = p.warrant_days.sample(&mut rng) + p.admission_days.sample(&mut rng);
@@ -235,7 +324,6 @@ impl<R: Recorder> PathwayModel<'_, R> {
         t.level = level;
         t.final_days = final_days;
         t.stay_days = stay_days;
-        assessment
     }
 
     fn transfer_onset(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
@@ -243,19 +331,134 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if q.transfer.started() || !q.place.in_prison() {
             return;
         }
-        let assessment = self.plan_transfer(slot, now);
+        self.plan_transfer(slot, now);
         if self.measured(now) {
             self.t.transfer.transfer_referrals += 1;
         }
+        let n = self.people[slot as usize].transfer.number;
+        let urgent = self
+            .stream(slot, purpose::TRANSFER_ROUTE, n)
+            .random::<f64>()
+            < self.p.urgent_share;
+        let limit = self.p.transfer_limit;
         let pq = &mut self.people[slot as usize];
         let t = &mut pq.transfer;
-        t.state = TransferState::Assessing;
+        t.state = TransferState::Referred;
         t.hospital_order = false;
+        t.urgent = urgent;
+        let token = pq.tokens.transfer;
+        if let Some(l) = limit {
+            // The limit in force at referral is the one this referral is held to.
+            let at = now + days(l.days);
+            t.limit_at = Stamp::at(at);
+            ctx.schedule_at(
+                at,
+                Event::Transfer(TransferEvent::LimitPassed { slot, token }),
+            );
+        }
+        let assessors = &mut self.t.transfer.assessors;
+        if assessors.has_room() {
+            self.start_assessment(slot, now, ctx);
+        } else if urgent {
+            assessors.join_queue_urgent(now, slot, token);
+        } else {
+            assessors.join_queue(now, slot, token);
+        }
+    }
+
+    /// An assessor takes the referral: the gateway assessment.
+    fn start_assessment(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
+        self.t.transfer.assessors.start(now);
+        let (n, urgent) = {
+            let t = &self.people[slot as usize].transfer;
+            (t.number, t.urgent)
+        };
+        let mut rng = self.stream(slot, purpose::TRANSFER_ROUTE, n);
+        let _urgency: f64 = rng.random();
+        let work = if urgent {
+            self.p.urgent_assessment_days.sample(&mut rng)
+        } else {
+            self.p.assessment_work_days.sample(&mut rng)
+        };
+        let pq = &mut self.people[slot as usize];
+        pq.transfer.state = TransferState::Assessing;
         let token = pq.tokens.transfer;
         ctx.schedule_in(
-            days(assessment),
-            Event::Transfer(TransferEvent::Step { slot, token }),
+            days(work),
+            Event::Transfer(TransferEvent::Assessed { slot, token }),
         );
+    }
+
+    /// An assessor is free: the next referral waiting (urgent first) is assessed.
+    fn next_assessment(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
+        loop {
+            let people = &self.people;
+            let Some(slot) = self.t.transfer.assessors.next(now, |slot, token| {
+                let q = &people[slot as usize];
+                q.tokens.transfer == token
+                    && q.transfer.state == TransferState::Referred
+                    && q.place != Place::Gone
+            }) else {
+                return;
+            };
+            self.start_assessment(slot, now, ctx);
+        }
+    }
+
+    /// The gateway assessment finds need: the assessor moves on, and the search for a bed
+    /// begins. Under a limit, a spot bed is sought when the limit draws near.
+    fn assessed(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
+        self.t.transfer.assessors.end(now);
+        self.next_assessment(now, ctx);
+        let (t, token) = {
+            let pq = &mut self.people[slot as usize];
+            pq.transfer.assessed_at = Stamp::at(now);
+            (pq.transfer, pq.tokens.transfer)
+        };
+        if self.measured(now) {
+            self.t
+                .transfer
+                .transfer_assessed
+                .record(now - t.referred_at.tick());
+        }
+        if let (Some(l), false) = (self.p.transfer_limit, t.limit_at == Stamp::NEVER) {
+            // Sought when what is left of the limit is just enough to contract a spot bed and
+            // then go through the same warrant and admission as for a commissioned bed.
+            let seek_at = t
+                .limit_at
+                .tick()
+                .saturating_sub(days(l.spot_lead_days + t.final_days));
+            ctx.schedule_at(
+                seek_at.max(now),
+                Event::Transfer(TransferEvent::Deadline { slot, token }),
+            );
+        }
+        self.search(slot, now, ctx);
+    }
+
+    /// After an assessment: the unit declines and another must assess (a further round), or the
+    /// person waits for a bed at their level. Urgent referrals take the first bed offered.
+    fn search(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
+        let q = self.people[slot as usize];
+        let t = q.transfer;
+        if !t.urgent {
+            let mut rng =
+                self.stream_at(slot, purpose::TRANSFER_ROUTE, 1 + t.rounds as u32, t.number);
+            let refer_on = self.p.refer_on_share[usize::from(q.learning_disability)];
+            if rng.random::<f64>() < refer_on {
+                let round = self.p.search_round_days.sample(&mut rng);
+                let pq = &mut self.people[slot as usize];
+                pq.transfer.state = TransferState::Searching;
+                pq.transfer.rounds = pq.transfer.rounds.saturating_add(1);
+                let token = pq.tokens.transfer;
+                ctx.schedule_in(
+                    days(round),
+                    Event::Transfer(TransferEvent::RoundEnds { slot, token }),
+                );
+                return;
+            }
+        }
+        self.request_bed(slot, now, ctx);
     }
 
     /// A hospital order: no referral and assessment (the court had the reports); the person
@@ -277,79 +480,71 @@ impl<R: Recorder> PathwayModel<'_, R> {
         self.request_bed(slot, now, ctx);
     }
 
-    fn transfer_step(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
-        match self.people[slot as usize].transfer.state {
-            TransferState::Assessing => {
-                self.people[slot as usize].transfer.assessed_at = Stamp::at(now);
-                self.request_bed(slot, now, ctx);
-            }
-            TransferState::Final => self.admit(slot, now, ctx),
-            _ => {}
-        }
-    }
-
     fn request_bed(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
-        let (level, token) = {
+        let (level, token, urgent) = {
             let pq = &mut self.people[slot as usize];
             let t = &mut pq.transfer;
             t.state = TransferState::Waiting;
-            (t.level as usize, pq.tokens.transfer)
+            (t.level as usize, pq.tokens.transfer, t.urgent)
         };
-        let t = self.people[slot as usize].transfer;
-        if let (Some(limit), false) = (self.p.transfer_limit, t.hospital_order) {
-            // Sought when what is left of the limit is just enough to contract a spot bed and
-            // then go through the same warrant and admission as for a commissioned bed.
-            let seek_at = (self.limit_start(&t) + days(limit.days - limit.spot_lead_days))
-                .saturating_sub(days(t.final_days));
-            ctx.schedule_at(
-                seek_at.max(now),
-                Event::Transfer(TransferEvent::Deadline { slot, token }),
-            );
-        }
         let beds = &mut self.t.transfer.beds[level];
         if beds.has_room() {
             self.reserve_bed(slot, now, ctx);
+        } else if urgent {
+            beds.join_queue_urgent(now, slot, token);
         } else {
             beds.join_queue(now, slot, token);
         }
     }
 
-    /// When the limit's clock started for this transfer.
-    fn limit_start(&self, t: &Transfer) -> Tick {
-        match self.p.transfer_limit {
-            Some(l) if l.from_referral => t.referred_at.tick(),
-            _ => t.assessed_at.tick(),
-        }
-    }
-
-    /// The limit draws near and no commissioned bed has been found: a spot-purchased or
-    /// out-of-area bed is sought, and found with `spot_purchase_share`. Contracting it takes
-    /// `spot_lead_days`, then the person's warrant and admission take as long as they would for
-    /// a commissioned bed (the calibrated final stage). If none is found the person waits on.
+    /// The limit draws near and no commissioned bed has been found: a spot-purchased bed is
+    /// sought. It is found if the level's supply has room and one will take the person
+    /// (`spot_purchase_share`); else the search is tried again `spot_retry_days` later.
+    /// Contracting it takes `spot_lead_days`, then the person's warrant and admission take as
+    /// long as they would for a commissioned bed (the calibrated final stage). A search ends a
+    /// search round under way: the spot bed is taken instead.
     fn seek_spot_bed(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let Some(limit) = self.p.transfer_limit else {
             return;
         };
-        let t = self.people[slot as usize].transfer;
-        let mut rng = self.stream(slot, purpose::SPOT_BED, t.number);
-        if rng.random::<f64>() >= limit.spot_purchase_share {
+        let (t, token) = {
+            let pq = &mut self.people[slot as usize];
+            let search = pq.transfer.spot_searches;
+            pq.transfer.spot_searches = search.saturating_add(1);
+            (pq.transfer, pq.tokens.transfer)
+        };
+        let level = t.level as usize;
+        let mut rng = self.stream_at(
+            slot,
+            purpose::SPOT_BED,
+            u32::from(t.spot_searches),
+            t.number,
+        );
+        let takes = rng.random::<f64>() < limit.spot_purchase_share;
+        let room = self.t.transfer.spot_held[level].n < i64::from(limit.spot_beds[level]);
+        if !(takes && room) {
+            if self.measured(now) {
+                self.t.transfer.spot_searches_failed += 1;
+            }
+            ctx.schedule_in(
+                days(limit.spot_retry_days),
+                Event::Transfer(TransferEvent::Deadline { slot, token }),
+            );
             return;
         }
-        // Out of the commissioned queue: its entry goes stale because the state is no longer
-        // `Waiting`.
-        self.t.transfer.beds[t.level as usize].leave_queue(now);
-        self.t.transfer.spot(now, 1);
+        if t.state == TransferState::Waiting {
+            // Out of the commissioned queue: its entry goes stale because the state is no
+            // longer `Waiting`.
+            self.t.transfer.beds[level].leave_queue(now);
+        }
+        self.t.transfer.spot(level, now, 1);
         if self.measured(now) {
             self.t.transfer.spot_purchases += 1;
         }
-        let token = {
-            let pq = &mut self.people[slot as usize];
-            let r = &mut pq.transfer;
-            r.state = TransferState::Final;
-            r.spot = true;
-            r.final_since = Stamp::at(now);
-            pq.tokens.transfer
-        };
+        let r = &mut self.people[slot as usize].transfer;
+        r.state = TransferState::Final;
+        r.spot = true;
+        r.final_since = Stamp::at(now);
         ctx.schedule_in(
             days(limit.spot_lead_days + t.final_days),
             Event::Transfer(TransferEvent::Step { slot, token }),
@@ -374,11 +569,28 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     /// A policy starts: commissioned beds become the policy's, and new beds go to the people
     /// waiting. (A time limit applies to referrals from now on, since it is read at referral.)
-    pub(super) fn start_policy_transfer(&mut self, now: Tick, ctx: &mut Context<'_, Event>) {
+    pub(super) fn start_policy_transfer(
+        &mut self,
+        before: &Pathway,
+        now: Tick,
+        ctx: &mut Context<'_, Event>,
+    ) {
         for level in 0..self.p.beds.len() {
             self.t.transfer.beds[level].set_capacity(now, self.p.beds[level]);
             self.next_bed(level, now, ctx);
         }
+        // Assessors are paid by the hour they are employed: the status quo's until now, the
+        // policy's from now.
+        let (warm, end) = (self.t.warm, self.t.end);
+        let mut hours = ByYear::new(warm, end);
+        hours.span(warm, now.max(warm), assessor_milli_hours_per_day(before));
+        hours.span(now.max(warm), end, assessor_milli_hours_per_day(self.p));
+        self.t.transfer.assessor_hours = hours;
+        self.t
+            .transfer
+            .assessors
+            .set_capacity(now, self.p.assessors);
+        self.next_assessment(now, ctx);
     }
 
     /// A commissioned bed of `level` is free: it goes to the next person waiting for one.
@@ -401,7 +613,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
     /// the next person waiting.
     fn give_up_bed(&mut self, t: &Transfer, now: Tick, ctx: &mut Context<'_, Event>) {
         if t.spot {
-            self.t.transfer.spot(now, -1);
+            self.t.transfer.spot(t.level as usize, now, -1);
         } else {
             self.t.transfer.beds[t.level as usize].end(now);
             self.next_bed(t.level as usize, now, ctx);
@@ -412,6 +624,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
     pub(super) fn abandon_transfer(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let q = self.people[slot as usize];
         match q.transfer.state {
+            TransferState::Referred => self.t.transfer.assessors.leave_queue(now),
+            TransferState::Assessing => {
+                self.t.transfer.assessors.end(now);
+                self.next_assessment(now, ctx);
+            }
             TransferState::Waiting => {
                 self.t.transfer.beds[q.transfer.level as usize].leave_queue(now)
             }
@@ -440,22 +657,25 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let q = self.people[slot as usize];
         let tr = q.transfer;
         if self.measured(now) {
-            let limit_start = self.limit_start(&tr);
-            let limit = self.p.transfer_limit;
             let t = &mut self.t.transfer;
             t.secure_admissions += 1;
             if !tr.hospital_order {
                 t.transfers_completed += 1;
-                t.transfer_wait.record(now - tr.referred_at.tick());
+                let waited = now - tr.referred_at.tick();
+                t.transfer_wait.record(waited);
+                if tr.urgent {
+                    t.transfer_wait_urgent.record(waited);
+                }
                 t.transfer_after_assessment
                     .record(now - tr.assessed_at.tick());
                 t.transfer_final_stage.record(now - tr.final_since.tick());
-                if let Some(limit) = limit {
-                    t.limit_transfers += 1;
-                    let waited = now - limit_start;
-                    if waited > days(limit.days) {
-                        t.limit_breaches += 1;
-                        t.limit_breach_ticks += (waited - days(limit.days)) as u128;
+                if tr.limit_at != Stamp::NEVER {
+                    let limit_at = tr.limit_at.tick();
+                    if now <= limit_at {
+                        t.limit_met += 1;
+                    } else {
+                        t.limit_breaches_admitted += 1;
+                        t.limit_breach_ticks += (now - limit_at) as u128;
                     }
                 }
             }
@@ -535,9 +755,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
 /// This stage's metrics in the headline table of `cjmh compare`.
 pub(super) const HEADLINE: &[&str] = &[
     "transfers_per_year",
-    "transfer_wait_days_mean",
-    "transfer_within_14d_share",
-    "transfer_within_28d_share",
+    "transfer_wait_from_referral_days_mean",
+    "transfer_admitted_within_14d_of_referral_share",
+    "transfer_admitted_within_28d_of_referral_share",
     "released_before_transfer",
     "transfer_limit_breaches",
     "spot_bed_days",
@@ -545,7 +765,14 @@ pub(super) const HEADLINE: &[&str] = &[
     "secure_bed_queue_mean",
 ];
 
-/// Referrals, waits and the secure estate.
+/// Thousandths of an assessor-hour paid each day: every assessor, whether assessing or not.
+fn assessor_milli_hours_per_day(p: &Pathway) -> u64 {
+    let per_place = (p.assessor_hours_per_day * MILLI as f64).round() as u64;
+    u64::from(p.assessors) * per_place
+}
+
+/// Referrals, waits and the secure estate. Every wait is named by where its clock starts:
+/// referral, the end of the gateway assessment, or a bed being found (offered).
 pub(super) fn metrics(t: &mut TransferTally, warm: Tick, end: Tick, out: &mut Out) {
     out.count("transfer_referrals", t.transfer_referrals);
     out.count("transfers_completed", t.transfers_completed);
@@ -554,22 +781,77 @@ pub(super) fn metrics(t: &mut TransferTally, warm: Tick, end: Tick, out: &mut Ou
         t.transfers_completed as f64 / out.years,
     );
     let w = &t.transfer_wait;
-    out.push("transfer_wait_days_mean", w.mean_days());
-    out.push("transfer_wait_days_median", w.quantile_days(0.5));
-    out.push("transfer_wait_days_p90", w.quantile_days(0.9));
-    out.push("transfer_wait_days_max", w.max_days());
-    let a = &t.transfer_after_assessment;
-    out.push("transfer_within_14d_share", a.within_share(0));
-    out.push("transfer_within_28d_share", a.within_share(1));
-    out.push("transfer_after_assessment_days_mean", a.mean_days());
-    let f = &t.transfer_final_stage;
-    out.push("transfer_final_stage_days_mean", f.mean_days());
+    out.push("transfer_wait_from_referral_days_mean", w.mean_days());
+    for (name, q) in [
+        ("transfer_wait_from_referral_days_p10", 0.1),
+        ("transfer_wait_from_referral_days_p25", 0.25),
+        ("transfer_wait_from_referral_days_median", 0.5),
+        ("transfer_wait_from_referral_days_p75", 0.75),
+        ("transfer_wait_from_referral_days_p90", 0.9),
+        ("transfer_wait_from_referral_days_p95", 0.95),
+    ] {
+        out.push(name, w.quantile_days(q));
+    }
+    out.push("transfer_wait_from_referral_days_max", w.max_days());
     out.push(
-        "transfer_final_stage_over_14d_share",
+        "transfer_admitted_within_7d_of_referral_share",
+        w.share_before_day(7),
+    );
+    out.push(
+        "transfer_admitted_within_14d_of_referral_share",
+        w.within_share(0),
+    );
+    out.push(
+        "transfer_admitted_within_28d_of_referral_share",
+        w.within_share(1),
+    );
+    out.push(
+        "transfer_admitted_within_90d_of_referral_share",
+        w.share_before_day(90),
+    );
+    out.push(
+        "transfer_wait_from_referral_over_365d_share",
+        w.share_from_day(365),
+    );
+    out.push(
+        "transfer_wait_from_referral_urgent_days_mean",
+        t.transfer_wait_urgent.mean_days(),
+    );
+    let s = &t.transfer_assessed;
+    out.push("transfer_assessed_from_referral_days_mean", s.mean_days());
+    out.push(
+        "transfer_assessed_within_7d_of_referral_share",
+        s.share_before_day(7),
+    );
+    out.push(
+        "transfer_assessed_within_14d_of_referral_share",
+        s.within_share(0),
+    );
+    let a = &t.transfer_after_assessment;
+    out.push(
+        "transfer_admitted_within_14d_of_assessment_share",
+        a.within_share(0),
+    );
+    out.push(
+        "transfer_admitted_within_28d_of_assessment_share",
+        a.within_share(1),
+    );
+    out.push("transfer_wait_from_assessment_days_mean", a.mean_days());
+    let f = &t.transfer_final_stage;
+    out.push("transfer_wait_from_bed_offer_days_mean", f.mean_days());
+    out.push(
+        "transfer_wait_from_bed_offer_over_14d_share",
         1.0 - f.within_share(0),
     );
-    out.push("transfer_final_stage_over_30d_share", f.share_from_day(30));
+    out.push(
+        "transfer_wait_from_bed_offer_over_30d_share",
+        f.share_from_day(30),
+    );
     out.count("released_before_transfer", t.released_before_transfer);
+    out.push(
+        "released_before_transfer_wait_from_referral_days_mean",
+        t.released_before_transfer_wait.mean_days(),
+    );
     out.count("died_before_transfer", t.died_before_transfer);
     out.count("secure_bed_admissions", t.secure_admissions);
     out.count("secure_bed_discharges", t.secure_discharges);
@@ -605,6 +887,18 @@ pub(super) fn metrics(t: &mut TransferTally, warm: Tick, end: Tick, out: &mut Ou
     out.push("secure_bed_queue_mean", waiting);
     out.push("secure_bed_days", t.in_hospital.person_days(end));
     out.count("spot_purchases", t.spot_purchases);
+    let assessors = &mut t.assessors;
+    out.push("transfer_assessors", assessors.capacity as f64);
+    let hours: u128 = t.assessor_hours.years().iter().sum();
+    out.push(
+        "transfer_assessor_hours",
+        hours as f64 / (TICKS_PER_DAY * MILLI) as f64,
+    );
+    out.push(
+        "transfer_assessor_utilisation",
+        super::tally::ratio(assessors.busy.mean(end), assessors.capacity as f64),
+    );
+    out.push("transfer_assessment_queue_mean", assessors.queued.mean(end));
 }
 
 /// Spot beds, time limits and stays; reported after release support, as first published.
@@ -612,14 +906,21 @@ pub(super) fn limit_metrics(t: &mut TransferTally, end: Tick, out: &mut Out) {
     let day = TICKS_PER_DAY as f64;
     out.push("spot_bed_occupancy_mean", t.spot_beds.mean(end));
     out.push("spot_bed_days", t.spot_beds.person_days(end));
+    for (level, held) in LEVEL_NAMES.iter().zip(&t.spot_held).skip(1) {
+        out.push(format!("spot_beds.{level}.occupancy_max"), held.max as f64);
+    }
+    out.count("spot_searches_failed", t.spot_searches_failed);
     out.count("transfer_limit_breaches", t.limit_breaches);
     out.push(
         "transfer_limit_breach_share",
-        share(t.limit_breaches, t.limit_transfers),
+        share(t.limit_breaches, t.limit_breaches + t.limit_met),
     );
     out.push(
         "transfer_limit_breach_days_mean",
-        super::tally::ratio(t.limit_breach_ticks as f64 / day, t.limit_breaches as f64),
+        super::tally::ratio(
+            t.limit_breach_ticks as f64 / day,
+            t.limit_breaches_admitted as f64,
+        ),
     );
     out.push(
         "secure_los_days_mean",
@@ -639,4 +940,10 @@ pub(super) fn drivers(t: &mut TransferTally, warm: Tick, end: Tick, d: &mut Driv
         }
         set_years(d, driver, beds.years(), day);
     }
+    set_years(
+        d,
+        ASSESSOR_HOURS,
+        t.assessor_hours.years(),
+        day * MILLI as f64,
+    );
 }

@@ -37,7 +37,9 @@ pub use police::PoliceSpec;
 pub use prison_care::PrisonCareSpec;
 pub use probation::ProbationSpec;
 pub use release::{ReleaseSpec, ReleaseSupport, ReleaseSupportSpec};
-pub use transfer::{LEVEL_NAMES, LevelsSpec, TransferLimit, TransferLimitSpec, TransferSpec};
+pub use transfer::{
+    LEVEL_NAMES, LevelsSpec, SpotBedsSpec, TransferLimit, TransferLimitSpec, TransferSpec,
+};
 
 use crate::engine::{PiecewiseHazard, Sampler, Schedule, Tick};
 use crate::scenario::check::Checker;
@@ -142,9 +144,16 @@ pub struct Pathway {
     /// Support around release, if the scenario sets it.
     pub release_support: Option<ReleaseSupport>,
     pub onset_days: Sampler,
-    pub assessment_days: Sampler,
-    pub repeat_assessment_share: f64,
-    pub repeat_assessment_days: Sampler,
+    pub urgent_share: f64,
+    pub urgent_assessment_days: Sampler,
+    pub assessment_work_days: Sampler,
+    /// Transfer assessments under way at once (the assessment service's capacity).
+    pub assessors: u32,
+    /// Consultant hours an assessor's place costs a day (`assessment_hours` / mean work days).
+    pub assessor_hours_per_day: f64,
+    /// Chance a search round refers on: everyone else, then people with a learning disability.
+    pub refer_on_share: [f64; 2],
+    pub search_round_days: Sampler,
     pub warrant_days: Sampler,
     pub admission_days: Sampler,
     /// Cumulative shares by level (high, medium, low), ending at 1.
@@ -213,6 +222,10 @@ impl Pathway {
         p.therapists = cap(p.therapists);
         p.inreach_caseload = cap(p.inreach_caseload);
         p.beds = p.beds.map(cap);
+        p.assessors = cap(p.assessors);
+        if let Some(l) = &mut p.transfer_limit {
+            l.spot_beds = l.spot_beds.map(cap);
+        }
         if let Some(r) = &mut p.rollout {
             r.before = Box::new(r.before.scaled(factor));
         }
@@ -233,6 +246,12 @@ impl Pathway {
         for (level, beds) in LEVEL_NAMES.iter().zip(self.beds) {
             v.push((format!("transfer.beds.{level}"), beds));
         }
+        v.push(("transfer.assessors".to_string(), self.assessors));
+        if let Some(l) = &self.transfer_limit {
+            for (level, beds) in LEVEL_NAMES.iter().zip(l.spot_beds).skip(1) {
+                v.push((format!("transfer_limit.spot_beds.{level}"), beds));
+            }
+        }
         v
     }
 
@@ -246,6 +265,10 @@ impl Pathway {
         p.therapists = share(p.therapists);
         p.inreach_caseload = share(p.inreach_caseload);
         p.beds = p.beds.map(share);
+        p.assessors = share(p.assessors);
+        if let Some(l) = &mut p.transfer_limit {
+            l.spot_beds = l.spot_beds.map(share);
+        }
         if let Some(r) = &mut p.rollout {
             r.before = Box::new(r.before.catchment(count, index));
         }
@@ -368,9 +391,13 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         transfer_limit: transfer.transfer_limit,
         release_support: release.release_support,
         onset_days: transfer.onset_days,
-        assessment_days: transfer.assessment_days,
-        repeat_assessment_share: transfer.repeat_assessment_share,
-        repeat_assessment_days: transfer.repeat_assessment_days,
+        urgent_share: transfer.urgent_share,
+        urgent_assessment_days: transfer.urgent_assessment_days,
+        assessment_work_days: transfer.assessment_work_days,
+        assessors: transfer.assessors,
+        assessor_hours_per_day: transfer.assessor_hours_per_day,
+        refer_on_share: transfer.refer_on_share,
+        search_round_days: transfer.search_round_days,
         warrant_days: transfer.warrant_days,
         admission_days: transfer.admission_days,
         level_cumulative: transfer.level_cumulative,

@@ -527,7 +527,8 @@ fn catchments_beyond_a_capacity_are_refused_naming_it() {
             &[
                 "--catchments 10",
                 "at --cohort 20000, transfer.beds.high of baseline has 4 places for 10 catchments",
-                "With --catchments 4 or fewer",
+                "transfer.assessors of baseline has 1 place for 10 catchments",
+                "With --catchments 1 or fewer",
             ],
         );
         // Only the capacities that are short are named.
@@ -538,12 +539,13 @@ fn catchments_beyond_a_capacity_are_refused_naming_it() {
         );
         assert!(!out.exists());
     }
-    // The largest that works, works.
+    // A split that every capacity allows works: at four times the cohort the 70 national
+    // transfer assessors, the smallest capacity, scale to 4 places, enough for 4 catchments.
     let o = cjmh([
         "run",
         p(&baseline()),
         "--cohort",
-        "20000",
+        "80000",
         "--catchments",
         "4",
         "-r",
