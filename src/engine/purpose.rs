@@ -51,6 +51,8 @@ pub mod pathway {
         COMMUNITY = 109;
         /// Whether a spot-purchased bed is found under a transfer limit.
         SPOT_BED = 110;
+        /// A stay in secure hospital: death before discharge.
+        SECURE_STAY = 120;
     }
 }
 

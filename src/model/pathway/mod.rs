@@ -267,6 +267,7 @@ mod tests {
             ("custody", t.custody.totals()),
             ("care", t.care.totals()),
             ("transfer", t.transfer.totals()),
+            ("secure", t.secure.totals()),
             ("release", t.release.totals()),
             ("community", t.community.totals()),
         ];
