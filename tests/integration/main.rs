@@ -12,6 +12,7 @@ mod extends;
 mod hostile_input;
 mod malformed_scenarios;
 mod pathway;
+mod release_and_secure;
 mod snapshots;
 mod sweep;
 mod validation;

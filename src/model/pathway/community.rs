@@ -69,6 +69,14 @@ tally! {
         post_release_days: f64,
         /// Person-days under supervision, inside the window.
         probation_days: f64,
+        /// Person-days in weeks 1 and 2 after a release, by week and sex (M3's bands).
+        release_week_days: [[f64; 2]; 2],
+        /// Deaths of all causes in weeks 1 and 2 after a release, by week and sex.
+        release_week_deaths: [[u64; 2]; 2],
+        /// Person-days after the first year since a release, and deaths of all causes in them
+        /// (the hazards' tail, `[probation]`'s community rates).
+        post_release_after_1y_days: f64,
+        post_release_after_1y_deaths: u64,
         short_cohort: u64,
         short_cohort_reoffended: u64,
         reoffences: u64,
@@ -97,6 +105,10 @@ impl CommunityTally {
         Self {
             post_release_days: 0.0,
             probation_days: 0.0,
+            release_week_days: [[0.0; 2]; 2],
+            release_week_deaths: [[0; 2]; 2],
+            post_release_after_1y_days: 0.0,
+            post_release_after_1y_deaths: 0,
             short_cohort: 0,
             short_cohort_reoffended: 0,
             reoffences: 0,
@@ -219,6 +231,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let t = &mut self.t.community;
         if from_custody {
             t.post_release_days += clip(now, at.min(now + days(365.25)));
+            for (week, d) in t.release_week_days.iter_mut().enumerate() {
+                let start = now + days(7.0 * week as f64);
+                d[sex] += clip(start, at.min(start + days(7.0)));
+            }
+            t.post_release_after_1y_days += clip(now + days(365.25), at);
             // One-year proven reoffending of the short-sentence release cohort (R1), for
             // releases whose year of follow-up ends inside the window. A release from recall
             // continues the original release's year.
@@ -314,6 +331,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.exit(slot, now);
             }
             Next::Suicide | Next::DrugDeath | Next::OtherDeath => {
+                if measured && q.community.post_release {
+                    let week = (since_release / days(7.0)) as usize;
+                    if week < 2 {
+                        t.release_week_deaths[week][q.female as usize] += 1;
+                    } else if since_release >= days(365.25) {
+                        t.post_release_after_1y_deaths += 1;
+                    }
+                }
                 if measured {
                     match next {
                         Next::Suicide => {
@@ -380,6 +405,23 @@ pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
     out.push(
         "post_release_drug_death_rate_per_1000_py",
         rate(t.post_release_drug_deaths, 1e3, t.post_release_days),
+    );
+    for (week, name) in ["week1", "week2"].iter().enumerate() {
+        for (sex, sex_name) in ["male", "female"].iter().enumerate() {
+            out.push(
+                format!("post_release_death_rate_{name}_per_1000_py.{sex_name}"),
+                rate(
+                    t.release_week_deaths[week][sex],
+                    1e3,
+                    t.release_week_days[week][sex],
+                ),
+            );
+        }
+    }
+    out.count("post_release_deaths_after_1y", t.post_release_after_1y_deaths);
+    out.push(
+        "post_release_death_rate_after_1y_per_1000_py",
+        rate(t.post_release_after_1y_deaths, 1e3, t.post_release_after_1y_days),
     );
     out.count("probation_suicides", t.probation_suicides);
     out.push(

@@ -213,3 +213,75 @@ pub(super) fn drivers(t: &ReleaseTally, d: &mut Drivers) {
         1.0,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial() -> ReleaseSupport {
+        ReleaseSupport {
+            population: SupportPopulation::Trial,
+            participation_share: 1.0,
+            max_sentence_days: 730.0,
+            min_days_in_custody: 28.0,
+            no_gp_share: None,
+            cmht_contact_6m_share: None,
+        }
+    }
+
+    /// A man with depression or anxiety at the end of a one-year sentence: Engager's population.
+    fn engager_man() -> Person {
+        let mut q = Person::default();
+        q.conditions = DEPRESSION_ANXIETY;
+        q.case.sentence_days = 365.0;
+        q
+    }
+
+    #[test]
+    fn the_trial_population_is_men_with_common_problems_leaving_short_sentences() {
+        let s = trial();
+        let half = 0.5;
+        assert!(support_eligible(&s, &engager_man(), Leaving::SentenceEnd, half));
+        let mut woman = engager_man();
+        woman.female = true;
+        assert!(!support_eligible(&s, &woman, Leaving::SentenceEnd, half));
+        let mut long = engager_man();
+        long.case.sentence_days = 731.0;
+        assert!(!support_eligible(&s, &long, Leaving::SentenceEnd, half));
+        let mut two_years = engager_man();
+        two_years.case.sentence_days = 730.0;
+        assert!(support_eligible(&s, &two_years, Leaving::SentenceEnd, half));
+        let mut smi = engager_man();
+        smi.conditions |= PSYCHOSIS;
+        assert!(!support_eligible(&s, &smi, Leaving::SentenceEnd, half));
+        let mut harm_without_depression = engager_man();
+        harm_without_depression.conditions = super::super::people::MH_NEED & !(DEPRESSION_ANXIETY | PSYCHOSIS);
+        assert!(!support_eligible(&s, &harm_without_depression, Leaving::SentenceEnd, half));
+        // Recruited at least four weeks before release: 50 days' sentence, 25 served.
+        let mut too_short = engager_man();
+        too_short.case.sentence_days = 50.0;
+        assert!(!support_eligible(&s, &too_short, Leaving::SentenceEnd, half));
+        for leaving in [Leaving::RecallEnd, Leaving::Hospital] {
+            assert!(!support_eligible(&s, &engager_man(), leaving, half));
+        }
+        let mut joined = engager_man();
+        joined.release.supported = true;
+        assert!(!support_eligible(&s, &joined, Leaving::SentenceEnd, half));
+    }
+
+    #[test]
+    fn the_extrapolated_population_is_everyone_with_a_need_once() {
+        let s = ReleaseSupport {
+            population: SupportPopulation::MentalHealthNeed,
+            ..trial()
+        };
+        let mut woman = engager_man();
+        woman.female = true;
+        woman.case.sentence_days = 3000.0;
+        assert!(support_eligible(&s, &woman, Leaving::Hospital, 0.5));
+        woman.release.supported = true;
+        assert!(!support_eligible(&s, &woman, Leaving::SentenceEnd, 0.5));
+        let nobody = Person::default();
+        assert!(!support_eligible(&s, &nobody, Leaving::SentenceEnd, 0.5));
+    }
+}

@@ -535,8 +535,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn discharge(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let q = self.people[slot as usize];
         if self.measured(now) {
+            let los = (now - q.place_since.tick()) as u128;
             self.t.transfer.secure_discharges += 1;
-            self.t.transfer.secure_los_ticks += (now - q.place_since.tick()) as u128;
+            self.t.transfer.secure_los_ticks += los;
+            let level = q.transfer.level as usize;
+            self.t.secure.discharges_by_level[level] += 1;
+            self.t.secure.los_ticks_by_level[level] += los;
         }
         self.give_up_bed(&q.transfer, now, ctx);
         self.t.transfer.in_hospital.add(now, -1);
@@ -691,6 +695,9 @@ tally! {
     pub(super) struct SecureStayTally {
         deaths_in_secure_hospital: u64,
         suicides_in_secure_hospital: u64,
+        /// Discharges (not deaths) by level, and their lengths of stay.
+        discharges_by_level: [u64; 3],
+        los_ticks_by_level: [u128; 3],
     }
 }
 
@@ -699,12 +706,24 @@ impl SecureStayTally {
         Self {
             deaths_in_secure_hospital: 0,
             suicides_in_secure_hospital: 0,
+            discharges_by_level: [0; 3],
+            los_ticks_by_level: [0; 3],
         }
     }
 }
 
-/// Deaths in secure hospital; reported after deaths in custody.
+/// Deaths in secure hospital and stays by level; reported after deaths in custody.
 pub(super) fn secure_death_metrics(t: &SecureStayTally, out: &mut Out) {
     out.count("deaths_in_secure_hospital", t.deaths_in_secure_hospital);
     out.count("suicides_in_secure_hospital", t.suicides_in_secure_hospital);
+    let day = TICKS_PER_DAY as f64;
+    for (i, level) in LEVEL_NAMES.iter().enumerate() {
+        out.push(
+            format!("secure_los_days_mean.{level}"),
+            super::tally::ratio(
+                t.los_ticks_by_level[i] as f64 / day,
+                t.discharges_by_level[i] as f64,
+            ),
+        );
+    }
 }
