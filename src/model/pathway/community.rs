@@ -42,6 +42,10 @@ pub(super) struct Spell {
     pub(super) recalled: bool,
     /// In the short-sentence release cohort whose one-year reoffending is being followed.
     pub(super) cohort_open: bool,
+    /// The next community spell begins at a discharge from secure hospital.
+    pub(super) from_secure_next: bool,
+    /// This spell began at a discharge from secure hospital.
+    pub(super) post_secure: bool,
     pub(super) cohort_release: Stamp,
 }
 
@@ -77,6 +81,13 @@ tally! {
         /// (the hazards' tail, `[probation]`'s community rates).
         post_release_after_1y_days: f64,
         post_release_after_1y_deaths: u64,
+        /// Person-days of community spells that began at a discharge from secure hospital, and
+        /// their events (S8's measures; readmission has no route within such a spell).
+        post_secure_days: f64,
+        post_secure_reoffences: u64,
+        post_secure_readmissions: u64,
+        post_secure_suicides: u64,
+        post_secure_deaths: u64,
         short_cohort: u64,
         short_cohort_reoffended: u64,
         reoffences: u64,
@@ -109,6 +120,11 @@ impl CommunityTally {
             release_week_deaths: [[0; 2]; 2],
             post_release_after_1y_days: 0.0,
             post_release_after_1y_deaths: 0,
+            post_secure_days: 0.0,
+            post_secure_reoffences: 0,
+            post_secure_readmissions: 0,
+            post_secure_suicides: 0,
+            post_secure_deaths: 0,
             short_cohort: 0,
             short_cohort_reoffended: 0,
             reoffences: 0,
@@ -153,6 +169,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             q.case.supervision_end = supervision_end;
             q.case.custody_over = false;
             q.community.post_release = from_custody;
+            q.community.post_secure = q.community.from_secure_next;
+            q.community.from_secure_next = false;
             (q.community.number, q.tokens.community)
         };
         let q = self.people[slot as usize];
@@ -251,6 +269,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 }
             }
         }
+        if q.community.post_secure {
+            t.post_secure_days += clip(now, at);
+        }
         t.probation_days += clip(now, at.min(supervision_end));
         t.probation_by_year.span(now, at.min(supervision_end), 1);
 
@@ -307,6 +328,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         match next {
             Next::Reoffence => {
                 if measured {
+                    t.post_secure_reoffences += q.community.post_secure as u64;
                     t.reoffences += 1;
                     t.reoffences_by_year.count(now);
                 }
@@ -331,6 +353,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.exit(slot, now);
             }
             Next::Suicide | Next::DrugDeath | Next::OtherDeath => {
+                if measured && q.community.post_secure {
+                    t.post_secure_deaths += 1;
+                    t.post_secure_suicides += (next == Next::Suicide) as u64;
+                }
                 if measured && q.community.post_release {
                     let week = (since_release / days(7.0)) as usize;
                     if week < 2 {
@@ -423,6 +449,19 @@ pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
         "post_release_death_rate_after_1y_per_1000_py",
         rate(t.post_release_after_1y_deaths, 1e3, t.post_release_after_1y_days),
     );
+    let py = t.post_secure_days / 365.25;
+    out.push("post_secure_discharge_person_years", py);
+    for (name, n) in [
+        ("reoffending", t.post_secure_reoffences),
+        ("readmission", t.post_secure_readmissions),
+        ("suicide", t.post_secure_suicides),
+        ("deaths", t.post_secure_deaths),
+    ] {
+        out.push(
+            format!("post_secure_discharge_{name}_per_100k_py"),
+            super::tally::ratio(n as f64 * 1e5, py),
+        );
+    }
     out.count("probation_suicides", t.probation_suicides);
     out.push(
         "probation_suicide_rate_per_100k_py",

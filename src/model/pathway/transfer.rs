@@ -569,6 +569,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.start_spell(slot, now, false, ctx);
         } else {
             self.people[slot as usize].transfer.hospital_order = false;
+            // The community spell that follows is followed up as a discharge from secure care
+            // (S8's measures, validation cases VH).
+            self.people[slot as usize].community.from_secure_next = true;
             if case.sentenced {
                 // The sentence (or the hospital order) ends with this discharge: its pending
                 // release date must not release them a second time from the community.
