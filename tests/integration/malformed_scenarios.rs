@@ -505,7 +505,8 @@ fn missing_pathway_sections_are_named_and_stray_ones_refused() {
             "transfer",
             "release",
             "probation",
-            "community"
+            "community",
+            "secure_hospital"
         ]
     );
     assert!(
