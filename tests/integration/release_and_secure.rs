@@ -43,7 +43,8 @@ fn weeks_one_and_two_all_cause_rates_are_m3s_not_m3s_plus_suicide_and_other_deat
     for (week, rates) in m3.iter().enumerate() {
         for (sex, published) in rates.iter().enumerate() {
             let (a, b) = (7.0 * week as f64, 7.0 * (week + 1) as f64);
-            let mean = |h: &cjmh::engine::PiecewiseHazard| (h.cumulative(b) - h.cumulative(a)) / 7.0;
+            let mean =
+                |h: &cjmh::engine::PiecewiseHazard| (h.cumulative(b) - h.cumulative(a)) / 7.0;
             let all = mean(&p.release_drug_death[sex])
                 + mean(&p.release_suicide[sex])
                 + p.community_other_death_rate;

@@ -444,10 +444,17 @@ pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
             );
         }
     }
-    out.count("post_release_deaths_after_1y", t.post_release_after_1y_deaths);
+    out.count(
+        "post_release_deaths_after_1y",
+        t.post_release_after_1y_deaths,
+    );
     out.push(
         "post_release_death_rate_after_1y_per_1000_py",
-        rate(t.post_release_after_1y_deaths, 1e3, t.post_release_after_1y_days),
+        rate(
+            t.post_release_after_1y_deaths,
+            1e3,
+            t.post_release_after_1y_days,
+        ),
     );
     let py = t.post_secure_days / 365.25;
     out.push("post_secure_discharge_person_years", py);

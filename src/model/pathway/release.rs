@@ -231,8 +231,10 @@ mod tests {
 
     /// A man with depression or anxiety at the end of a one-year sentence: Engager's population.
     fn engager_man() -> Person {
-        let mut q = Person::default();
-        q.conditions = DEPRESSION_ANXIETY;
+        let mut q = Person {
+            conditions: DEPRESSION_ANXIETY,
+            ..Person::default()
+        };
         q.case.sentence_days = 365.0;
         q
     }
@@ -241,7 +243,12 @@ mod tests {
     fn the_trial_population_is_men_with_common_problems_leaving_short_sentences() {
         let s = trial();
         let half = 0.5;
-        assert!(support_eligible(&s, &engager_man(), Leaving::SentenceEnd, half));
+        assert!(support_eligible(
+            &s,
+            &engager_man(),
+            Leaving::SentenceEnd,
+            half
+        ));
         let mut woman = engager_man();
         woman.female = true;
         assert!(!support_eligible(&s, &woman, Leaving::SentenceEnd, half));
@@ -255,12 +262,23 @@ mod tests {
         smi.conditions |= PSYCHOSIS;
         assert!(!support_eligible(&s, &smi, Leaving::SentenceEnd, half));
         let mut harm_without_depression = engager_man();
-        harm_without_depression.conditions = super::super::people::MH_NEED & !(DEPRESSION_ANXIETY | PSYCHOSIS);
-        assert!(!support_eligible(&s, &harm_without_depression, Leaving::SentenceEnd, half));
+        harm_without_depression.conditions =
+            super::super::people::MH_NEED & !(DEPRESSION_ANXIETY | PSYCHOSIS);
+        assert!(!support_eligible(
+            &s,
+            &harm_without_depression,
+            Leaving::SentenceEnd,
+            half
+        ));
         // Recruited at least four weeks before release: 50 days' sentence, 25 served.
         let mut too_short = engager_man();
         too_short.case.sentence_days = 50.0;
-        assert!(!support_eligible(&s, &too_short, Leaving::SentenceEnd, half));
+        assert!(!support_eligible(
+            &s,
+            &too_short,
+            Leaving::SentenceEnd,
+            half
+        ));
         for leaving in [Leaving::RecallEnd, Leaving::Hospital] {
             assert!(!support_eligible(&s, &engager_man(), leaving, half));
         }

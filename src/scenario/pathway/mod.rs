@@ -36,8 +36,8 @@ pub use people::{
 pub use police::PoliceSpec;
 pub use prison_care::PrisonCareSpec;
 pub use probation::ProbationSpec;
-pub use secure_hospital::SecureHospitalSpec;
 pub use release::{ReleaseSpec, ReleaseSupport, ReleaseSupportSpec, SupportPopulation};
+pub use secure_hospital::SecureHospitalSpec;
 pub use transfer::{LEVEL_NAMES, LevelsSpec, TransferLimit, TransferLimitSpec, TransferSpec};
 
 use crate::engine::{PiecewiseHazard, Sampler, Tick};
