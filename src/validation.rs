@@ -94,6 +94,10 @@ pub enum Unit {
     People,
     /// A ratio, such as a relative risk, written with two decimals.
     Ratio,
+    /// A rate per 1,000 person-years.
+    PerThousandPy,
+    /// A rate per 100,000 person-years.
+    PerHundredThousandPy,
 }
 
 /// The band a case's value must lie in.
@@ -193,13 +197,26 @@ const CI_NONE: &str = "none: computed from the unit costs, no simulation";
 const C22_PER_REFERRAL: f64 = 41_500_000.0 / 8_729.0;
 
 const VC3_SETUP: &str = "release-crisis-support against baseline, paired. The shipped scenario \
-                         supports every release with a mental health need, not Engager's \
-                         population (issue 16 item 5)";
+                         offers support to Engager's population (men released at the end of a \
+                         sentence of up to 2 years, with depression or anxiety and without \
+                         psychosis, at least 4 weeks served), once per person; the change is \
+                         over everyone released, so a change confined to participants is \
+                         diluted. Support now changes nothing but its cost and QALYs, so these \
+                         cases pass by construction: they check that no unsourced effect is \
+                         switched on";
 const VC3_WHY: &str = "validation.md: no effect the model would report as a clinically \
                        meaningful gain (E2: no difference in CORE-OM at 6 months; E3: no QALY \
                        gain). A gain is taken as a favourable change of 2% or more of the \
                        baseline's value (this suite's reading; the sources give no threshold)";
 
+const VH_SETUP: &str = "baseline: community spells that begin at a discharge from secure \
+                        hospital (transfers and hospital orders whose custody has ended), \
+                        events and person-time from the discharge to the spell's end \
+                        (reoffence, recall, death or leaving the model), in the window. The \
+                        in-hospital death rate rests on S6/S5, not S8";
+const VH_WHY: &str = "validation.md: ±35%, the heterogeneity of 35 international studies of \
+                      12,056 discharges (S8); English single-unit figures (S5-S7) are the \
+                      model's nearer sources";
 /// Every validation case, in validation.md's order.
 pub const CASES: &[Case] = &[
     Case {
@@ -267,9 +284,9 @@ pub const CASES: &[Case] = &[
         why: VC3_WHY,
         measure: |r| relative_change(r, Setup::ReleaseSupport, "release_no_gp_share"),
         interval: CI_PAIRED,
-        if_fails: "the scenario lowers the no-GP share of supported people from 0.5 to 0.35 by \
-                   assumption (E5, a pilot of 23 people, gives no figure); Engager found no such \
-                   effect. Issue 16 item 5: nothing moves that the trials did not move",
+        if_fails: "the scenario sets a no-GP share for supported people (`no_gp_share`, an \
+                   extrapolation: E5, a pilot of 23 people, gives no figure); Engager found no \
+                   such effect",
     },
     Case {
         id: "VD-2",
@@ -393,6 +410,96 @@ pub const CASES: &[Case] = &[
         if_fails: "the model has one probation day rate for every order (C13, supervision only); \
                    the requirements of an intensive order are not priced",
     },
+    Case {
+        id: "VH-1",
+        what: "Reoffending after discharge from secure hospital",
+        setup: VH_SETUP,
+        source: "S8",
+        published: "4,484 per 100,000 person-years (12,056 discharges, 35 studies)",
+        unit: Unit::PerHundredThousandPy,
+        tolerance: Tolerance::Within {
+            low: 2914.6,
+            high: 6053.4,
+        },
+        why: VH_WHY,
+        measure: |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_secure_discharge_reoffending_per_100k_py")
+            })
+        },
+        interval: CI_REPLICATIONS,
+        if_fails: "discharged patients return to the community in their custody sentence group, with \
+                   its reoffending share (30-61% in a year, R1), not a rate for secure \
+                   discharges (S6/S7 would give one); the spell's person-time ends at the first \
+                   reoffence, so the rate counts first reoffences only",
+    },
+    Case {
+        id: "VH-2",
+        what: "Readmission to secure care after discharge",
+        setup: VH_SETUP,
+        source: "S8",
+        published: "7,208 per 100,000 person-years",
+        unit: Unit::PerHundredThousandPy,
+        tolerance: Tolerance::Within {
+            low: 4685.2,
+            high: 9730.8,
+        },
+        why: VH_WHY,
+        measure: |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_secure_discharge_readmission_per_100k_py")
+            })
+        },
+        interval: CI_REPLICATIONS,
+        if_fails: "the model has no readmission route from the community: a discharged patient comes \
+                   back to secure care only through a new offence, custody and a new transfer, \
+                   which lies outside the spell followed here (S5: 37.6% readmitted to medium or \
+                   high security over 9.5 years would give a hazard)",
+    },
+    Case {
+        id: "VH-3",
+        what: "Suicide after discharge from secure hospital",
+        setup: VH_SETUP,
+        source: "S8",
+        published: "325 per 100,000 person-years",
+        unit: Unit::PerHundredThousandPy,
+        tolerance: Tolerance::Within {
+            low: 211.25,
+            high: 438.75,
+        },
+        why: VH_WHY,
+        measure: |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_secure_discharge_suicide_per_100k_py")
+            })
+        },
+        interval: CI_REPLICATIONS,
+        if_fails: "discharged patients take the prison-release suicide schedule (M1, 156 per 100,000 \
+                   in the first year) and then the community rates, not a rate for secure \
+                   discharges (S6's would be ~337, derived)",
+    },
+    Case {
+        id: "VH-4",
+        what: "All-cause death after discharge from secure hospital",
+        setup: VH_SETUP,
+        source: "S8",
+        published: "1,538 per 100,000 person-years",
+        unit: Unit::PerHundredThousandPy,
+        tolerance: Tolerance::Within {
+            low: 999.7,
+            high: 2076.3,
+        },
+        why: VH_WHY,
+        measure: |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_secure_discharge_deaths_per_100k_py")
+            })
+        },
+        interval: CI_REPLICATIONS,
+        if_fails: "discharged patients take the prison-release death schedules (week-1 drug-death \
+                   peak, M3) and then the community rates, not a rate for secure discharges \
+                   (S6/S5 would give ~1,053, derived)",
+    },
 ];
 
 /// Cases of validation.md that are not validation, with the reason; and independent cases the
@@ -417,13 +524,64 @@ pub const NOT_INDEPENDENT: &[NotIndependent] = &[
         plumbing: None,
     },
     NotIndependent {
-        id: "VB-1, VB-2",
-        what: "All-cause death rate in weeks 1 and 2 after release, by sex",
+        id: "VB-1 (men)",
+        what: "All-cause death rate in week 1 after release, men",
         source: "M3",
-        published: "men 37 and 26, women 47 and 38 per 1,000 person-years",
-        basis: "echoes input `release.drug_death_week1_per_1000_py` and `_week2_` (M3's figures, \
-                used as the drug-death hazard; suicide and other deaths are added on top)",
-        plumbing: None,
+        published: "37 per 1,000 person-years",
+        basis: "echoes input `release.death_week1_per_1000_py.male` (M3's all-cause figure; \
+                the drug-death hazard is what suicide and other deaths leave, so the three \
+                reproduce it). Plumbing value: `post_release_death_rate_week1_per_1000_py.male`, \
+                baseline; its interval is wide because the week's deaths are few",
+        plumbing: Some((Unit::PerThousandPy, |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_release_death_rate_week1_per_1000_py.male")
+            })
+        })),
+    },
+    NotIndependent {
+        id: "VB-1 (women)",
+        what: "All-cause death rate in week 1 after release, women",
+        source: "M3",
+        published: "47 per 1,000 person-years",
+        basis: "echoes input `release.death_week1_per_1000_py.female` (M3's all-cause figure; \
+                the drug-death hazard is what suicide and other deaths leave, so the three \
+                reproduce it). Plumbing value: `post_release_death_rate_week1_per_1000_py.female`, \
+                baseline; its interval is wide because the week's deaths are few",
+        plumbing: Some((Unit::PerThousandPy, |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_release_death_rate_week1_per_1000_py.female")
+            })
+        })),
+    },
+    NotIndependent {
+        id: "VB-2 (men)",
+        what: "All-cause death rate in week 2 after release, men",
+        source: "M3",
+        published: "26 per 1,000 person-years",
+        basis: "echoes input `release.death_week2_per_1000_py.male` (M3's all-cause figure; \
+                the drug-death hazard is what suicide and other deaths leave, so the three \
+                reproduce it). Plumbing value: `post_release_death_rate_week2_per_1000_py.male`, \
+                baseline; its interval is wide because the week's deaths are few",
+        plumbing: Some((Unit::PerThousandPy, |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_release_death_rate_week2_per_1000_py.male")
+            })
+        })),
+    },
+    NotIndependent {
+        id: "VB-2 (women)",
+        what: "All-cause death rate in week 2 after release, women",
+        source: "M3",
+        published: "38 per 1,000 person-years",
+        basis: "echoes input `release.death_week2_per_1000_py.female` (M3's all-cause figure; \
+                the drug-death hazard is what suicide and other deaths leave, so the three \
+                reproduce it). Plumbing value: `post_release_death_rate_week2_per_1000_py.female`, \
+                baseline; its interval is wide because the week's deaths are few",
+        plumbing: Some((Unit::PerThousandPy, |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "post_release_death_rate_week2_per_1000_py.female")
+            })
+        })),
     },
     NotIndependent {
         id: "VC-1",
@@ -534,12 +692,6 @@ pub const NOT_YET_MEASURED: &[(&str, &str, &str)] = &[
         "VB-3",
         "drug-related death rate ratio, weeks 1-2 against weeks 3-12 (7.5, 5.7-9.9, M4)",
         "drug deaths and person-time by week band after release",
-    ),
-    (
-        "VH-1 to VH-4",
-        "reoffending, readmission, suicide and all-cause death per 100,000 person-years after \
-         discharge from secure hospital (4,484; 7,208; 325; 1,538, S8)",
-        "events and person-time of community spells that begin at a discharge from secure care",
     ),
 ];
 
@@ -691,6 +843,8 @@ pub fn format(x: f64, unit: Unit) -> String {
         Unit::RelativeChange => format!("{:+.1}%", 100.0 * x + 0.0),
         Unit::People => format!("{} people", thousands(x.round())),
         Unit::Ratio => format!("{x:.2}"),
+        Unit::PerThousandPy => format!("{x:.1} per 1,000 py"),
+        Unit::PerHundredThousandPy => format!("{} per 100,000 py", thousands(x.round())),
     }
 }
 

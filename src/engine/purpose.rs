@@ -57,6 +57,8 @@ pub mod pathway {
         /// A transfer's route: urgency and assessment (index 0), each search round (index:
         /// the round).
         TRANSFER_ROUTE = 111;
+        /// A stay in secure hospital: death before discharge.
+        SECURE_STAY = 120;
     }
 }
 

@@ -77,6 +77,8 @@ pub struct ScenarioSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub community: Option<pathway::CommunitySpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secure_hospital: Option<pathway::SecureHospitalSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_limit: Option<pathway::TransferLimitSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_support: Option<pathway::ReleaseSupportSpec>,
@@ -105,6 +107,7 @@ impl ScenarioSpec {
             &self.release,
             &self.probation,
             &self.community,
+            &self.secure_hospital,
         ) {
             (
                 Some(people),
@@ -117,6 +120,7 @@ impl ScenarioSpec {
                 Some(release),
                 Some(probation),
                 Some(community),
+                Some(secure_hospital),
             ) => Ok(pathway::PathwaySpec {
                 people: people.clone(),
                 police: police.clone(),
@@ -128,6 +132,7 @@ impl ScenarioSpec {
                 release: release.clone(),
                 probation: probation.clone(),
                 community: community.clone(),
+                secure_hospital: secure_hospital.clone(),
                 transfer_limit: self.transfer_limit.clone(),
                 release_support: self.release_support.clone(),
             }),
@@ -151,7 +156,7 @@ impl ScenarioSpec {
 
     /// The sections a pathway scenario must have, in the order a missing one is reported, each
     /// with whether it is here.
-    fn required_pathway_sections(&self) -> [(&'static str, bool); 10] {
+    fn required_pathway_sections(&self) -> [(&'static str, bool); 11] {
         [
             ("people", self.people.is_some()),
             ("police", self.police.is_some()),
@@ -163,6 +168,7 @@ impl ScenarioSpec {
             ("release", self.release.is_some()),
             ("probation", self.probation.is_some()),
             ("community", self.community.is_some()),
+            ("secure_hospital", self.secure_hospital.is_some()),
         ]
     }
 }

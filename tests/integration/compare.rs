@@ -184,7 +184,7 @@ fn combined_uses_each_policy_exactly_as_its_own_file_does() {
 }
 
 #[test]
-fn release_support_moves_gp_registration_and_nothing_the_trials_did_not_find() {
+fn release_support_moves_nothing_the_trials_did_not_find() {
     let load = |f: &str| cjmh::scenario::load(&root().join("scenarios").join(f)).unwrap();
     let base = load("baseline.toml");
     let factor = 60_000.0 / base.expected_people();
@@ -204,15 +204,14 @@ fn release_support_moves_gp_registration_and_nothing_the_trials_did_not_find() {
         get(&s, "release_support_eligible"),
         get(&s, "release_support_participants"),
     );
-    // Uptake 0.77 (E2): within 4 binomial standard errors.
-    let se = (0.77 * 0.23 / eligible).sqrt();
-    assert!(
-        (took / eligible - 0.77).abs() < 4.0 * se,
-        "{took} of {eligible}"
-    );
-    assert!(get(&s, "release_no_gp_share") < get(&b, "release_no_gp_share"));
-    // Common random numbers: everything the support does not touch is identical, draw for draw.
+    // Everyone eligible is allocated (participation_share 1) and counted, reached or not: C16 and
+    // E3 are per randomised participant.
+    assert!(eligible > 0.0);
+    assert_eq!(took, eligible);
+    // Common random numbers: everything the support does not touch is identical, draw for draw,
+    // GP registration included (Engager reports no such effect; E5's pilot gives no figure).
     for k in [
+        "release_no_gp_share",
         "reoffences",
         "post_release_suicides",
         "post_release_drug_deaths",

@@ -79,7 +79,7 @@ fn each_line_prices_exactly_the_activity_it_names() {
     }
     extra.push_str(
         "\n[qalys.lines.deaths]\nqalys_per_unit = { value = -1, source = \"test\" }\n\
-         [release_support]\nuptake_share = { value = 0.77, source = \"test\" }\n\
+         [release_support]\npopulation = \"trial\"\nparticipation_share = { value = 1.0, source = \"test\" }\nmax_sentence_days = { value = 730, source = \"test\" }\nmin_days_in_custody = { value = 28, source = \"test\" }\n\
          no_gp_share = { value = 0.35, source = \"test\" }\n\
          cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n\
          [transfer.beds]\nhigh = { value = 2, source = \"test\" }\n\

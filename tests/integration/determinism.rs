@@ -55,7 +55,7 @@ fn compare_outputs_are_byte_identical_for_one_two_and_seven_threads() {
     );
     let support = scenario(
         "support",
-        "[release_support]\nuptake_share = { value = 0.77, source = \"test\" }\n\
+        "[release_support]\npopulation = \"trial\"\nparticipation_share = { value = 1.0, source = \"test\" }\nmax_sentence_days = { value = 730, source = \"test\" }\nmin_days_in_custody = { value = 28, source = \"test\" }\n\
          no_gp_share = { value = 0.35, source = \"test\" }\n\
          cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n",
     );

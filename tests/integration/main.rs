@@ -13,6 +13,7 @@ mod hostile_input;
 mod liaison_diversion;
 mod malformed_scenarios;
 mod pathway;
+mod release_and_secure;
 mod rollout;
 mod snapshots;
 mod sweep;

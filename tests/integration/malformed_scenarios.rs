@@ -505,7 +505,8 @@ fn missing_pathway_sections_are_named_and_stray_ones_refused() {
             "transfer",
             "release",
             "probation",
-            "community"
+            "community",
+            "secure_hospital"
         ]
     );
     assert!(
@@ -516,7 +517,7 @@ fn missing_pathway_sections_are_named_and_stray_ones_refused() {
     );
 
     let text = format!(
-        "{MINIMAL}\n[release_support]\nuptake_share = 0.5\nno_gp_share = 0.1\ncmht_contact_6m_share = 0.5\n"
+        "{MINIMAL}\n[release_support]\npopulation = \"trial\"\nparticipation_share = 0.5\nmax_sentence_days = 730\nmin_days_in_custody = 28\nno_gp_share = 0.1\ncmht_contact_6m_share = 0.5\n"
     );
     let e = cjmh::scenario::load_str(Path::new("n.toml"), &text).unwrap_err();
     assert_eq!(e.problems.len(), 1, "{e}");

@@ -435,7 +435,7 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
     setup(&tmp, 10, "");
     tmp.write(
         "support.toml",
-        "extends = \"base.toml\"\n[release_support]\nuptake_share = { value = 0.77, source = \"test\" }\n\
+        "extends = \"base.toml\"\n[release_support]\npopulation = \"trial\"\nparticipation_share = { value = 1.0, source = \"test\" }\nmax_sentence_days = { value = 730, source = \"test\" }\nmin_days_in_custody = { value = 28, source = \"test\" }\n\
          no_gp_share = { value = 0.35, source = \"test\" }\n\
          cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n",
     );

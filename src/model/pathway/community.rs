@@ -42,6 +42,10 @@ pub(super) struct Spell {
     pub(super) recalled: bool,
     /// In the short-sentence release cohort whose one-year reoffending is being followed.
     pub(super) cohort_open: bool,
+    /// The next community spell begins at a discharge from secure hospital.
+    pub(super) from_secure_next: bool,
+    /// This spell began at a discharge from secure hospital.
+    pub(super) post_secure: bool,
     pub(super) cohort_release: Stamp,
 }
 
@@ -69,6 +73,21 @@ tally! {
         post_release_days: f64,
         /// Person-days under supervision, inside the window.
         probation_days: f64,
+        /// Person-days in weeks 1 and 2 after a release, by week and sex (M3's bands).
+        release_week_days: [[f64; 2]; 2],
+        /// Deaths of all causes in weeks 1 and 2 after a release, by week and sex.
+        release_week_deaths: [[u64; 2]; 2],
+        /// Person-days after the first year since a release, and deaths of all causes in them
+        /// (the hazards' tail, `[probation]`'s community rates).
+        post_release_after_1y_days: f64,
+        post_release_after_1y_deaths: u64,
+        /// Person-days of community spells that began at a discharge from secure hospital, and
+        /// their events (S8's measures; readmission has no route within such a spell).
+        post_secure_days: f64,
+        post_secure_reoffences: u64,
+        post_secure_readmissions: u64,
+        post_secure_suicides: u64,
+        post_secure_deaths: u64,
         short_cohort: u64,
         short_cohort_reoffended: u64,
         reoffences: u64,
@@ -97,6 +116,15 @@ impl CommunityTally {
         Self {
             post_release_days: 0.0,
             probation_days: 0.0,
+            release_week_days: [[0.0; 2]; 2],
+            release_week_deaths: [[0; 2]; 2],
+            post_release_after_1y_days: 0.0,
+            post_release_after_1y_deaths: 0,
+            post_secure_days: 0.0,
+            post_secure_reoffences: 0,
+            post_secure_readmissions: 0,
+            post_secure_suicides: 0,
+            post_secure_deaths: 0,
             short_cohort: 0,
             short_cohort_reoffended: 0,
             reoffences: 0,
@@ -141,6 +169,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             q.case.supervision_end = supervision_end;
             q.case.custody_over = false;
             q.community.post_release = from_custody;
+            q.community.post_secure = q.community.from_secure_next;
+            q.community.from_secure_next = false;
             (q.community.number, q.tokens.community)
         };
         let q = self.people[slot as usize];
@@ -219,6 +249,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let t = &mut self.t.community;
         if from_custody {
             t.post_release_days += clip(now, at.min(now + days(365.25)));
+            for (week, d) in t.release_week_days.iter_mut().enumerate() {
+                let start = now + days(7.0 * week as f64);
+                d[sex] += clip(start, at.min(start + days(7.0)));
+            }
+            t.post_release_after_1y_days += clip(now + days(365.25), at);
             // One-year proven reoffending of the short-sentence release cohort (R1), for
             // releases whose year of follow-up ends inside the window. A release from recall
             // continues the original release's year.
@@ -233,6 +268,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
                     c.cohort_release = Stamp::at(now);
                 }
             }
+        }
+        if q.community.post_secure {
+            t.post_secure_days += clip(now, at);
         }
         t.probation_days += clip(now, at.min(supervision_end));
         t.probation_by_year.span(now, at.min(supervision_end), 1);
@@ -290,6 +328,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         match next {
             Next::Reoffence => {
                 if measured {
+                    t.post_secure_reoffences += q.community.post_secure as u64;
                     t.reoffences += 1;
                     t.reoffences_by_year.count(now);
                 }
@@ -314,6 +353,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 self.exit(slot, now);
             }
             Next::Suicide | Next::DrugDeath | Next::OtherDeath => {
+                if measured && q.community.post_secure {
+                    t.post_secure_deaths += 1;
+                    t.post_secure_suicides += (next == Next::Suicide) as u64;
+                }
+                if measured && q.community.post_release {
+                    let week = (since_release / days(7.0)) as usize;
+                    if week < 2 {
+                        t.release_week_deaths[week][q.female as usize] += 1;
+                    } else if since_release >= days(365.25) {
+                        t.post_release_after_1y_deaths += 1;
+                    }
+                }
                 if measured {
                     match next {
                         Next::Suicide => {
@@ -381,6 +432,43 @@ pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
         "post_release_drug_death_rate_per_1000_py",
         rate(t.post_release_drug_deaths, 1e3, t.post_release_days),
     );
+    for (week, name) in ["week1", "week2"].iter().enumerate() {
+        for (sex, sex_name) in ["male", "female"].iter().enumerate() {
+            out.push(
+                format!("post_release_death_rate_{name}_per_1000_py.{sex_name}"),
+                rate(
+                    t.release_week_deaths[week][sex],
+                    1e3,
+                    t.release_week_days[week][sex],
+                ),
+            );
+        }
+    }
+    out.count(
+        "post_release_deaths_after_1y",
+        t.post_release_after_1y_deaths,
+    );
+    out.push(
+        "post_release_death_rate_after_1y_per_1000_py",
+        rate(
+            t.post_release_after_1y_deaths,
+            1e3,
+            t.post_release_after_1y_days,
+        ),
+    );
+    let py = t.post_secure_days / 365.25;
+    out.push("post_secure_discharge_person_years", py);
+    for (name, n) in [
+        ("reoffending", t.post_secure_reoffences),
+        ("readmission", t.post_secure_readmissions),
+        ("suicide", t.post_secure_suicides),
+        ("deaths", t.post_secure_deaths),
+    ] {
+        out.push(
+            format!("post_secure_discharge_{name}_per_100k_py"),
+            super::tally::ratio(n as f64 * 1e5, py),
+        );
+    }
     out.count("probation_suicides", t.probation_suicides);
     out.push(
         "probation_suicide_rate_per_100k_py",

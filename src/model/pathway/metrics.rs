@@ -23,6 +23,7 @@ pub(super) struct Tally {
     pub(super) custody: custody::CustodyTally,
     pub(super) care: care::CareTally,
     pub(super) transfer: transfer::TransferTally,
+    pub(super) secure: transfer::SecureStayTally,
     pub(super) release: release::ReleaseTally,
     pub(super) community: community::CommunityTally,
 }
@@ -38,6 +39,7 @@ impl Tally {
             custody: custody::CustodyTally::new(warm, end),
             care: care::CareTally::new(p, warm),
             transfer: transfer::TransferTally::new(p, warm, end),
+            secure: transfer::SecureStayTally::new(),
             release: release::ReleaseTally::new(warm, end),
             community: community::CommunityTally::new(warm, end),
         }
@@ -54,6 +56,7 @@ impl Tally {
         t.custody.finish(end);
         t.care.finish(end);
         t.transfer.finish(end);
+        t.secure.finish(end);
         t.release.finish(end);
         t.community.finish(end);
         t
@@ -67,6 +70,7 @@ impl Tally {
         self.custody.merge(&o.custody);
         self.care.merge(&o.care);
         self.transfer.merge(&o.transfer);
+        self.secure.merge(&o.secure);
         self.release.merge(&o.release);
         self.community.merge(&o.community);
     }
@@ -119,6 +123,7 @@ pub(super) fn metrics(m: &mut Tally, scenario: &Scenario) -> Metrics {
     release::metrics(&m.release, &mut out);
     community::reoffending_metrics(&m.community, &mut out);
     custody::death_metrics(&m.custody, &mut out);
+    transfer::secure_death_metrics(&m.secure, &mut out);
     community::metrics(&m.community, &mut out);
     people::prevalence_metrics(&m.people, &mut out);
     people::place_metrics(&mut m.people, end, &mut out);

@@ -291,13 +291,14 @@ mod tests {
 
     /// Each stage's tally, field by field: (stage, field, total).
     fn fields(t: &Tally) -> Vec<(&'static str, &'static str, f64)> {
-        let stages: [(&str, Vec<(&'static str, f64)>); 8] = [
+        let stages: [(&str, Vec<(&'static str, f64)>); 9] = [
             ("people", t.people.totals()),
             ("police", t.police.totals()),
             ("court", t.court.totals()),
             ("custody", t.custody.totals()),
             ("care", t.care.totals()),
             ("transfer", t.transfer.totals()),
+            ("secure", t.secure.totals()),
             ("release", t.release.totals()),
             ("community", t.community.totals()),
         ];

@@ -5,22 +5,29 @@
 //!
 //! **Release support** (`[release_support]`, policy scenarios; seed 001 recommendation 6):
 //! release treated as a time of crisis, with engagement before release, being met at the gate,
-//! and time-limited support after. People with a mental health need take it up with
-//! `uptake_share`; for those who do, the GP and CMHT shares are the supported ones. Its draws
-//! come after the release's own, and the same uniforms decide GP and CMHT, so support moves
-//! people across those thresholds and changes nothing else.
+//! and time-limited support after, as the Engager trial delivered it (E2). Who is eligible is
+//! the trial's population unless the scenario says it extrapolates
+//! ([`SupportPopulation`]); each eligible person joins once, with `participation_share`, and
+//! every one who joins is counted and priced, reached or not, because C16's cost and E3's QALYs
+//! are per randomised participant (intention to treat). Engager moved nothing the model carries
+//! (E2: no difference in distress; no result on GP registration, contact, deaths or
+//! reoffending), so by default support changes nothing else; a scenario may set supported GP and
+//! CMHT shares as a labelled extrapolation. Its draws come after the release's own, and the same
+//! uniforms decide GP and CMHT, so such an extrapolation moves people across those thresholds
+//! and changes nothing else.
 
 use rand::RngExt;
 
 use super::court::Case;
 use super::metrics::set_years;
-use super::people::{PSYCHOSIS, Place};
+use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Person, Place};
 use super::tally::{ByYear, tally};
 use super::{Event, Out, PathwayModel, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Stamp, Tick};
 use crate::model::recorder::Recorder;
 use crate::scenario::pathway::release::RELEASE_SUPPORT_PARTICIPANTS;
+use crate::scenario::pathway::{ReleaseSupport, SupportPopulation};
 
 /// The person's releases.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,6 +36,50 @@ pub(super) struct Release {
     pub(super) number: u32,
     /// When last released (follow-up of deaths after release counts from here).
     pub(super) last: Stamp,
+    /// Has joined release support (a person joins once, as in a trial).
+    pub(super) supported: bool,
+}
+
+/// How a person leaves custody, for release support's eligibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Leaving {
+    /// At the end of a sentence.
+    SentenceEnd,
+    /// At the end of a recall.
+    RecallEnd,
+    /// Discharged from secure hospital at the end of a sentence or order.
+    Hospital,
+}
+
+/// Whether release support may be offered to `q` leaving custody this way: Engager's population
+/// (E2: men serving sentences of up to two years with common mental health problems, recruited
+/// 4-20 weeks before release) or, when the scenario extrapolates, everyone with a need. Read
+/// from the policy's current parameters at the release, so a policy that starts later applies
+/// from then on.
+pub(super) fn support_eligible(
+    s: &ReleaseSupport,
+    q: &Person,
+    leaving: Leaving,
+    release_fraction: f64,
+) -> bool {
+    if q.release.supported {
+        return false;
+    }
+    match s.population {
+        SupportPopulation::MentalHealthNeed => q.has_need(),
+        SupportPopulation::Trial => {
+            // Depression or anxiety stands for "common mental health problems"; psychosis is
+            // severe mental illness, the population of CrISP (E4) and in-reach, not Engager's.
+            // The time served before release is the custodial part of the sentence (remand
+            // counts towards it).
+            !q.female
+                && leaving == Leaving::SentenceEnd
+                && q.has(DEPRESSION_ANXIETY)
+                && !q.has(PSYCHOSIS)
+                && q.case.sentence_days <= s.max_sentence_days
+                && q.case.sentence_days * release_fraction >= s.min_days_in_custody
+        }
+    }
 }
 
 tally! {
@@ -69,6 +120,16 @@ impl<R: Recorder> PathwayModel<'_, R> {
         ctx: &mut Context<'_, Event>,
     ) {
         let p = self.p;
+        let leaving = {
+            let q = &self.people[slot as usize];
+            if q.place == Place::SecureHospital {
+                Leaving::Hospital
+            } else if q.community.recalled {
+                Leaving::RecallEnd
+            } else {
+                Leaving::SentenceEnd
+            }
+        };
         let measured = self.measured(now);
         let releases = {
             let r = &mut self.people[slot as usize].release;
@@ -82,17 +143,18 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let (u_gp, u_cmht): (f64, f64) = (rng.random(), rng.random());
         let (mut no_gp_share, mut cmht_share) = (p.no_gp_share, p.cmht_contact_6m_share);
         if let Some(support) = p.release_support
-            && q.has_need()
+            && support_eligible(&support, &q, leaving, p.release_fraction)
         {
-            let supported = rng.random::<f64>() < support.uptake_share;
+            let joins = rng.random::<f64>() < support.participation_share;
             if measured {
                 self.t.release.release_support_eligible += 1;
-                self.t.release.release_support_participants += supported as u64;
+                self.t.release.release_support_participants += joins as u64;
             }
-            if supported {
+            if joins {
+                self.people[slot as usize].release.supported = true;
                 self.t.release.support_by_year.count(now);
-                no_gp_share = support.no_gp_share;
-                cmht_share = support.cmht_contact_6m_share;
+                no_gp_share = support.no_gp_share.unwrap_or(no_gp_share);
+                cmht_share = support.cmht_contact_6m_share.unwrap_or(cmht_share);
             }
         }
         let no_gp = u_gp < no_gp_share;
@@ -150,4 +212,94 @@ pub(super) fn drivers(t: &ReleaseTally, d: &mut Drivers) {
         t.support_by_year.years(),
         1.0,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial() -> ReleaseSupport {
+        ReleaseSupport {
+            population: SupportPopulation::Trial,
+            participation_share: 1.0,
+            max_sentence_days: 730.0,
+            min_days_in_custody: 28.0,
+            no_gp_share: None,
+            cmht_contact_6m_share: None,
+        }
+    }
+
+    /// A man with depression or anxiety at the end of a one-year sentence: Engager's population.
+    fn engager_man() -> Person {
+        let mut q = Person {
+            conditions: DEPRESSION_ANXIETY,
+            ..Person::default()
+        };
+        q.case.sentence_days = 365.0;
+        q
+    }
+
+    #[test]
+    fn the_trial_population_is_men_with_common_problems_leaving_short_sentences() {
+        let s = trial();
+        let half = 0.5;
+        assert!(support_eligible(
+            &s,
+            &engager_man(),
+            Leaving::SentenceEnd,
+            half
+        ));
+        let mut woman = engager_man();
+        woman.female = true;
+        assert!(!support_eligible(&s, &woman, Leaving::SentenceEnd, half));
+        let mut long = engager_man();
+        long.case.sentence_days = 731.0;
+        assert!(!support_eligible(&s, &long, Leaving::SentenceEnd, half));
+        let mut two_years = engager_man();
+        two_years.case.sentence_days = 730.0;
+        assert!(support_eligible(&s, &two_years, Leaving::SentenceEnd, half));
+        let mut smi = engager_man();
+        smi.conditions |= PSYCHOSIS;
+        assert!(!support_eligible(&s, &smi, Leaving::SentenceEnd, half));
+        let mut harm_without_depression = engager_man();
+        harm_without_depression.conditions =
+            super::super::people::MH_NEED & !(DEPRESSION_ANXIETY | PSYCHOSIS);
+        assert!(!support_eligible(
+            &s,
+            &harm_without_depression,
+            Leaving::SentenceEnd,
+            half
+        ));
+        // Recruited at least four weeks before release: 50 days' sentence, 25 served.
+        let mut too_short = engager_man();
+        too_short.case.sentence_days = 50.0;
+        assert!(!support_eligible(
+            &s,
+            &too_short,
+            Leaving::SentenceEnd,
+            half
+        ));
+        for leaving in [Leaving::RecallEnd, Leaving::Hospital] {
+            assert!(!support_eligible(&s, &engager_man(), leaving, half));
+        }
+        let mut joined = engager_man();
+        joined.release.supported = true;
+        assert!(!support_eligible(&s, &joined, Leaving::SentenceEnd, half));
+    }
+
+    #[test]
+    fn the_extrapolated_population_is_everyone_with_a_need_once() {
+        let s = ReleaseSupport {
+            population: SupportPopulation::MentalHealthNeed,
+            ..trial()
+        };
+        let mut woman = engager_man();
+        woman.female = true;
+        woman.case.sentence_days = 3000.0;
+        assert!(support_eligible(&s, &woman, Leaving::Hospital, 0.5));
+        woman.release.supported = true;
+        assert!(!support_eligible(&s, &woman, Leaving::SentenceEnd, 0.5));
+        let nobody = Person::default();
+        assert!(!support_eligible(&s, &nobody, Leaving::SentenceEnd, 0.5));
+    }
 }

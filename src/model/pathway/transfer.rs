@@ -24,9 +24,11 @@
 //! not a faster route.
 //!
 //! After the stay (`stay_days` by level) people are remitted to prison if their custody has not
-//! ended, or else released from hospital.
+//! ended, or else released from hospital. They may die during the stay (`[secure_hospital]`),
+//! at rates drawn once at admission; the bed then goes to the next person waiting.
 
 use rand::RngExt;
+use rand_distr::{Distribution as _, Exp1};
 
 use super::metrics::set_years;
 use super::people::Place;
@@ -130,6 +132,12 @@ pub(super) enum TransferEvent {
     LimitPassed { slot: u32, token: u32 },
     /// The stay in hospital ends.
     Discharge { slot: u32, token: u32 },
+    /// Death during the stay in hospital.
+    Death {
+        slot: u32,
+        token: u32,
+        suicide: bool,
+    },
 }
 
 tally! {
@@ -285,6 +293,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
             TransferEvent::Discharge { slot, token } => {
                 if self.on_transfer(slot, token) {
                     self.discharge(slot, now, ctx);
+                }
+            }
+            TransferEvent::Death {
+                slot,
+                token,
+                suicide,
+            } => {
+                if self.on_transfer(slot, token) {
+                    self.secure_death(slot, suicide, now, ctx);
                 }
             }
         }
@@ -698,18 +715,61 @@ impl<R: Recorder> PathwayModel<'_, R> {
             pq.tokens.transfer += 1;
             pq.tokens.transfer
         };
-        ctx.schedule_in(
-            days(tr.stay_days),
-            Event::Transfer(TransferEvent::Discharge { slot, token }),
-        );
+        // Death during the stay, from its own stream (numbered by the transfer), so that the
+        // stay's other draws stay as they were. The first of death and discharge is scheduled.
+        let p = self.p;
+        let rate = p.secure_suicide_rate + p.secure_other_death_rate;
+        let mut rng = self.stream(slot, purpose::SECURE_STAY, tr.number);
+        let e: f64 = Exp1.sample(&mut rng);
+        let suicide = rng.random::<f64>() * rate < p.secure_suicide_rate;
+        let event = if rate > 0.0 && e / rate < tr.stay_days {
+            ctx.schedule_in(
+                days(e / rate),
+                Event::Transfer(TransferEvent::Death {
+                    slot,
+                    token,
+                    suicide,
+                }),
+            );
+            return;
+        } else {
+            TransferEvent::Discharge { slot, token }
+        };
+        ctx.schedule_in(days(tr.stay_days), Event::Transfer(event));
+    }
+
+    /// Death during a stay in secure hospital: the bed goes to the next person waiting.
+    fn secure_death(&mut self, slot: u32, suicide: bool, now: Tick, ctx: &mut Context<'_, Event>) {
+        let q = self.people[slot as usize];
+        if self.measured(now) {
+            self.count_death(now);
+            let t = &mut self.t.secure;
+            t.deaths_in_secure_hospital += 1;
+            t.suicides_in_secure_hospital += suicide as u64;
+        }
+        self.give_up_bed(&q.transfer, now, ctx);
+        self.t.transfer.in_hospital.add(now, -1);
+        {
+            let pq = &mut self.people[slot as usize];
+            let t = &mut pq.transfer;
+            t.spot = false;
+            t.state = TransferState::None;
+            t.hospital_order = false;
+            pq.tokens.transfer += 1;
+        }
+        self.exit(slot, now);
     }
 
     /// The stay ends: back to prison if custody has not ended, else released from hospital.
     fn discharge(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
         let q = self.people[slot as usize];
         if self.measured(now) {
+            let los = (now - q.place_since.tick()) as u128;
             self.t.transfer.secure_discharges += 1;
-            self.t.transfer.secure_los_ticks += (now - q.place_since.tick()) as u128;
+            self.t.transfer.secure_los_ticks += los;
+            let level = q.transfer.level as usize;
+            self.t.secure.discharges_by_level[level] += 1;
+            self.t.secure.los_ticks_by_level[level] += los;
         }
         self.give_up_bed(&q.transfer, now, ctx);
         self.t.transfer.in_hospital.add(now, -1);
@@ -738,6 +798,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.start_spell(slot, now, false, ctx);
         } else {
             self.people[slot as usize].transfer.hospital_order = false;
+            // The community spell that follows is followed up as a discharge from secure care
+            // (S8's measures, validation cases VH).
+            self.people[slot as usize].community.from_secure_next = true;
             if case.sentenced {
                 // The sentence (or the hospital order) ends with this discharge: its pending
                 // release date must not release them a second time from the community.
@@ -946,4 +1009,42 @@ pub(super) fn drivers(t: &mut TransferTally, warm: Tick, end: Tick, d: &mut Driv
         t.assessor_hours.years(),
         day * MILLI as f64,
     );
+}
+
+tally! {
+    /// Deaths during stays in secure hospital, in the measured window.
+    pub(super) struct SecureStayTally {
+        deaths_in_secure_hospital: u64,
+        suicides_in_secure_hospital: u64,
+        /// Discharges (not deaths) by level, and their lengths of stay.
+        discharges_by_level: [u64; 3],
+        los_ticks_by_level: [u128; 3],
+    }
+}
+
+impl SecureStayTally {
+    pub(super) fn new() -> Self {
+        Self {
+            deaths_in_secure_hospital: 0,
+            suicides_in_secure_hospital: 0,
+            discharges_by_level: [0; 3],
+            los_ticks_by_level: [0; 3],
+        }
+    }
+}
+
+/// Deaths in secure hospital and stays by level; reported after deaths in custody.
+pub(super) fn secure_death_metrics(t: &SecureStayTally, out: &mut Out) {
+    out.count("deaths_in_secure_hospital", t.deaths_in_secure_hospital);
+    out.count("suicides_in_secure_hospital", t.suicides_in_secure_hospital);
+    let day = TICKS_PER_DAY as f64;
+    for (i, level) in LEVEL_NAMES.iter().enumerate() {
+        out.push(
+            format!("secure_los_days_mean.{level}"),
+            super::tally::ratio(
+                t.los_ticks_by_level[i] as f64 / day,
+                t.discharges_by_level[i] as f64,
+            ),
+        );
+    }
 }

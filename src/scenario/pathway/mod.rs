@@ -20,6 +20,7 @@ pub mod police;
 pub mod prison_care;
 pub mod probation;
 pub mod release;
+pub mod secure_hospital;
 pub mod transfer;
 
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,8 @@ pub use people::{
 pub use police::PoliceSpec;
 pub use prison_care::PrisonCareSpec;
 pub use probation::ProbationSpec;
-pub use release::{ReleaseSpec, ReleaseSupport, ReleaseSupportSpec};
+pub use release::{ReleaseSpec, ReleaseSupport, ReleaseSupportSpec, SupportPopulation};
+pub use secure_hospital::SecureHospitalSpec;
 pub use transfer::{
     LEVEL_NAMES, LevelsSpec, SpotBedsSpec, TransferLimit, TransferLimitSpec, TransferSpec,
 };
@@ -57,6 +59,7 @@ pub struct PathwaySpec {
     pub release: ReleaseSpec,
     pub probation: ProbationSpec,
     pub community: CommunitySpec,
+    pub secure_hospital: SecureHospitalSpec,
     /// Optional: a time limit on transfer to secure hospital (policy scenarios).
     pub transfer_limit: Option<TransferLimitSpec>,
     /// Optional: support around release for people with mental health needs (policy scenarios).
@@ -160,6 +163,9 @@ pub struct Pathway {
     pub level_cumulative: [f64; 3],
     pub beds: [u32; 3],
     pub stay_days: [Sampler; 3],
+    /// Deaths during a stay in secure hospital, per day.
+    pub secure_suicide_rate: f64,
+    pub secure_other_death_rate: f64,
 
     pub no_fixed_abode_share: f64,
     pub no_gp_share: f64,
@@ -314,9 +320,15 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
     let custody = custody::resolve(c, &s.custody);
     let care = prison_care::resolve(c, &s.prison_care, before);
     let transfer = transfer::resolve(c, &s.transfer, s.transfer_limit.as_ref());
-    let release = release::resolve(c, &s.release, s.release_support.as_ref());
     let probation = probation::resolve(c, &s.probation);
+    let release = release::resolve(
+        c,
+        &s.release,
+        s.release_support.as_ref(),
+        probation.community_other_death_rate,
+    );
     let community = community::resolve(c, &s.community, before);
+    let secure = secure_hospital::resolve(c, &s.secure_hospital);
     if c.problems.len() != before {
         return None;
     }
@@ -403,6 +415,8 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         level_cumulative: transfer.level_cumulative,
         beds: transfer.beds,
         stay_days: transfer.stay_days,
+        secure_suicide_rate: secure.secure_suicide_rate,
+        secure_other_death_rate: secure.secure_other_death_rate,
         no_fixed_abode_share: release.no_fixed_abode_share,
         no_gp_share: release.no_gp_share,
         // After the first year the post-release hazards fall to the community rates, which

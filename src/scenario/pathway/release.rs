@@ -3,14 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{SexesSpec, per_100k_py, per_1000_py, share};
+use super::common::{DAYS, SexesSpec, nonneg, per_100k_py, per_1000_py, share};
 use crate::economics::Driver;
 use crate::engine::PiecewiseHazard;
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
 
-/// People who take up release support (`[release_support]`). A cost or QALY line's `driver`.
+/// People allocated to release support (`[release_support]`): everyone eligible who joins,
+/// whether or not the support then reaches them, as C16's cost and E3's QALYs are per randomised
+/// participant (intention to treat). A cost or QALY line's `driver`.
 pub const RELEASE_SUPPORT_PARTICIPANTS: Driver = Driver("release_support_participants");
 /// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
 pub const DRIVERS: &[Driver] = &[RELEASE_SUPPORT_PARTICIPANTS];
@@ -23,8 +25,12 @@ pub struct ReleaseSpec {
     pub suicide_per_100k_py: Param,
     /// Suicide hazard in the first 28 days after release relative to days 29-365.
     pub suicide_first_28d_ratio: Param,
-    pub drug_death_week1_per_1000_py: SexesSpec,
-    pub drug_death_week2_per_1000_py: SexesSpec,
+    /// Deaths of all causes in week 1 after release (M3's figures are all-cause, at least 95%
+    /// drug-related): the drug-death hazard is what is left after the week's suicide and other
+    /// deaths, so that the three together give this rate.
+    pub death_week1_per_1000_py: SexesSpec,
+    /// The same for week 2.
+    pub death_week2_per_1000_py: SexesSpec,
     pub drug_death_year1_per_1000_py: SexesSpec,
     /// Drug-death hazard in weeks 3-4 relative to weeks 5-52.
     pub drug_death_weeks3_4_ratio: Param,
@@ -34,24 +40,48 @@ pub struct ReleaseSpec {
 }
 
 /// `[release_support]` (optional): release treated as a time of crisis (seed 001
-/// recommendation 6): engagement before release, met at the gate, time-limited support after.
-/// People with a mental health need who are released take it up with `uptake_share`; for them
-/// the shares released without a GP and in contact with a community mental health team at six
-/// months are these instead of `[release]`'s. Nothing else changes: the trials (E2-E5) found no
-/// effect on outcomes the model carries beyond these.
+/// recommendation 6): engagement before release, met at the gate, time-limited support after,
+/// as Engager tested it (E2, E3, C16).
+///
+/// Who is offered it is `population`: `"trial"` is Engager's population (men released at the
+/// end of a sentence of at most `max_sentence_days`, with depression or anxiety and without
+/// psychosis, recruited at least `min_days_in_custody` before release), and
+/// `"mental_health_need"` is every release of a person with any mental health need, an
+/// extrapolation the scenario must justify in its own words. Each person joins at most once,
+/// with `participation_share`. The optional `no_gp_share` and `cmht_contact_6m_share` are
+/// extrapolations too: the trials found no effect on outcomes the model carries, so without them
+/// support changes nothing but its cost and QALYs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseSupportSpec {
-    pub uptake_share: Param,
-    pub no_gp_share: Param,
-    pub cmht_contact_6m_share: Param,
+    pub population: String,
+    pub participation_share: Param,
+    pub max_sentence_days: Param,
+    pub min_days_in_custody: Param,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_gp_share: Option<Param>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmht_contact_6m_share: Option<Param>,
+}
+
+/// Who may be offered release support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SupportPopulation {
+    /// Engager's trial population (E2).
+    Trial,
+    /// Every release of a person with a mental health need (an extrapolation).
+    MentalHealthNeed,
 }
 
 /// A resolved `[release_support]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReleaseSupport {
-    pub uptake_share: f64,
-    pub no_gp_share: f64,
-    pub cmht_contact_6m_share: f64,
+    pub population: SupportPopulation,
+    pub participation_share: f64,
+    pub max_sentence_days: f64,
+    pub min_days_in_custody: f64,
+    /// For participants, instead of `[release]`'s; `None`: unchanged.
+    pub no_gp_share: Option<f64>,
+    pub cmht_contact_6m_share: Option<f64>,
 }
 
 /// `[release]` and `[release_support]` resolved. The hazards cover the first year after release; the pathway gives them the community rates of `[probation]` after it.
@@ -64,10 +94,14 @@ pub(super) struct Release {
     pub release_support: Option<ReleaseSupport>,
 }
 
+/// `other_death_rate` is the community's rate of deaths from other causes per day
+/// (`[probation]`), which applies after release too: weeks 1 and 2's drug-death hazard is the
+/// all-cause rate less it and less the suicide hazard.
 pub(super) fn resolve(
     c: &mut Checker,
     r: &ReleaseSpec,
     support: Option<&ReleaseSupportSpec>,
+    other_death_rate: f64,
 ) -> Release {
     let k = KeyPath::root().key("release");
     let no_fixed_abode_share = share(c, k.key("no_fixed_abode_share"), &r.no_fixed_abode_share);
@@ -110,16 +144,21 @@ pub(super) fn resolve(
         let rate = |c: &mut Checker, name: &str, x: &SexesSpec| {
             per_1000_py(c, k.key(name).key(sex), &pick(x))
         };
-        let w1 = rate(
-            c,
-            "drug_death_week1_per_1000_py",
-            &r.drug_death_week1_per_1000_py,
-        );
-        let w2 = rate(
-            c,
-            "drug_death_week2_per_1000_py",
-            &r.drug_death_week2_per_1000_py,
-        );
+        // M3's weeks 1 and 2 are all causes; the drug hazard is what suicide (at its first-28-day
+        // rate) and other deaths leave, so the three add up to M3 rather than exceed it.
+        let not_drug = later * ratio + other_death_rate;
+        let drug_part = |c: &mut Checker, name: &str, x: &SexesSpec| {
+            let all = rate(c, name, x);
+            if all < not_drug {
+                c.push(
+                    k.key(name).key(sex),
+                    "the all-cause rate is lower than suicide and other deaths alone (`suicide_per_100k_py`, `[probation].other_death_per_1000_py`)",
+                );
+            }
+            (all - not_drug).max(0.0)
+        };
+        let w1 = drug_part(c, "death_week1_per_1000_py", &r.death_week1_per_1000_py);
+        let w2 = drug_part(c, "death_week2_per_1000_py", &r.death_week2_per_1000_py);
         let year = rate(
             c,
             "drug_death_year1_per_1000_py",
@@ -143,14 +182,39 @@ pub(super) fn resolve(
     let cmht_contact_6m_share = share(c, k.key("cmht_contact_6m_share"), &r.cmht_contact_6m_share);
     let release_support = support.map(|r| {
         let k = KeyPath::root().key("release_support");
+        let population = match r.population.as_str() {
+            "trial" => SupportPopulation::Trial,
+            "mental_health_need" => SupportPopulation::MentalHealthNeed,
+            other => {
+                c.push(
+                    k.key("population"),
+                    format!("unknown population `{other}` (known: trial, mental_health_need)"),
+                );
+                SupportPopulation::Trial
+            }
+        };
+        let optional = |c: &mut Checker, name: &str, p: &Option<Param>| {
+            p.as_ref().map(|p| share(c, k.key(name), p))
+        };
         ReleaseSupport {
-            uptake_share: share(c, k.key("uptake_share"), &r.uptake_share),
-            no_gp_share: share(c, k.key("no_gp_share"), &r.no_gp_share),
-            cmht_contact_6m_share: share(
+            population,
+            participation_share: share(c, k.key("participation_share"), &r.participation_share),
+            max_sentence_days: nonneg(
                 c,
-                k.key("cmht_contact_6m_share"),
-                &r.cmht_contact_6m_share,
+                k.key("max_sentence_days"),
+                &r.max_sentence_days,
+                DAYS,
+                "a number of days",
             ),
+            min_days_in_custody: nonneg(
+                c,
+                k.key("min_days_in_custody"),
+                &r.min_days_in_custody,
+                DAYS,
+                "a number of days",
+            ),
+            no_gp_share: optional(c, "no_gp_share", &r.no_gp_share),
+            cmht_contact_6m_share: optional(c, "cmht_contact_6m_share", &r.cmht_contact_6m_share),
         }
     });
     Release {
