@@ -117,6 +117,19 @@ pub const TARGETS: &[Target] = &[
         basis: "fitted with `transfer.acute_share`",
     },
     Target {
+        what: "Hospital orders a year",
+        metric: "hospital_orders_per_year",
+        source: "T16",
+        published: "253 restricted hospital-order admissions (1999)",
+        band: Band::Within {
+            low: 203.0,
+            high: 303.0,
+        },
+        why: "±50: twice the ±32 (2 SE) Poisson error of ~250 a year, because the one figure is \
+              from 1999",
+        basis: "fitted with `court.hospital_order_share`",
+    },
+    Target {
         what: "Final stage (reports to admission), mean days",
         metric: "transfer_wait_from_bed_offer_days_mean",
         source: "T6",

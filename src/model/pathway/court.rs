@@ -378,6 +378,14 @@ pub(super) fn outcome_metrics(t: &CourtTally, out: &mut Out) {
     out.count("mhtr_orders", t.mhtr);
     out.count("hospital_orders", t.hospital_orders);
     out.count("other_court_outcomes", t.other_outcomes);
+    out.push(
+        "community_orders_per_year",
+        t.community_orders as f64 / out.years,
+    );
+    out.push(
+        "hospital_orders_per_year",
+        t.hospital_orders as f64 / out.years,
+    );
 }
 
 #[cfg(test)]

@@ -370,6 +370,61 @@ mod tests {
         );
     }
 
+    /// L&D's phase-in is honoured year by year: against the same policy switched on in one
+    /// step, each year's referrals fall short by the coverage the schedule has reached (L3's
+    /// 50% -> 82% -> 100% over six years). Areas are nested and the streams common, so the
+    /// phased referrals are very nearly a subset of the stepped ones and the ratio is a binomial
+    /// share.
+    #[test]
+    fn the_phase_in_of_liaison_and_diversion_is_honoured_year_by_year() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/liaison-diversion-full.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let phase = "phase_in = [[0, 0.50], [1096, 0.82], [2191, 1.0]], ";
+        assert!(text.contains(phase), "the shipped phase-in has changed");
+        let runs: Vec<Vec<u128>> = [text.clone(), text.replace(phase, "")]
+            .iter()
+            .map(|t| {
+                let s = crate::scenario::load_str(&path, t).unwrap();
+                let s = s.scaled(200_000.0 / s.expected_people());
+                let p = s.pathway.as_ref().unwrap();
+                let t = simulate(p, &s, Streams::new(11, 0), &mut NullRecorder).0;
+                t.police.ld_referrals_by_year.years().to_vec()
+            })
+            .collect();
+        let (phased, stepped) = (&runs[0], &runs[1]);
+        assert_eq!(phased.len(), 5);
+        // The schedule's mean over each measured year (days from the start, linear between
+        // the points), by the trapezium rule on whole days.
+        let coverage = |d: f64| {
+            if d < 1096.0 {
+                0.5 + 0.32 * d / 1096.0
+            } else if d < 2191.0 {
+                0.82 + 0.18 * (d - 1096.0) / 1095.0
+            } else {
+                1.0
+            }
+        };
+        for year in 0..5 {
+            let from = year as f64 * 365.25;
+            let expected: f64 = (0..365)
+                .map(|d| coverage(from + d as f64 + 0.5))
+                .sum::<f64>()
+                / 365.0;
+            let n = stepped[year] as f64;
+            let ratio = phased[year] as f64 / n;
+            let se = (expected * (1.0 - expected) / n).sqrt();
+            assert!(n > 2_000.0, "year {year}: {n} referrals");
+            assert!(
+                (ratio - expected).abs() < 4.0 * se + 0.01,
+                "year {}: referrals {} phased / {} stepped = {ratio:.3}, schedule {expected:.3} (se {se:.4})",
+                year + 1,
+                phased[year],
+                stepped[year]
+            );
+        }
+    }
+
     /// Every headline metric is one the pathway reports (a renamed metric would otherwise drop
     /// out of `cjmh compare`'s table without a word).
     #[test]

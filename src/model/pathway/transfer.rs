@@ -86,8 +86,8 @@ pub(super) struct Transfer {
     /// Spot-bed searches so far (numbers their draws).
     pub(super) spot_searches: u8,
     pub(super) final_since: Stamp,
-    pub(super) final_days: f64,
-    pub(super) stay_days: f64,
+    pub(super) final_days: f32,
+    pub(super) stay_days: f32,
     /// In (or on the way to) a spot-purchased or out-of-area bed, not a commissioned one.
     pub(super) spot: bool,
     /// Under a hospital order rather than a transfer from prison.
@@ -339,8 +339,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let pq = &mut self.people[slot as usize];
         let t = &mut pq.transfer;
         t.level = level;
-        t.final_days = final_days;
-        t.stay_days = stay_days;
+        t.final_days = final_days as f32;
+        t.stay_days = stay_days as f32;
     }
 
     fn transfer_onset(&mut self, slot: u32, now: Tick, ctx: &mut Context<'_, Event>) {
@@ -444,7 +444,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let seek_at = t
                 .limit_at
                 .tick()
-                .saturating_sub(days(l.spot_lead_days + t.final_days));
+                .saturating_sub(days(l.spot_lead_days + f64::from(t.final_days)));
             ctx.schedule_at(
                 seek_at.max(now),
                 Event::Transfer(TransferEvent::Deadline { slot, token }),
@@ -563,7 +563,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         r.spot = true;
         r.final_since = Stamp::at(now);
         ctx.schedule_in(
-            days(limit.spot_lead_days + t.final_days),
+            days(limit.spot_lead_days + f64::from(t.final_days)),
             Event::Transfer(TransferEvent::Step { slot, token }),
         );
     }
@@ -575,7 +575,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
             let t = &mut pq.transfer;
             t.state = TransferState::Final;
             t.final_since = Stamp::at(now);
-            (t.level as usize, pq.tokens.transfer, t.final_days)
+            (
+                t.level as usize,
+                pq.tokens.transfer,
+                f64::from(t.final_days),
+            )
         };
         self.t.transfer.beds[level].start(now);
         ctx.schedule_in(
@@ -722,7 +726,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let mut rng = self.stream(slot, purpose::SECURE_STAY, tr.number);
         let e: f64 = Exp1.sample(&mut rng);
         let suicide = rng.random::<f64>() * rate < p.secure_suicide_rate;
-        let event = if rate > 0.0 && e / rate < tr.stay_days {
+        let event = if rate > 0.0 && e / rate < f64::from(tr.stay_days) {
             ctx.schedule_in(
                 days(e / rate),
                 Event::Transfer(TransferEvent::Death {
@@ -735,7 +739,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         } else {
             TransferEvent::Discharge { slot, token }
         };
-        ctx.schedule_in(days(tr.stay_days), Event::Transfer(event));
+        ctx.schedule_in(days(f64::from(tr.stay_days)), Event::Transfer(event));
     }
 
     /// Death during a stay in secure hospital: the bed goes to the next person waiting.
