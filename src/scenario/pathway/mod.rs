@@ -233,7 +233,7 @@ impl Pathway {
             l.spot_beds = l.spot_beds.map(cap);
         }
         if let Some(r) = &mut p.rollout {
-            r.before = Box::new(r.before.scaled(factor));
+            *r.before = r.before.scaled(factor);
         }
         p
     }
@@ -276,7 +276,7 @@ impl Pathway {
             l.spot_beds = l.spot_beds.map(share);
         }
         if let Some(r) = &mut p.rollout {
-            r.before = Box::new(r.before.catchment(count, index));
+            *r.before = r.before.catchment(count, index);
         }
         p
     }
