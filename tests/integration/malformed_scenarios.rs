@@ -529,3 +529,27 @@ fn missing_pathway_sections_are_named_and_stray_ones_refused() {
         "{e}"
     );
 }
+
+/// A spot-bed search retried after less than a minute rounds to no time: with the supply full,
+/// the failed search was retried at the same moment for ever (only exactly 0 was refused). Only
+/// `check` is run, so the test cannot hang.
+#[test]
+fn a_spot_search_retried_within_a_minute_is_refused() {
+    let tmp = TempDir::new("tiny-retry");
+    let policy = crate::common::root().join("scenarios/transfer-14-day.toml");
+    let path = tmp.write(
+        "retry.toml",
+        &format!(
+            "extends = {:?}\n[transfer_limit]\nspot_retry_days = {{ value = 0.0001, source = \"test\" }}\n",
+            policy.display().to_string()
+        ),
+    );
+    let o = cjmh(["check".as_ref(), path.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("retry.toml:3: `transfer_limit.spot_retry_days`")
+            && stderr(&o).contains("at least a minute"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -955,7 +955,9 @@ pub(super) fn metrics(t: &mut TransferTally, warm: Tick, end: Tick, out: &mut Ou
     out.push("secure_bed_days", t.in_hospital.person_days(end));
     out.count("spot_purchases", t.spot_purchases);
     let assessors = &mut t.assessors;
-    out.push("transfer_assessors", assessors.capacity as f64);
+    // A policy may change the assessors when it starts: their mean over the window.
+    let assessor_places = assessors.capacity_mean(warm, end);
+    out.push("transfer_assessors", assessor_places);
     let hours: u128 = t.assessor_hours.years().iter().sum();
     out.push(
         "transfer_assessor_hours",
@@ -963,7 +965,7 @@ pub(super) fn metrics(t: &mut TransferTally, warm: Tick, end: Tick, out: &mut Ou
     );
     out.push(
         "transfer_assessor_utilisation",
-        super::tally::ratio(assessors.busy.mean(end), assessors.capacity as f64),
+        super::tally::ratio(assessors.busy.mean(end), assessor_places),
     );
     out.push("transfer_assessment_queue_mean", assessors.queued.mean(end));
 }

@@ -258,6 +258,13 @@ impl Pathway {
                 v.push((format!("transfer_limit.spot_beds.{level}"), beds));
             }
         }
+        // The status quo runs until a policy starts: its places must split into catchments too.
+        if let Some(r) = &self.rollout {
+            let quo = r.status_quo.display();
+            for (key, places) in r.before.capacities() {
+                v.push((format!("{key} (status quo, {quo})"), places));
+            }
+        }
         v
     }
 

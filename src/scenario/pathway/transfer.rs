@@ -196,10 +196,10 @@ pub(super) fn resolve(
             );
         }
         let retry = nonneg(c, k.key("spot_retry_days"), &l.spot_retry_days, DAYS, "a number of days");
-        if retry <= 0.0 && l.spot_retry_days.value == 0.0 {
+        if crate::engine::days_to_ticks(retry) == 0 && retry == l.spot_retry_days.value {
             c.push(
                 k.key("spot_retry_days"),
-                "searches must be some days apart (0 would search again at the same moment for ever)",
+                "searches must be at least a minute (1/1440 day) apart: less rounds to no time, and would search again at the same moment for ever",
             );
         }
         let sk = k.key("spot_beds");
