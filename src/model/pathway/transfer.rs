@@ -365,7 +365,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
         t.urgent = urgent;
         let token = pq.tokens.transfer;
         if let Some(l) = limit {
-            // The limit in force at referral is the one this referral is held to.
+            // The limit in force at referral fixes this referral's date; how a spot bed is
+            // sought for it (share, supply, lead time) is what is in force at the search. Only
+            // a referral made under a limit ever seeks one (`limit_at` is set).
             let at = now + days(l.days);
             t.limit_at = Stamp::at(at);
             ctx.schedule_at(
