@@ -70,7 +70,8 @@ cd "$here/ci"
 "$cjmh" ceac "$work/psa-base" "$work/psa-policy" --out "$work/ceac" > /dev/null
 "$cjmh" sweep small-one-way.toml --out "$work/one-way" -q
 for threads in 1 2; do
-    for cohort in 10000 20000 40000; do
+    # At 40,000 people the national 70 transfer assessors scale to 2 places, one per catchment.
+    for cohort in 40000 80000 160000; do
         "$cjmh" bench --model pathway --cohort "$cohort" --threads "$threads" --json
     done
 done > "$work/bench.jsonl"
