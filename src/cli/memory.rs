@@ -26,11 +26,12 @@
 //!
 //! **People held at once** are at most every new person of the replication, which is the first
 //! bound tried. Where that bound does not fit, a trial run of the scenario at about 20,000 new
-//! people measures the share held at once (28% for the national baseline: people leave after a
-//! year in the community without reoffending), and that share plus half again is used. The
-//! trial keeps every capacity at five places or more, so that rounding them down to its size
-//! does not shorten its queues; where that would take more than 250,000 people, the first
-//! bound stands.
+//! people measures the share held at once (64% for the national baseline at 10^6 people,
+//! measured 2026-11-29: people stay in the model for five years after release unless they
+//! reoffend or die; it was 28% when follow-up ended after a year), and that share plus half
+//! again is used. The trial keeps every capacity at five places or more, so that rounding them
+//! down to its size does not shorten its queues; where that would take more than 250,000
+//! people, the first bound stands.
 //!
 //! **Memory available** is `MemAvailable` in `/proc/meminfo` (else `MemTotal`), or the control
 //! group's `memory.max` less `memory.current` where that is smaller. Where neither can be read
