@@ -502,6 +502,45 @@ pub const CASES: &[Case] = &[
     },
 ];
 
+/// VB-1 and VB-2 by sex: M3's all-cause death rate in the first or second week after release,
+/// which the model takes as an input (so a plumbing check, not validation).
+macro_rules! week_death_rate {
+    ($id:literal, $week:literal, $sex:literal, $sex_word:literal, $published:literal) => {
+        NotIndependent {
+            id: $id,
+            what: concat!(
+                "All-cause death rate in week ",
+                $week,
+                " after release, ",
+                $sex_word
+            ),
+            source: "M3",
+            published: concat!($published, " per 1,000 person-years"),
+            basis: concat!(
+                "echoes input `release.death_week",
+                $week,
+                "_per_1000_py.",
+                $sex,
+                "` (M3's all-cause figure; the drug-death hazard is what suicide and other \
+                 deaths leave, so the three reproduce it). Plumbing value: \
+                 `post_release_death_rate_week",
+                $week,
+                "_per_1000_py.",
+                $sex,
+                "`, baseline; its interval is wide because the week's deaths are few"
+            ),
+            plumbing: Some((Unit::PerThousandPy, |r| {
+                per_replication(r.of(Setup::Baseline), |x| {
+                    metric(
+                        x,
+                        concat!("post_release_death_rate_week", $week, "_per_1000_py.", $sex),
+                    )
+                })
+            })),
+        }
+    };
+}
+
 /// Cases of validation.md that are not validation, with the reason; and independent cases the
 /// suite does not measure yet.
 pub const NOT_INDEPENDENT: &[NotIndependent] = &[
@@ -523,66 +562,10 @@ pub const NOT_INDEPENDENT: &[NotIndependent] = &[
                 `.community_order` (0.34), set so that the mix gives R1's 35.7%",
         plumbing: None,
     },
-    NotIndependent {
-        id: "VB-1 (men)",
-        what: "All-cause death rate in week 1 after release, men",
-        source: "M3",
-        published: "37 per 1,000 person-years",
-        basis: "echoes input `release.death_week1_per_1000_py.male` (M3's all-cause figure; \
-                the drug-death hazard is what suicide and other deaths leave, so the three \
-                reproduce it). Plumbing value: `post_release_death_rate_week1_per_1000_py.male`, \
-                baseline; its interval is wide because the week's deaths are few",
-        plumbing: Some((Unit::PerThousandPy, |r| {
-            per_replication(r.of(Setup::Baseline), |x| {
-                metric(x, "post_release_death_rate_week1_per_1000_py.male")
-            })
-        })),
-    },
-    NotIndependent {
-        id: "VB-1 (women)",
-        what: "All-cause death rate in week 1 after release, women",
-        source: "M3",
-        published: "47 per 1,000 person-years",
-        basis: "echoes input `release.death_week1_per_1000_py.female` (M3's all-cause figure; \
-                the drug-death hazard is what suicide and other deaths leave, so the three \
-                reproduce it). Plumbing value: `post_release_death_rate_week1_per_1000_py.female`, \
-                baseline; its interval is wide because the week's deaths are few",
-        plumbing: Some((Unit::PerThousandPy, |r| {
-            per_replication(r.of(Setup::Baseline), |x| {
-                metric(x, "post_release_death_rate_week1_per_1000_py.female")
-            })
-        })),
-    },
-    NotIndependent {
-        id: "VB-2 (men)",
-        what: "All-cause death rate in week 2 after release, men",
-        source: "M3",
-        published: "26 per 1,000 person-years",
-        basis: "echoes input `release.death_week2_per_1000_py.male` (M3's all-cause figure; \
-                the drug-death hazard is what suicide and other deaths leave, so the three \
-                reproduce it). Plumbing value: `post_release_death_rate_week2_per_1000_py.male`, \
-                baseline; its interval is wide because the week's deaths are few",
-        plumbing: Some((Unit::PerThousandPy, |r| {
-            per_replication(r.of(Setup::Baseline), |x| {
-                metric(x, "post_release_death_rate_week2_per_1000_py.male")
-            })
-        })),
-    },
-    NotIndependent {
-        id: "VB-2 (women)",
-        what: "All-cause death rate in week 2 after release, women",
-        source: "M3",
-        published: "38 per 1,000 person-years",
-        basis: "echoes input `release.death_week2_per_1000_py.female` (M3's all-cause figure; \
-                the drug-death hazard is what suicide and other deaths leave, so the three \
-                reproduce it). Plumbing value: `post_release_death_rate_week2_per_1000_py.female`, \
-                baseline; its interval is wide because the week's deaths are few",
-        plumbing: Some((Unit::PerThousandPy, |r| {
-            per_replication(r.of(Setup::Baseline), |x| {
-                metric(x, "post_release_death_rate_week2_per_1000_py.female")
-            })
-        })),
-    },
+    week_death_rate!("VB-1 (men)", "1", "male", "men", "37"),
+    week_death_rate!("VB-1 (women)", "1", "female", "women", "47"),
+    week_death_rate!("VB-2 (men)", "2", "male", "men", "26"),
+    week_death_rate!("VB-2 (women)", "2", "female", "women", "38"),
     NotIndependent {
         id: "VC-1",
         what: "Incremental NHS cost per participant in through-the-gate support, 12 months",

@@ -138,7 +138,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if self.t.care.therapists.has_room() {
             self.start_therapy(slot, now, ctx);
         } else {
-            self.t.care.therapists.join_queue(now, slot, token);
+            self.t.care.therapists.join_queue(now, slot, token, false);
         }
     }
 
@@ -281,7 +281,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         } else {
             // In-reach lasts the spell, so its queue entries carry the spell's token.
             let token = self.people[slot as usize].tokens.spell;
-            self.t.care.inreach.join_queue(now, slot, token);
+            self.t.care.inreach.join_queue(now, slot, token, false);
         }
     }
 

@@ -100,15 +100,14 @@ impl Service {
         self.busy.add(now, -1);
     }
 
-    /// The person in `slot` waits, for the care numbered `token`.
-    pub(super) fn join_queue(&mut self, now: Tick, slot: u32, token: u32) {
-        self.queue.push_back((slot, token));
-        self.queued.add(now, 1);
-    }
-
-    /// The person in `slot` waits ahead of everyone not urgent, behind earlier urgent people.
-    pub(super) fn join_queue_urgent(&mut self, now: Tick, slot: u32, token: u32) {
-        self.urgent.push_back((slot, token));
+    /// The person in `slot` waits, for the care numbered `token`; if `urgent`, ahead of
+    /// everyone not urgent and behind earlier urgent people.
+    pub(super) fn join_queue(&mut self, now: Tick, slot: u32, token: u32, urgent: bool) {
+        if urgent {
+            self.urgent.push_back((slot, token));
+        } else {
+            self.queue.push_back((slot, token));
+        }
         self.queued.add(now, 1);
     }
 

@@ -378,10 +378,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let assessors = &mut self.t.transfer.assessors;
         if assessors.has_room() {
             self.start_assessment(slot, now, ctx);
-        } else if urgent {
-            assessors.join_queue_urgent(now, slot, token);
         } else {
-            assessors.join_queue(now, slot, token);
+            assessors.join_queue(now, slot, token, urgent);
         }
     }
 
@@ -509,10 +507,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let beds = &mut self.t.transfer.beds[level];
         if beds.has_room() {
             self.reserve_bed(slot, now, ctx);
-        } else if urgent {
-            beds.join_queue_urgent(now, slot, token);
         } else {
-            beds.join_queue(now, slot, token);
+            beds.join_queue(now, slot, token, urgent);
         }
     }
 
