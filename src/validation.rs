@@ -1093,6 +1093,7 @@ mod tests {
                 discount_rate: 0.0,
                 cost_lines: vec![],
                 qaly_lines: vec![],
+                health: None,
                 deflator: Default::default(),
             },
         };

@@ -21,6 +21,7 @@
 
 pub mod investment;
 pub mod psa;
+pub mod qalys;
 
 /// Who pays, in output order. The first [`PUBLIC_PAYERS`] are the public sector.
 pub const PAYERS: [&str; 5] = [
@@ -51,11 +52,39 @@ impl Driver {
     }
 }
 
-/// Driver amounts by year of the measured window. A driver never set is zero.
+/// Who a driver's amounts belong to, for the distributional view (HM Treasury's Green Book and
+/// NICE ask who gains): men then women, each by the model's age bands. An amount the model
+/// cannot attribute to a person (capacity commissioned, such as secure beds and assessors) is
+/// in the last part, [`NOT_ATTRIBUTED`]. A driver's parts add up to its total.
+pub const PARTS: [&str; 7] = [
+    "male_under_50",
+    "male_50_59",
+    "male_60_plus",
+    "female_under_50",
+    "female_50_59",
+    "female_60_plus",
+    "not_attributed",
+];
+/// The parts that are groups of people (sex by age band): the first six of [`PARTS`].
+pub const PEOPLE_GROUPS: usize = 6;
+/// The part of amounts not attributable to a group of people.
+pub const NOT_ATTRIBUTED: usize = 6;
+/// The model's age bands, in the order of [`PARTS`] within each sex.
+pub const AGE_BANDS: [&str; 3] = ["under_50", "50_59", "60_plus"];
+
+/// The part of [`PARTS`] for a person of that sex and age band (an index into [`AGE_BANDS`]).
+#[inline]
+pub fn group(female: bool, age_band: usize) -> usize {
+    female as usize * AGE_BANDS.len() + age_band
+}
+
+/// Driver amounts by year, in [`PARTS`]. Years count from the start of the measured window;
+/// a driver may run on past it (life lost after the window to a death in it). A driver never set
+/// is zero.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drivers {
     years: usize,
-    series: Vec<(Driver, Vec<f64>)>,
+    series: Vec<(Driver, [Vec<f64>; 7])>,
 }
 
 impl Drivers {
@@ -72,24 +101,50 @@ impl Drivers {
         self.years
     }
 
-    /// Sets the amount of `driver` in year `year` (from 0).
+    /// Sets the amount of `driver` in year `year` (from 0) not attributed to a group.
     pub fn set(&mut self, driver: Driver, year: usize, amount: f64) {
+        self.set_part(driver, NOT_ATTRIBUTED, year, amount);
+    }
+
+    /// Sets the amount of `driver` in year `year` (from 0) in part `part` of [`PARTS`].
+    pub fn set_part(&mut self, driver: Driver, part: usize, year: usize, amount: f64) {
         let i = match self.series.iter().position(|(d, _)| *d == driver) {
             Some(i) => i,
             None => {
-                self.series.push((driver, vec![0.0; self.years]));
+                self.series.push((driver, Default::default()));
                 self.series.len() - 1
             }
         };
-        self.series[i].1[year] = amount;
+        let v = &mut self.series[i].1[part];
+        if v.len() <= year {
+            v.resize(year + 1, 0.0);
+        }
+        v[year] = amount;
     }
 
-    /// The amount of `driver` in year `year` (from 0).
+    /// The amount of `driver` in year `year` (from 0), all parts.
     pub fn get(&self, driver: Driver, year: usize) -> f64 {
+        (0..PARTS.len())
+            .map(|part| self.get_part(driver, part, year))
+            .sum()
+    }
+
+    /// The amount of `driver` in year `year` (from 0) in part `part`.
+    pub fn get_part(&self, driver: Driver, part: usize, year: usize) -> f64 {
         self.series
             .iter()
             .find(|(d, _)| *d == driver)
-            .map_or(0.0, |(_, v)| v[year])
+            .and_then(|(_, v)| v[part].get(year).copied())
+            .unwrap_or(0.0)
+    }
+
+    /// Years with amounts of `driver`, at least the window's.
+    pub fn span(&self, driver: Driver) -> usize {
+        self.series
+            .iter()
+            .find(|(d, _)| *d == driver)
+            .map_or(0, |(_, v)| v.iter().map(Vec::len).max().unwrap_or(0))
+            .max(self.years)
     }
 
     /// The amount of `driver` over the whole window.
@@ -164,7 +219,12 @@ pub struct Economics {
     /// Annual discount rate for costs and QALYs.
     pub discount_rate: f64,
     pub cost_lines: Vec<CostLine>,
+    /// QALYs per unit of a driver, beside the health states (a trial's measured difference,
+    /// such as E3's per participant in release support).
     pub qaly_lines: Vec<QalyLine>,
+    /// QALYs from time in health states, and life lost after the window
+    /// (`[qalys.population_norm]`, `[qalys.states]`); `None` if the scenario values none.
+    pub health: Option<qalys::HealthValuation>,
     /// The price index by price year (`[costs.deflator] index`), to take amounts to other
     /// price years (see [`Economics::at_price_year`]).
     pub deflator: std::collections::BTreeMap<String, f64>,
@@ -173,6 +233,15 @@ pub struct Economics {
 /// The factor applied to an amount in year `year` (0 for the first year) at `rate` a year.
 pub fn discount_factor(rate: f64, year: usize) -> f64 {
     (1.0 + rate).powi(-(year as i32))
+}
+
+/// Amounts by part of [`PARTS`].
+pub type ByPart = [f64; 7];
+
+/// The sum of an amount's parts, in [`PARTS`] order (so that the parts add up to the total
+/// exactly as reported).
+pub fn sum_parts(v: &ByPart) -> f64 {
+    v.iter().sum()
 }
 
 impl Economics {
@@ -189,11 +258,44 @@ impl Economics {
         self.cost_lines.iter().find(|l| l.name == name)
     }
 
-    /// The discounted value at the target price year of `per_unit` x `driver`, summed over the
-    /// window's years.
-    fn value(&self, drivers: &Drivers, driver: Driver, per_unit: f64) -> f64 {
-        (0..drivers.years())
-            .map(|y| drivers.get(driver, y) * per_unit * discount_factor(self.discount_rate, y))
+    /// `driver`'s amounts in `part`, each discounted to the first year, over the years in
+    /// `years`.
+    fn discounted(
+        &self,
+        drivers: &Drivers,
+        driver: Driver,
+        part: usize,
+        years: std::ops::Range<usize>,
+    ) -> f64 {
+        years
+            .map(|y| drivers.get_part(driver, part, y) * discount_factor(self.discount_rate, y))
+            .sum()
+    }
+
+    /// `per_unit(part)` x `driver`, discounted, by part, over every year the driver has (those
+    /// after the window too).
+    fn by_part(
+        &self,
+        drivers: &Drivers,
+        driver: Driver,
+        per_unit: impl Fn(usize) -> f64,
+    ) -> ByPart {
+        let years = 0..drivers.span(driver);
+        std::array::from_fn(|part| {
+            per_unit(part) * self.discounted(drivers, driver, part, years.clone())
+        })
+    }
+
+    /// The same in year `year` only, all parts.
+    fn in_year(
+        &self,
+        drivers: &Drivers,
+        driver: Driver,
+        year: usize,
+        per_unit: impl Fn(usize) -> f64,
+    ) -> f64 {
+        (0..PARTS.len())
+            .map(|part| per_unit(part) * self.discounted(drivers, driver, part, year..year + 1))
             .sum()
     }
 
@@ -201,14 +303,14 @@ impl Economics {
     /// in the totals, so the years add up to them): `cost.payer.{payer}.year{k}`,
     /// `cost.service.year{k}`, `cost.public_sector.year{k}`, `qalys.total.year{k}`. A policy
     /// with a start date is measured from its start, so these are its first years in turn.
+    /// QALYs by year are those lived in the year (and per-unit lines); life lost after the
+    /// window is not in any year (`qalys.after_window`).
     fn yearly_metrics(&self, drivers: &Drivers, out: &mut Vec<(String, f64)>) {
-        let in_year = |y: usize, driver: Driver, per_unit: f64| {
-            drivers.get(driver, y) * per_unit * discount_factor(self.discount_rate, y)
-        };
         let payers = self.payers();
         for y in 0..drivers.years() {
             let k = y + 1;
-            let line = |l: &CostLine| in_year(y, l.driver, l.unit_cost_at_target());
+            let line =
+                |l: &CostLine| self.in_year(drivers, l.driver, y, |_| l.unit_cost_at_target());
             let sum = |keep: &dyn Fn(&CostLine) -> bool| -> f64 {
                 self.cost_lines.iter().filter(|l| keep(l)).map(line).sum()
             };
@@ -226,11 +328,16 @@ impl Economics {
                 format!("cost.public_sector.year{k}"),
                 sum(&|l| l.payer < PUBLIC_PAYERS),
             ));
-            let qalys: f64 = self
+            let mut qalys: f64 = self
                 .qaly_lines
                 .iter()
-                .map(|l| in_year(y, l.driver, l.qalys_per_unit))
+                .map(|l| self.in_year(drivers, l.driver, y, |_| l.qalys_per_unit))
                 .sum();
+            if let Some(h) = &self.health {
+                for st in &h.states {
+                    qalys += self.in_year(drivers, st.driver, y, |part| h.utility(st, part));
+                }
+            }
             out.push((format!("qalys.total.year{k}"), qalys));
         }
     }
@@ -258,14 +365,20 @@ impl Economics {
     ///   with published totals whose horizon is not stated, such as C22's CJS savings);
     /// - `cost.service`: all service lines (what policies invest in);
     /// - `cost.public_sector`: the public payers; `cost.societal`: every payer;
-    /// - `qalys.line.{line}`, `qalys.total`.
+    /// - `cost.public_sector.by_group.{part}`: the public sector's cost by sex and age band
+    ///   ([`PARTS`], with `not_attributed` for capacity), which adds up to `cost.public_sector`;
+    /// - `qalys.state.{state}`: QALYs lived in each health state in the window;
+    ///   `qalys.after_window`: QALYs lost after the window to deaths in it (negative);
+    ///   `qalys.line.{line}`: each per-unit line; `qalys.total`, and
+    ///   `qalys.total.by_group.{part}`, which adds up to it.
     pub fn metrics(&self, drivers: &Drivers) -> Vec<(String, f64)> {
         let mut out = Vec::new();
-        let line_costs: Vec<f64> = self
+        let line_parts: Vec<ByPart> = self
             .cost_lines
             .iter()
-            .map(|l| self.value(drivers, l.driver, l.unit_cost_at_target()))
+            .map(|l| self.by_part(drivers, l.driver, |_| l.unit_cost_at_target()))
             .collect();
+        let line_costs: Vec<f64> = line_parts.iter().map(sum_parts).collect();
         for (l, v) in self.cost_lines.iter().zip(&line_costs) {
             out.push((format!("cost.line.{}", l.name), *v));
         }
@@ -297,18 +410,44 @@ impl Economics {
             out.push((format!("cost.payer_undiscounted.{}", PAYERS[p]), v));
         }
         out.push(("cost.service".into(), sum(&|l| l.kind == LineKind::Service)));
-        out.push((
-            "cost.public_sector".into(),
-            sum(&|l| l.payer < PUBLIC_PAYERS),
-        ));
-        out.push(("cost.societal".into(), sum(&|_| true)));
-        let mut total = 0.0;
-        for l in &self.qaly_lines {
-            let v = self.value(drivers, l.driver, l.qalys_per_unit);
-            total += v;
-            out.push((format!("qalys.line.{}", l.name), v));
+        let mut public: ByPart = [0.0; 7];
+        for (l, v) in self.cost_lines.iter().zip(&line_parts) {
+            if l.payer < PUBLIC_PAYERS {
+                for (a, b) in public.iter_mut().zip(v) {
+                    *a += b;
+                }
+            }
         }
-        out.push(("qalys.total".into(), total));
+        out.push(("cost.public_sector".into(), sum_parts(&public)));
+        out.push(("cost.societal".into(), sum(&|_| true)));
+        for (name, v) in PARTS.iter().zip(public) {
+            out.push((format!("cost.public_sector.by_group.{name}"), v));
+        }
+        let mut qalys: ByPart = [0.0; 7];
+        let mut add = |out: &mut Vec<(String, f64)>, name: String, v: ByPart| {
+            for (a, b) in qalys.iter_mut().zip(&v) {
+                *a += b;
+            }
+            out.push((name, sum_parts(&v)));
+        };
+        if let Some(h) = &self.health {
+            for st in &h.states {
+                let v = self.by_part(drivers, st.driver, |part| h.utility(st, part));
+                add(&mut out, format!("qalys.state.{}", st.name), v);
+            }
+            let v = self.by_part(drivers, h.after_window, |part| {
+                -h.after_window_utility(part)
+            });
+            add(&mut out, "qalys.after_window".into(), v);
+        }
+        for l in &self.qaly_lines {
+            let v = self.by_part(drivers, l.driver, |_| l.qalys_per_unit);
+            add(&mut out, format!("qalys.line.{}", l.name), v);
+        }
+        out.push(("qalys.total".into(), sum_parts(&qalys)));
+        for (name, v) in PARTS.iter().zip(qalys) {
+            out.push((format!("qalys.total.by_group.{name}"), v));
+        }
         self.yearly_metrics(drivers, &mut out);
         // An empty sum or a zero times a negative is -0, which would print as "-0".
         for (_, v) in &mut out {
@@ -433,6 +572,7 @@ mod tests {
                 100.0,
             )],
             qaly_lines: vec![],
+            health: None,
             deflator: Default::default(),
         };
         let mut d = Drivers::new(5);
@@ -497,6 +637,7 @@ mod tests {
                 description: None,
                 note: None,
             }],
+            health: None,
             deflator: Default::default(),
         };
         let mut d = Drivers::new(2);

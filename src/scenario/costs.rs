@@ -29,7 +29,10 @@ use serde::{Deserialize, Serialize};
 use super::check::Checker;
 use super::error::KeyPath;
 use super::param::Param;
-use crate::economics::{CostLine, Driver, Economics, LineKind, PAYERS, QalyLine};
+use super::pathway::AgeBandsSpec;
+use super::pathway::health::{LIFE_YEARS_LOST_AFTER_WINDOW, STATE_YEARS, STATES};
+use crate::economics::qalys::{HealthValuation, PopulationNorm, StateUtility};
+use crate::economics::{AGE_BANDS, CostLine, Driver, Economics, LineKind, PAYERS, QalyLine};
 
 /// `[costs]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,8 +76,36 @@ pub struct CostLineSpec {
 /// `[qalys]`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct QalysSpec {
+    /// The population norm by age and sex, and the age each band is valued at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population_norm: Option<PopulationNormSpec>,
+    /// The utility of each health state with a condition (`[health]`'s states).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub states: BTreeMap<String, StateSpec>,
+    /// QALYs per unit of a driver, beside the states.
     #[serde(default)]
     pub lines: BTreeMap<String, QalyLineSpec>,
+}
+
+/// `[qalys.population_norm]`: EQ-5D = intercept + male x [man] + age x a + age2 x a^2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationNormSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub intercept: Param,
+    pub male: Param,
+    pub age: Param,
+    pub age2: Param,
+    /// The age, in years, each of the model's age bands is valued at.
+    pub ages: AgeBandsSpec,
+}
+
+/// `[qalys.states.NAME]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub utility: Param,
 }
 
 /// `[qalys.lines.NAME]`.
@@ -104,12 +135,118 @@ fn source(p: &Param) -> String {
     p.source.clone().unwrap_or_default()
 }
 
+/// Checks `[qalys.population_norm]` and `[qalys.states]` and resolves them, with
+/// `remaining_life` (`[health]`, by age band) for the age life lost after the window is valued
+/// at. Every condition state of `[health]` must be valued, and nothing else.
+fn health_valuation(
+    c: &mut Checker,
+    q: &QalysSpec,
+    remaining_life: Option<[f64; AGE_BANDS.len()]>,
+) -> Option<HealthValuation> {
+    let k = KeyPath::root().key("qalys");
+    let Some(n) = &q.population_norm else {
+        if !q.states.is_empty() {
+            c.push(
+                k.key("states"),
+                "health states need [qalys.population_norm]: a state is never valued above the norm of the person's age and sex",
+            );
+        }
+        return None;
+    };
+    let nk = k.key("population_norm");
+    let coefficient = |c: &mut Checker, key: &str, p: &Param| {
+        c.param(&nk.key(key), p, -10.0, 10.0, "a coefficient")
+    };
+    let intercept = coefficient(c, "intercept", &n.intercept);
+    let male = coefficient(c, "male", &n.male);
+    let age = coefficient(c, "age", &n.age);
+    let age2 = coefficient(c, "age2", &n.age2);
+    let params = n.ages.params();
+    let ages: [Option<f64>; AGE_BANDS.len()] = std::array::from_fn(|b| {
+        c.param(
+            &nk.key("ages").key(AGE_BANDS[b]),
+            params[b],
+            0.0,
+            120.0,
+            "an age in years",
+        )
+    });
+    for name in q.states.keys() {
+        if !STATES[1..].contains(&name.as_str()) {
+            c.push(
+                k.key("states").key(name),
+                format!(
+                    "unknown health state `{name}` (known: {}; the population norm is valued by [qalys.population_norm])",
+                    STATES[1..].join(", ")
+                ),
+            );
+        }
+    }
+    let mut states = vec![StateUtility {
+        name: STATES[0].into(),
+        driver: STATE_YEARS[0],
+        utility: None,
+        source: n.intercept.source.clone().unwrap_or_default(),
+        low: None,
+        high: None,
+        description: Some("no condition the model values: the population norm".into()),
+        note: None,
+    }];
+    for (i, name) in STATES.iter().enumerate().skip(1) {
+        let Some(st) = q.states.get(*name) else {
+            c.push(
+                k.key("states").key(name),
+                format!("the health state `{name}` has no utility: every state of [health] must be valued"),
+            );
+            continue;
+        };
+        let u = c.param(
+            &k.key("states").key(name).key("utility"),
+            &st.utility,
+            -1.0,
+            1.0,
+            "a utility (1 is full health, 0 is as bad as dead)",
+        );
+        if let Some(u) = u {
+            states.push(StateUtility {
+                name: name.to_string(),
+                driver: STATE_YEARS[i],
+                utility: Some(u),
+                source: source(&st.utility),
+                low: st.utility.low,
+                high: st.utility.high,
+                description: st.description.clone(),
+                note: st.utility.note.clone(),
+            });
+        }
+    }
+    let (Some(intercept), Some(male), Some(age), Some(age2)) = (intercept, male, age, age2) else {
+        return None;
+    };
+    let ages: [f64; AGE_BANDS.len()] = std::array::from_fn(|b| ages[b].unwrap_or(0.0));
+    let remaining = remaining_life.unwrap_or([0.0; AGE_BANDS.len()]);
+    Some(HealthValuation {
+        norm: PopulationNorm {
+            intercept,
+            male,
+            age,
+            age2,
+            source: source(&n.intercept),
+        },
+        ages,
+        after_window_ages: std::array::from_fn(|b| ages[b] + remaining[b] / 2.0),
+        states,
+        after_window: LIFE_YEARS_LOST_AFTER_WINDOW,
+    })
+}
+
 /// Checks `[costs]` and `[qalys]` and resolves them. `[qalys]` without `[costs]` is an error:
-/// QALYs are only reported beside costs.
+/// QALYs are only reported beside costs. `remaining_life` is `[health]`'s, if resolved.
 pub(super) fn resolve(
     c: &mut Checker,
     costs: Option<&CostsSpec>,
     qalys: Option<&QalysSpec>,
+    remaining_life: Option<[f64; AGE_BANDS.len()]>,
 ) -> Option<Economics> {
     let root = KeyPath::root();
     let Some(s) = costs else {
@@ -203,6 +340,7 @@ pub(super) fn resolve(
             });
         }
     }
+    let health = qalys.and_then(|q| health_valuation(c, q, remaining_life));
     let mut qaly_lines = Vec::new();
     for (name, l) in qalys.map(|q| &q.lines).into_iter().flatten() {
         let lk = root.key("qalys").key("lines").key(name);
@@ -232,6 +370,7 @@ pub(super) fn resolve(
         discount_rate,
         cost_lines,
         qaly_lines,
+        health,
         deflator: index.clone(),
     })
 }

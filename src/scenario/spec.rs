@@ -79,6 +79,8 @@ pub struct ScenarioSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secure_hospital: Option<pathway::SecureHospitalSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<pathway::HealthSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_limit: Option<pathway::TransferLimitSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_support: Option<pathway::ReleaseSupportSpec>,
@@ -108,6 +110,7 @@ impl ScenarioSpec {
             &self.probation,
             &self.community,
             &self.secure_hospital,
+            &self.health,
         ) {
             (
                 Some(people),
@@ -121,6 +124,7 @@ impl ScenarioSpec {
                 Some(probation),
                 Some(community),
                 Some(secure_hospital),
+                Some(health),
             ) => Ok(pathway::PathwaySpec {
                 people: people.clone(),
                 police: police.clone(),
@@ -133,6 +137,7 @@ impl ScenarioSpec {
                 probation: probation.clone(),
                 community: community.clone(),
                 secure_hospital: secure_hospital.clone(),
+                health: health.clone(),
                 transfer_limit: self.transfer_limit.clone(),
                 release_support: self.release_support.clone(),
             }),
@@ -156,7 +161,7 @@ impl ScenarioSpec {
 
     /// The sections a pathway scenario must have, in the order a missing one is reported, each
     /// with whether it is here.
-    fn required_pathway_sections(&self) -> [(&'static str, bool); 11] {
+    fn required_pathway_sections(&self) -> [(&'static str, bool); 12] {
         [
             ("people", self.people.is_some()),
             ("police", self.police.is_some()),
@@ -169,6 +174,7 @@ impl ScenarioSpec {
             ("probation", self.probation.is_some()),
             ("community", self.community.is_some()),
             ("secure_hospital", self.secure_hospital.is_some()),
+            ("health", self.health.is_some()),
         ]
     }
 }

@@ -94,7 +94,12 @@ pub(super) fn validate(
         ),
     }
     let economics = if model == "pathway" {
-        costs::resolve(&mut c, spec.costs.as_ref(), spec.qalys.as_ref())
+        costs::resolve(
+            &mut c,
+            spec.costs.as_ref(),
+            spec.qalys.as_ref(),
+            pathway.as_ref().map(|p| p.remaining_life_years),
+        )
     } else if model != "network" {
         None
     } else {

@@ -218,6 +218,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
         }
         self.end_therapy(slot, now);
+        if recovered {
+            self.recovered(slot, now);
+        }
         let pq = &mut self.people[slot as usize];
         let c = &mut pq.care;
         c.therapy = CareState::None;

@@ -21,9 +21,9 @@ use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1};
 
 use super::court::SHORT_CUSTODY;
-use super::metrics::set_years;
+use super::metrics::set_group_years;
 use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Place};
-use super::tally::{ByYear, tally};
+use super::tally::{ByGroup, ByYear, by_group, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Stamp, TICKS_PER_DAY, Tick, ticks_to_days};
@@ -105,9 +105,9 @@ tally! {
         iapt_completed: u64,
         iapt_recovered: u64,
         /// Supervision by year of the window (probation days are priced).
-        probation_by_year: ByYear,
-        reoffences_by_year: ByYear,
-        iapt_completed_by_year: ByYear,
+        probation_by_year: ByGroup<ByYear>,
+        reoffences_by_year: ByGroup<ByYear>,
+        iapt_completed_by_year: ByGroup<ByYear>,
     }
 }
 
@@ -141,9 +141,9 @@ impl CommunityTally {
             iapt_started: 0,
             iapt_completed: 0,
             iapt_recovered: 0,
-            probation_by_year: ByYear::new(warm, end),
-            reoffences_by_year: ByYear::new(warm, end),
-            iapt_completed_by_year: ByYear::new(warm, end),
+            probation_by_year: by_group(|| ByYear::new(warm, end)),
+            reoffences_by_year: by_group(|| ByYear::new(warm, end)),
+            iapt_completed_by_year: by_group(|| ByYear::new(warm, end)),
         }
     }
 }
@@ -273,7 +273,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             t.post_secure_days += clip(now, at);
         }
         t.probation_days += clip(now, at.min(supervision_end));
-        t.probation_by_year.span(now, at.min(supervision_end), 1);
+        t.probation_by_year[q.who()].span(now, at.min(supervision_end), 1);
 
         // Psychological therapy in the community (the IAPT pipeline, P1-P4): onward referral
         // from prison therapy, or referral by probation for people with depression or anxiety.
@@ -294,10 +294,15 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 if measured(start) {
                     t.iapt_started += 1;
                 }
-                if iapt_completed < p.iapt_completed_share && finish < at && measured(finish) {
+                let completed = iapt_completed < p.iapt_completed_share && finish < at;
+                let recovered = completed && iapt_recovered < p.iapt_recovery_share;
+                if completed && measured(finish) {
                     t.iapt_completed += 1;
-                    t.iapt_completed_by_year.count(finish);
-                    t.iapt_recovered += (iapt_recovered < p.iapt_recovery_share) as u64;
+                    t.iapt_completed_by_year[q.who()].count(finish);
+                    t.iapt_recovered += recovered as u64;
+                }
+                if recovered {
+                    self.schedule_recovery(slot, token, finish, ctx);
                 }
             }
         }
@@ -330,7 +335,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 if measured {
                     t.post_secure_reoffences += q.community.post_secure as u64;
                     t.reoffences += 1;
-                    t.reoffences_by_year.count(now);
+                    t.reoffences_by_year[q.who()].count(now);
                 }
                 if q.community.cohort_open {
                     if now - q.community.cohort_release.tick() <= days(365.0) {
@@ -350,7 +355,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 if measured {
                     t.left_model += 1;
                 }
-                self.exit(slot, now);
+                self.exit(slot, now, false);
             }
             Next::Suicide | Next::DrugDeath | Next::OtherDeath => {
                 if measured && q.community.post_secure {
@@ -387,9 +392,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
                         }
                         _ => t.community_other_deaths += 1,
                     }
-                    self.count_death(now);
+                    self.count_death(slot, now);
                 }
-                self.exit(slot, now);
+                self.exit(slot, now, true);
             }
         }
     }
@@ -490,12 +495,7 @@ pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
 
 pub(super) fn drivers(t: &CommunityTally, d: &mut Drivers) {
     let day = TICKS_PER_DAY as f64;
-    set_years(
-        d,
-        IAPT_COURSES_COMPLETED,
-        t.iapt_completed_by_year.years(),
-        1.0,
-    );
-    set_years(d, PROBATION_DAYS, t.probation_by_year.years(), day);
-    set_years(d, REOFFENCES, t.reoffences_by_year.years(), 1.0);
+    set_group_years(d, IAPT_COURSES_COMPLETED, &t.iapt_completed_by_year, 1.0);
+    set_group_years(d, PROBATION_DAYS, &t.probation_by_year, day);
+    set_group_years(d, REOFFENCES, &t.reoffences_by_year, 1.0);
 }

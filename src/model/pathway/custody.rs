@@ -13,9 +13,9 @@
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1};
 
-use super::metrics::set_years;
+use super::metrics::set_levels;
 use super::people::Place;
-use super::tally::{Level, LevelByYear, tally};
+use super::tally::{ByGroup, Level, LevelByYear, by_group, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, TICKS_PER_DAY, Tick};
@@ -56,7 +56,7 @@ tally! {
         /// People on remand or in sentenced custody.
         prison: Level,
         /// The same, by year of the window (custody days are priced).
-        custody_days: LevelByYear,
+        custody_days: ByGroup<LevelByYear>,
     }
 }
 
@@ -72,7 +72,7 @@ impl CustodyTally {
             deaths_in_custody: 0,
             suicides_in_custody: 0,
             prison: Level::new(warm),
-            custody_days: LevelByYear::new(warm, end),
+            custody_days: by_group(|| LevelByYear::new(warm, end)),
         }
     }
 }
@@ -163,6 +163,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if released && self.people[slot as usize].transfer.in_progress() {
             let referred = self.people[slot as usize].transfer.referred_at.tick();
             self.abandon_transfer(slot, now, ctx);
+            self.psychosis_released_untreated(slot, now);
             if self.measured(now) {
                 self.t.transfer.released_before_transfer += 1;
                 self.t
@@ -250,7 +251,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     fn custody_death(&mut self, slot: u32, suicide: bool, now: Tick, ctx: &mut Context<'_, Event>) {
         if self.measured(now) {
-            self.count_death(now);
+            self.count_death(slot, now);
             let t = &mut self.t.custody;
             t.deaths_in_custody += 1;
             t.suicides_in_custody += suicide as u64;
@@ -262,7 +263,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if self.people[slot as usize].transfer.in_progress() {
             self.abandon_transfer(slot, now, ctx);
         }
-        self.exit(slot, now);
+        self.exit(slot, now, true);
     }
 }
 
@@ -310,10 +311,11 @@ pub(super) fn death_metrics(t: &CustodyTally, out: &mut Out) {
 }
 
 pub(super) fn drivers(t: &mut CustodyTally, end: Tick, d: &mut Drivers) {
-    set_years(
+    set_levels(
         d,
         CUSTODY_DAYS,
-        t.custody_days.finish(end),
+        &mut t.custody_days,
+        end,
         TICKS_PER_DAY as f64,
     );
 }

@@ -3,7 +3,9 @@
 //! drivers that costs and QALYs are priced on.
 
 use super::tally::{ByYear, Merge, ratio};
-use super::{PathwayModel, care, community, court, custody, people, police, release, transfer};
+use super::{
+    PathwayModel, care, community, court, custody, health, people, police, release, transfer,
+};
 use crate::economics::{Driver, Drivers};
 use crate::engine::{Tick, ticks_to_days};
 use crate::model::Metrics;
@@ -26,6 +28,7 @@ pub(super) struct Tally {
     pub(super) secure: transfer::SecureStayTally,
     pub(super) release: release::ReleaseTally,
     pub(super) community: community::CommunityTally,
+    pub(super) health: health::HealthTally,
 }
 
 impl Tally {
@@ -42,14 +45,17 @@ impl Tally {
             secure: transfer::SecureStayTally::new(),
             release: release::ReleaseTally::new(warm, end),
             community: community::CommunityTally::new(warm, end),
+            health: health::HealthTally::new(warm, end),
         }
     }
 
     /// The tallies of a finished run, with every level brought up to the end.
     pub(super) fn of<R: Recorder>(m: PathwayModel<'_, R>) -> Self {
         let mut t = m.t;
+        let mut persons = m.people;
         let (warm, end) = (t.warm, t.end);
-        people::close_places(&mut t.people, &m.people, warm, end);
+        people::close_places(&mut t.people, &persons, warm, end);
+        health::close_health(&mut t.health, &mut persons, m.p, end);
         t.people.finish(end);
         t.police.finish(end);
         t.court.finish(end);
@@ -59,6 +65,7 @@ impl Tally {
         t.secure.finish(end);
         t.release.finish(end);
         t.community.finish(end);
+        t.health.finish(end);
         t
     }
 
@@ -73,6 +80,7 @@ impl Tally {
         self.secure.merge(&o.secure);
         self.release.merge(&o.release);
         self.community.merge(&o.community);
+        self.health.merge(&o.health);
     }
 }
 
@@ -143,6 +151,7 @@ fn drivers(m: &mut Tally) -> Drivers {
     release::drivers(&m.release, &mut d);
     community::drivers(&m.community, &mut d);
     people::drivers(&m.people, &mut d);
+    health::drivers(&m.health, &mut d);
     d
 }
 
@@ -151,5 +160,35 @@ fn drivers(m: &mut Tally) -> Drivers {
 pub(super) fn set_years(d: &mut Drivers, driver: Driver, amounts: &[u128], per: f64) {
     for (year, x) in amounts.iter().enumerate() {
         d.set(driver, year, *x as f64 / per);
+    }
+}
+
+/// Sets `driver`'s amount in each year and group of people (sex and age band, the parts of
+/// [`crate::economics::PARTS`]) to `amounts` divided by `per`.
+pub(super) fn set_group_years(
+    d: &mut Drivers,
+    driver: Driver,
+    amounts: &[ByYear; crate::economics::PEOPLE_GROUPS],
+    per: f64,
+) {
+    for (part, by_year) in amounts.iter().enumerate() {
+        for (year, x) in by_year.years().iter().enumerate() {
+            d.set_part(driver, part, year, *x as f64 / per);
+        }
+    }
+}
+
+/// The same for levels kept by group (people in prison, spot beds held), brought up to `end`.
+pub(super) fn set_levels(
+    d: &mut Drivers,
+    driver: Driver,
+    levels: &mut [super::tally::LevelByYear; crate::economics::PEOPLE_GROUPS],
+    end: Tick,
+    per: f64,
+) {
+    for (part, level) in levels.iter_mut().enumerate() {
+        for (year, x) in level.finish(end).iter().enumerate() {
+            d.set_part(driver, part, year, *x as f64 / per);
+        }
     }
 }

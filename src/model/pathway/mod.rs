@@ -20,6 +20,7 @@
 //! | [`transfer`] | transfer to a secure hospital, time limits, the stay in hospital |
 //! | [`release`] | release into the community, and release support |
 //! | [`community`] | probation and the community: reoffending, recall, deaths, IAPT |
+//! | [`health`] | each person's health state over time, and the life a death takes away (QALYs) |
 //!
 //! This file holds what ties them together: the model, its event dispatch, the order of the
 //! metrics, and the run functions. [`service`] is the capacity-limited service that therapy,
@@ -42,6 +43,7 @@ mod care;
 mod community;
 mod court;
 mod custody;
+mod health;
 mod metrics;
 mod people;
 mod police;
@@ -75,6 +77,7 @@ enum Event {
     Care(care::CareEvent),
     Transfer(transfer::TransferEvent),
     Community(community::CommunityEvent),
+    Health(health::HealthEvent),
 }
 
 struct PathwayModel<'a, R: Recorder> {
@@ -148,6 +151,7 @@ impl<R: Recorder> Model for PathwayModel<'_, R> {
             Event::Care(e) => self.care_event(e, now, ctx),
             Event::Transfer(e) => self.transfer_event(e, now, ctx),
             Event::Community(e) => self.community_event(e, now, ctx),
+            Event::Health(e) => self.health_event(e, now),
         }
     }
 }
@@ -291,7 +295,7 @@ mod tests {
 
     /// Each stage's tally, field by field: (stage, field, total).
     fn fields(t: &Tally) -> Vec<(&'static str, &'static str, f64)> {
-        let stages: [(&str, Vec<(&'static str, f64)>); 9] = [
+        let stages: [(&str, Vec<(&'static str, f64)>); 10] = [
             ("people", t.people.totals()),
             ("police", t.police.totals()),
             ("court", t.court.totals()),
@@ -301,6 +305,7 @@ mod tests {
             ("secure", t.secure.totals()),
             ("release", t.release.totals()),
             ("community", t.community.totals()),
+            ("health", t.health.totals()),
         ];
         stages
             .into_iter()
@@ -389,7 +394,15 @@ mod tests {
                 let s = s.scaled(200_000.0 / s.expected_people());
                 let p = s.pathway.as_ref().unwrap();
                 let t = simulate(p, &s, Streams::new(11, 0), &mut NullRecorder).0;
-                t.police.ld_referrals_by_year.years().to_vec()
+                (0..5)
+                    .map(|y| {
+                        t.police
+                            .ld_referrals_by_year
+                            .iter()
+                            .map(|g| g.years()[y])
+                            .sum()
+                    })
+                    .collect()
             })
             .collect();
         let (phased, stepped) = (&runs[0], &runs[1]);

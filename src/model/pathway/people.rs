@@ -14,10 +14,11 @@
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1, StandardNormal};
 
-use super::metrics::set_years;
-use super::tally::{ByYear, Level, YEAR_TICKS, tally};
+use super::metrics::set_group_years;
+use super::tally::{ByGroup, ByYear, Level, YEAR_TICKS, by_group, tally};
 use super::{
-    Event, Out, PathwayModel, care, community, court, custody, purpose, release, share, transfer,
+    Event, Out, PathwayModel, care, community, court, custody, health, purpose, release, share,
+    transfer,
 };
 use crate::economics::Drivers;
 use crate::engine::{Context, Purpose, Stamp, TICKS_PER_DAY, Tick, days_to_ticks};
@@ -126,6 +127,9 @@ pub(super) struct Person {
     pub(super) conditions_drawn: bool,
     /// Prevalence group the conditions were drawn from (index into [`GROUP_NAMES`]).
     pub(super) group: u8,
+    /// The health state ([`health`]); with `health_since` below, the health stage's part of
+    /// the record, split so that each fits in padding the record already has.
+    pub(super) health: health::State,
     pub(super) place_since: Stamp,
 
     pub(super) case: court::Case,
@@ -134,6 +138,8 @@ pub(super) struct Person {
     pub(super) transfer: transfer::Transfer,
     pub(super) release: release::Release,
     pub(super) community: community::Spell,
+    /// Since when the person's health state has been counted.
+    pub(super) health_since: Stamp,
 }
 
 impl Person {
@@ -141,6 +147,13 @@ impl Person {
     #[inline]
     pub(super) fn has_need(&self) -> bool {
         self.conditions & MH_NEED != 0
+    }
+
+    /// The person's sex and age band, as a part of the economic drivers
+    /// ([`crate::economics::PARTS`]).
+    #[inline]
+    pub(super) fn who(&self) -> usize {
+        crate::economics::group(self.female, self.age_band as usize)
     }
 
     #[inline]
@@ -203,7 +216,7 @@ tally! {
         prevalence_cases: [[u64; CONDITIONS]; 4],
         disorders_4_plus: u64,
         /// Life-years lost inside the window to deaths in the window (custody or community).
-        life_lost: ByYear,
+        life_lost: ByGroup<ByYear>,
     }
 }
 
@@ -219,7 +232,7 @@ impl PeopleTally {
             prevalence_people: [0; 4],
             prevalence_cases: [[0; CONDITIONS]; 4],
             disorders_4_plus: 0,
-            life_lost: ByYear::new(warm, end),
+            life_lost: by_group(|| ByYear::new(warm, end)),
         }
     }
 }
@@ -291,6 +304,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         q.conditions = bits;
         q.conditions_drawn = true;
         q.group = group as u8;
+        self.health_begins(slot, now);
         if self.measured(now) {
             let t = &mut self.t.people;
             t.prevalence_people[group] += 1;
@@ -312,9 +326,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.people[slot as usize].place, to,
             "a move to the same place"
         );
-        let (from, since, id) = {
+        let (from, since, id, who) = {
             let p = &self.people[slot as usize];
-            (p.place, p.place_since.tick(), p.id)
+            (p.place, p.place_since.tick(), p.id, p.who())
         };
         let measured = self.measured(now);
         let (warm, end) = (self.t.warm, self.t.end);
@@ -331,7 +345,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             if from.in_prison() {
                 self.t.custody.prison.add(now, -1);
-                self.t.custody.custody_days.add(now, -1);
+                self.t.custody.custody_days[who].add(now, -1);
             }
             self.visits.push(Visit {
                 person: id,
@@ -350,7 +364,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             if to.in_prison() {
                 self.t.custody.prison.add(now, 1);
-                self.t.custody.custody_days.add(now, 1);
+                self.t.custody.custody_days[who].add(now, 1);
             }
         }
         let p = &mut self.people[slot as usize];
@@ -373,17 +387,20 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
     }
 
-    /// The person leaves the model (death or a year without reoffending).
-    pub(super) fn exit(&mut self, slot: u32, now: Tick) {
+    /// The person leaves the model: dead (`died`), or alive at the end of follow-up.
+    pub(super) fn exit(&mut self, slot: u32, now: Tick, died: bool) {
+        self.health_ends(slot, now, died);
         self.move_to(slot, Place::Gone, now);
         self.t.people.exited += 1;
         self.free.push(slot);
     }
 
-    /// A death at `now`: the life-years it loses inside the window (the economic driver).
-    pub(super) fn count_death(&mut self, now: Tick) {
+    /// A death of the person in `slot` at `now`: the life-years it loses inside the window (the
+    /// economic driver).
+    pub(super) fn count_death(&mut self, slot: u32, now: Tick) {
         let end = self.t.end;
-        self.t.people.life_lost.span(now, end, 1);
+        let who = self.people[slot as usize].who();
+        self.t.people.life_lost[who].span(now, end, 1);
     }
 }
 
@@ -442,5 +459,5 @@ pub(super) fn place_metrics(t: &mut PeopleTally, end: Tick, out: &mut Out) {
 }
 
 pub(super) fn drivers(t: &PeopleTally, d: &mut Drivers) {
-    set_years(d, LIFE_YEARS_LOST, t.life_lost.years(), YEAR_TICKS as f64);
+    set_group_years(d, LIFE_YEARS_LOST, &t.life_lost, YEAR_TICKS as f64);
 }

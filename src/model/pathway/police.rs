@@ -24,9 +24,9 @@
 
 use rand::RngExt;
 
-use super::metrics::set_years;
+use super::metrics::set_group_years;
 use super::people::Place;
-use super::tally::{ByYear, ratio, tally};
+use super::tally::{ByGroup, ByYear, by_group, ratio, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Purpose, Stamp, Tick};
@@ -48,7 +48,7 @@ tally! {
         ld_referrals: u64,
         diverted_from_custody: u64,
         /// L&D referrals by year of the window (priced per referral).
-        ld_referrals_by_year: ByYear,
+        ld_referrals_by_year: ByGroup<ByYear>,
         /// By [`LdGroup`] (referred, eligible uncovered): case outcomes in the window, and
         /// those custodial (custody or hospital order).
         ld_outcomes: [u64; 2],
@@ -76,7 +76,7 @@ impl PoliceTally {
             s136: 0,
             ld_referrals: 0,
             diverted_from_custody: 0,
-            ld_referrals_by_year: ByYear::new(warm, end),
+            ld_referrals_by_year: by_group(|| ByYear::new(warm, end)),
             ld_outcomes: [0; 2],
             ld_custodial: [0; 2],
             ld_cohort: [0; 2],
@@ -137,7 +137,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let plan = self.plan_case(slot, &mut rng, need, s136, referred, now);
         self.people[slot as usize].case.ld = group;
         if referred {
-            self.t.police.ld_referrals_by_year.count(now);
+            let who = self.people[slot as usize].who();
+            self.t.police.ld_referrals_by_year[who].count(now);
         }
         if measured {
             let t = &mut self.t.police;
@@ -240,10 +241,5 @@ pub(super) fn diversion_metrics(t: &PoliceTally, out: &mut Out) {
 }
 
 pub(super) fn drivers(t: &PoliceTally, d: &mut Drivers) {
-    set_years(
-        d,
-        LIAISON_DIVERSION_REFERRALS,
-        t.ld_referrals_by_year.years(),
-        1.0,
-    );
+    set_group_years(d, LIAISON_DIVERSION_REFERRALS, &t.ld_referrals_by_year, 1.0);
 }

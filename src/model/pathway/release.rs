@@ -19,9 +19,9 @@
 use rand::RngExt;
 
 use super::court::Case;
-use super::metrics::set_years;
+use super::metrics::set_group_years;
 use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Person, Place};
-use super::tally::{ByYear, tally};
+use super::tally::{ByGroup, ByYear, by_group, tally};
 use super::{Event, Out, PathwayModel, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Stamp, Tick};
@@ -93,7 +93,7 @@ tally! {
         release_support_eligible: u64,
         release_support_participants: u64,
         /// Participants in release support by year of the window (priced per participant).
-        support_by_year: ByYear,
+        support_by_year: ByGroup<ByYear>,
     }
 }
 
@@ -107,7 +107,7 @@ impl ReleaseTally {
             smi_cmht_contact: 0,
             release_support_eligible: 0,
             release_support_participants: 0,
-            support_by_year: ByYear::new(warm, end),
+            support_by_year: by_group(|| ByYear::new(warm, end)),
         }
     }
 }
@@ -152,7 +152,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             if joins {
                 self.people[slot as usize].release.supported = true;
-                self.t.release.support_by_year.count(now);
+                let who = self.people[slot as usize].who();
+                self.t.release.support_by_year[who].count(now);
                 no_gp_share = support.no_gp_share.unwrap_or(no_gp_share);
                 cmht_share = support.cmht_contact_6m_share.unwrap_or(cmht_share);
             }
@@ -206,12 +207,7 @@ pub(super) fn metrics(t: &ReleaseTally, out: &mut Out) {
 }
 
 pub(super) fn drivers(t: &ReleaseTally, d: &mut Drivers) {
-    set_years(
-        d,
-        RELEASE_SUPPORT_PARTICIPANTS,
-        t.support_by_year.years(),
-        1.0,
-    );
+    set_group_years(d, RELEASE_SUPPORT_PARTICIPANTS, &t.support_by_year, 1.0);
 }
 
 #[cfg(test)]

@@ -133,6 +133,16 @@ impl ByYear {
     }
 }
 
+/// One statistic per group of people: sex by age band, the first
+/// [`crate::economics::PEOPLE_GROUPS`] parts of [`crate::economics::PARTS`]. The economic
+/// drivers are counted so, for the distributional view of costs and QALYs.
+pub type ByGroup<T> = [T; crate::economics::PEOPLE_GROUPS];
+
+/// A [`ByGroup`] of `f()`s.
+pub fn by_group<T>(f: impl Fn() -> T) -> ByGroup<T> {
+    std::array::from_fn(|_| f())
+}
+
 /// A level (people in prison, spot beds held) whose area is kept by year of the window.
 #[derive(Debug, Clone)]
 pub struct LevelByYear {

@@ -30,10 +30,10 @@
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1};
 
-use super::metrics::set_years;
-use super::people::Place;
+use super::metrics::{set_levels, set_years};
+use super::people::{Person, Place};
 use super::service::Service;
-use super::tally::{ByYear, DayHistogram, Level, LevelByYear, tally};
+use super::tally::{ByGroup, ByYear, DayHistogram, Level, LevelByYear, by_group, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Stamp, TICKS_PER_DAY, Tick};
@@ -174,7 +174,7 @@ tally! {
         /// Spot-purchased beds held or occupied (no capacity: they are bought when needed).
         spot_beds: Level,
         /// The same, by year of the window (spot bed days are priced).
-        spot_bed_days: LevelByYear,
+        spot_bed_days: ByGroup<LevelByYear>,
         /// From referral to admission.
         transfer_wait: DayHistogram,
         /// The same, urgent referrals only.
@@ -217,7 +217,7 @@ impl TransferTally {
             spot_held: std::array::from_fn(|_| Level::new(warm)),
             in_hospital: Level::new(warm),
             spot_beds: Level::new(warm),
-            spot_bed_days: LevelByYear::new(warm, end),
+            spot_bed_days: by_group(|| LevelByYear::new(warm, end)),
             transfer_wait: DayHistogram::default(),
             transfer_wait_urgent: DayHistogram::default(),
             transfer_assessed: DayHistogram::default(),
@@ -227,11 +227,11 @@ impl TransferTally {
         }
     }
 
-    /// A spot bed of `level` is taken (+1) or given up (-1).
-    fn spot(&mut self, level: usize, now: Tick, delta: i64) {
+    /// A spot bed of `level` is taken (+1) or given up (-1) by a person of group `who`.
+    fn spot(&mut self, level: usize, who: usize, now: Tick, delta: i64) {
         self.spot_held[level].add(now, delta);
         self.spot_beds.add(now, delta);
-        self.spot_bed_days.add(now, delta);
+        self.spot_bed_days[who].add(now, delta);
     }
 }
 
@@ -349,6 +349,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             return;
         }
         self.plan_transfer(slot, now);
+        self.psychosis_untreated(slot, now);
         if self.measured(now) {
             self.t.transfer.transfer_referrals += 1;
         }
@@ -490,6 +491,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.abandon_transfer(slot, now, ctx);
         }
         self.plan_transfer(slot, now);
+        self.psychosis_untreated(slot, now);
         let pq = &mut self.people[slot as usize];
         let t = &mut pq.transfer;
         t.hospital_order = true;
@@ -552,7 +554,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             // longer `Waiting`.
             self.t.transfer.beds[level].leave_queue(now);
         }
-        self.t.transfer.spot(level, now, 1);
+        let who = self.people[slot as usize].who();
+        self.t.transfer.spot(level, who, now, 1);
         if self.measured(now) {
             self.t.transfer.spot_purchases += 1;
         }
@@ -630,9 +633,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
 
     /// Gives up a bed held or in use: a spot bed ends its contract, a commissioned one goes to
     /// the next person waiting.
-    fn give_up_bed(&mut self, t: &Transfer, now: Tick, ctx: &mut Context<'_, Event>) {
+    fn give_up_bed(&mut self, q: &Person, now: Tick, ctx: &mut Context<'_, Event>) {
+        let t = &q.transfer;
         if t.spot {
-            self.t.transfer.spot(t.level as usize, now, -1);
+            self.t.transfer.spot(t.level as usize, q.who(), now, -1);
         } else {
             self.t.transfer.beds[t.level as usize].end(now);
             self.next_bed(t.level as usize, now, ctx);
@@ -651,7 +655,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             TransferState::Waiting => {
                 self.t.transfer.beds[q.transfer.level as usize].leave_queue(now)
             }
-            TransferState::Final => self.give_up_bed(&q.transfer, now, ctx),
+            TransferState::Final => self.give_up_bed(&q, now, ctx),
             _ => {}
         }
         if q.transfer.in_progress() {
@@ -709,6 +713,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         });
         self.leave_prison(slot, now, false, ctx);
         self.move_to(slot, Place::SecureHospital, now);
+        self.psychosis_in_hospital(slot, now);
         self.t.transfer.in_hospital.add(now, 1);
         let token = {
             let pq = &mut self.people[slot as usize];
@@ -744,12 +749,12 @@ impl<R: Recorder> PathwayModel<'_, R> {
     fn secure_death(&mut self, slot: u32, suicide: bool, now: Tick, ctx: &mut Context<'_, Event>) {
         let q = self.people[slot as usize];
         if self.measured(now) {
-            self.count_death(now);
+            self.count_death(slot, now);
             let t = &mut self.t.secure;
             t.deaths_in_secure_hospital += 1;
             t.suicides_in_secure_hospital += suicide as u64;
         }
-        self.give_up_bed(&q.transfer, now, ctx);
+        self.give_up_bed(&q, now, ctx);
         self.t.transfer.in_hospital.add(now, -1);
         {
             let pq = &mut self.people[slot as usize];
@@ -759,7 +764,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
             t.hospital_order = false;
             pq.tokens.transfer += 1;
         }
-        self.exit(slot, now);
+        self.exit(slot, now, true);
     }
 
     /// The stay ends: back to prison if custody has not ended, else released from hospital.
@@ -773,8 +778,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
             self.t.secure.discharges_by_level[level] += 1;
             self.t.secure.los_ticks_by_level[level] += los;
         }
-        self.give_up_bed(&q.transfer, now, ctx);
+        self.give_up_bed(&q, now, ctx);
         self.t.transfer.in_hospital.add(now, -1);
+        self.psychosis_discharged(slot, now);
         {
             let pq = &mut self.people[slot as usize];
             let t = &mut pq.transfer;
@@ -998,7 +1004,7 @@ pub(super) fn limit_metrics(t: &mut TransferTally, end: Tick, out: &mut Out) {
 
 pub(super) fn drivers(t: &mut TransferTally, warm: Tick, end: Tick, d: &mut Drivers) {
     let day = TICKS_PER_DAY as f64;
-    set_years(d, SPOT_BED_DAYS, t.spot_bed_days.finish(end), day);
+    set_levels(d, SPOT_BED_DAYS, &mut t.spot_bed_days, end, day);
     for (level, driver) in SECURE_BED_CAPACITY_DAYS.into_iter().enumerate() {
         // Commissioned beds are paid for every day of the window, occupied or not.
         let mut beds = ByYear::new(warm, end);

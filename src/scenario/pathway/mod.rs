@@ -14,6 +14,7 @@ mod common;
 pub mod community;
 pub mod court;
 pub mod custody;
+pub mod health;
 pub mod liaison_diversion;
 pub mod people;
 pub mod police;
@@ -29,6 +30,7 @@ pub use common::SexesSpec;
 pub use community::{CommunitySpec, ReoffendSpec, SENTENCE_GROUPS};
 pub use court::CourtSpec;
 pub use custody::CustodySpec;
+pub use health::{AgeBandsSpec, HealthSpec};
 pub use liaison_diversion::LiaisonDiversionSpec;
 pub use people::{
     CONDITION_NAMES, CONDITIONS, ConditionsSpec, DISORDERS, GROUP_NAMES, MH_NEED_CONDITIONS,
@@ -60,6 +62,7 @@ pub struct PathwaySpec {
     pub probation: ProbationSpec,
     pub community: CommunitySpec,
     pub secure_hospital: SecureHospitalSpec,
+    pub health: HealthSpec,
     /// Optional: a time limit on transfer to secure hospital (policy scenarios).
     pub transfer_limit: Option<TransferLimitSpec>,
     /// Optional: support around release for people with mental health needs (policy scenarios).
@@ -195,6 +198,13 @@ pub struct Pathway {
     pub reoffend_days: Sampler,
     pub psychosis_reoffend_ratio_men: f64,
     pub follow_up_days: f64,
+
+    /// `[health]`: how long recovery after therapy lasts, how long an acute episode of
+    /// psychosis goes on untreated after release, and the remaining life expectancy by age band
+    /// (the life a death takes away).
+    pub recovery_lasts_days: f64,
+    pub untreated_after_release_days: f64,
+    pub remaining_life_years: [f64; crate::economics::AGE_BANDS.len()],
 
     /// When the policy starts, and the status quo before it (`[policy]`); `None` when the
     /// scenario is in force from the start of the run.
@@ -336,6 +346,7 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
     );
     let community = community::resolve(c, &s.community, before);
     let secure = secure_hospital::resolve(c, &s.secure_hospital);
+    let health = health::resolve(c, &s.health);
     if c.problems.len() != before {
         return None;
     }
@@ -455,6 +466,9 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         reoffend_days: community.reoffend_days,
         psychosis_reoffend_ratio_men: community.psychosis_reoffend_ratio_men,
         follow_up_days: community.follow_up_days,
+        recovery_lasts_days: health.recovery_lasts_days,
+        untreated_after_release_days: health.untreated_after_release_days,
+        remaining_life_years: health.remaining_life_years,
         rollout: None,
     })
 }

@@ -1,0 +1,245 @@
+//! Health: each person's health state over time, and the life a death takes away, for QALYs.
+//!
+//! A person is always in one state ([`State`], `[health]`'s `STATES`): their **usual** state
+//! follows from their conditions (psychosis, else depression or anxiety, else the population
+//! norm), and the stages move them out of it and back:
+//!
+//! - an acute episode of psychosis in prison (the onset of a transfer, or a hospital order) is
+//!   **untreated** until admission to a secure hospital, **in hospital** for the stay, and
+//!   **stable** after discharge. Released before a bed was found, the person stays untreated for
+//!   `untreated_after_release_days` more;
+//! - a course of therapy (in prison, or IAPT in the community) that ends in recovery makes
+//!   depression or anxiety **recovered** for `recovery_lasts_days`.
+//!
+//! Time is counted by state, sex and age band, by year of the window, as whole ticks (so
+//! catchments add up exactly). A temporary state ends lazily: its end date is kept, and the
+//! time is split at it the next time the person's time is counted, so no event is needed for
+//! it. A person who leaves the model alive during the window is counted in their state (and
+//! then their usual state) until the window ends: their health goes on, and a policy that only
+//! changes how long people stay in the model changes nobody's QALYs. A death in the window
+//! counts the life it takes away after the window: from the window's end (or the death, if
+//! later) to the death plus the remaining life expectancy of the person's age band.
+
+use super::metrics::set_group_years;
+use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Person, Place};
+use super::tally::{ByYear, YEAR_TICKS, tally};
+use super::{Event, PathwayModel, days};
+use crate::economics::{Drivers, PEOPLE_GROUPS};
+use crate::engine::{Context, Stamp, Tick};
+use crate::model::recorder::Recorder;
+use crate::scenario::Pathway;
+use crate::scenario::pathway::health::{LIFE_YEARS_LOST_AFTER_WINDOW, STATE_YEARS, STATES};
+
+/// A health state. The first six are `[health]`'s `STATES`, numbered as there; the last is
+/// counted as untreated psychosis, but ends by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub(super) enum State {
+    #[default]
+    PopulationNorm = 0,
+    PsychosisStable = 1,
+    /// An acute episode in prison, until admission (or release).
+    PsychosisUntreated = 2,
+    PsychosisInHospital = 3,
+    Depression = 4,
+    /// Ends `recovery_lasts_days` after it began.
+    DepressionRecovered = 5,
+    /// Released before a bed was found: ends `untreated_after_release_days` after release.
+    PsychosisUntreatedAfterRelease = 6,
+}
+
+impl State {
+    /// Its place in `STATES` (and the drivers).
+    #[inline]
+    fn counted_as(self) -> usize {
+        match self {
+            State::PsychosisUntreatedAfterRelease => State::PsychosisUntreated as usize,
+            s => s as usize,
+        }
+    }
+
+    /// When a state that began at `since` gives way to the usual one, by itself;
+    /// [`Tick::MAX`] if it does not.
+    #[inline]
+    fn ends(self, since: Tick, p: &Pathway) -> Tick {
+        let after = |d: f64| since.saturating_add(days(d));
+        match self {
+            State::DepressionRecovered => after(p.recovery_lasts_days),
+            State::PsychosisUntreatedAfterRelease => after(p.untreated_after_release_days),
+            _ => Tick::MAX,
+        }
+    }
+}
+
+/// This stage's events.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum HealthEvent {
+    /// A course of IAPT in the community ends in recovery (carries the community spell's token:
+    /// the course was drawn with the spell, and ends before anything else in it happens).
+    Recovered { slot: u32, token: u32 },
+}
+
+tally! {
+    /// Person-time by health state and by group (sex and age band), and life lost after the
+    /// window, by year.
+    pub(super) struct HealthTally {
+        state_ticks: [[ByYear; PEOPLE_GROUPS]; STATES.len()],
+        after_window_ticks: [ByYear; PEOPLE_GROUPS],
+    }
+}
+
+/// Years after the window a death's lost life can reach (remaining life is at most 120 years).
+const AFTER_WINDOW_YEARS: Tick = 121;
+
+impl HealthTally {
+    pub(super) fn new(warm: Tick, end: Tick) -> Self {
+        Self {
+            state_ticks: std::array::from_fn(|_| std::array::from_fn(|_| ByYear::new(warm, end))),
+            after_window_ticks: std::array::from_fn(|_| {
+                ByYear::new(warm, end + AFTER_WINDOW_YEARS * YEAR_TICKS)
+            }),
+        }
+    }
+}
+
+/// The state a person is in when nothing is happening to their health.
+#[inline]
+pub(super) fn usual(q: &Person) -> State {
+    if q.has(PSYCHOSIS) {
+        State::PsychosisStable
+    } else if q.has(DEPRESSION_ANXIETY) {
+        State::Depression
+    } else {
+        State::PopulationNorm
+    }
+}
+
+/// Counts a person's time from their last count up to `to` into `t`, ending a state that ends
+/// by itself if its date has come.
+fn account(t: &mut HealthTally, q: &mut Person, p: &Pathway, to: Tick) {
+    let g = q.who();
+    let since = q.health_since.tick();
+    let ends = q.health.ends(since, p);
+    let from = if ends <= to {
+        t.state_ticks[q.health.counted_as()][g].span(since, ends, 1);
+        q.health = usual(q);
+        ends
+    } else {
+        since
+    };
+    t.state_ticks[q.health.counted_as()][g].span(from, to, 1);
+    q.health_since = Stamp::at(to);
+}
+
+impl<R: Recorder> PathwayModel<'_, R> {
+    /// The person's conditions are known: from now they are in their usual state.
+    pub(super) fn health_begins(&mut self, slot: u32, now: Tick) {
+        let q = &mut self.people[slot as usize];
+        q.health = usual(q);
+        q.health_since = Stamp::at(now);
+    }
+
+    /// Moves the person to `state` at `now`.
+    fn set_health(&mut self, slot: u32, now: Tick, state: State) {
+        let q = &mut self.people[slot as usize];
+        account(&mut self.t.health, q, self.p, now);
+        q.health = state;
+    }
+
+    /// An acute episode of psychosis that needs a secure bed begins (a transfer's onset, or a
+    /// hospital order): untreated until admitted.
+    pub(super) fn psychosis_untreated(&mut self, slot: u32, now: Tick) {
+        if self.people[slot as usize].has(PSYCHOSIS) {
+            self.set_health(slot, now, State::PsychosisUntreated);
+        }
+    }
+
+    /// Admitted to a secure hospital: treated there for the stay.
+    pub(super) fn psychosis_in_hospital(&mut self, slot: u32, now: Tick) {
+        if self.people[slot as usize].has(PSYCHOSIS) {
+            self.set_health(slot, now, State::PsychosisInHospital);
+        }
+    }
+
+    /// Discharged from a secure hospital: stable again.
+    pub(super) fn psychosis_discharged(&mut self, slot: u32, now: Tick) {
+        if self.people[slot as usize].has(PSYCHOSIS) {
+            self.set_health(slot, now, State::PsychosisStable);
+        }
+    }
+
+    /// Released before a bed was found: the episode goes on untreated for a while.
+    pub(super) fn psychosis_released_untreated(&mut self, slot: u32, now: Tick) {
+        if self.people[slot as usize].health == State::PsychosisUntreated {
+            self.set_health(slot, now, State::PsychosisUntreatedAfterRelease);
+        }
+    }
+
+    /// A course of therapy ends in recovery: depression or anxiety is in remission for a while
+    /// (a person with psychosis stays in their psychosis state).
+    pub(super) fn recovered(&mut self, slot: u32, now: Tick) {
+        if usual(&self.people[slot as usize]) == State::Depression {
+            self.set_health(slot, now, State::DepressionRecovered);
+        }
+    }
+
+    /// A course of IAPT in the community that ends in recovery at `at`.
+    pub(super) fn schedule_recovery(
+        &mut self,
+        slot: u32,
+        token: u32,
+        at: Tick,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        ctx.schedule_at(at, Event::Health(HealthEvent::Recovered { slot, token }));
+    }
+
+    pub(super) fn health_event(&mut self, e: HealthEvent, now: Tick) {
+        let HealthEvent::Recovered { slot, token } = e;
+        let q = &self.people[slot as usize];
+        if q.place == Place::Community && q.tokens.community == token {
+            self.recovered(slot, now);
+        }
+    }
+
+    /// The person leaves the model at `now`: dead, or alive at the end of follow-up. A death
+    /// in the window takes away the rest of the person's life after the window; someone alive
+    /// who leaves in the window goes on in their state (and then their usual state) until the
+    /// window ends.
+    pub(super) fn health_ends(&mut self, slot: u32, now: Tick, died: bool) {
+        let (warm, end) = (self.t.warm, self.t.end);
+        let q = &mut self.people[slot as usize];
+        account(&mut self.t.health, q, self.p, now);
+        if now < warm || now >= end {
+            return;
+        }
+        if died {
+            let life = days(self.p.remaining_life_years[q.age_band as usize] * 365.25);
+            self.t.health.after_window_ticks[q.who()].span(
+                end.max(now),
+                now.saturating_add(life),
+                1,
+            );
+        } else {
+            account(&mut self.t.health, q, self.p, end);
+        }
+    }
+}
+
+/// Brings the time of everyone still in the model up to the end of the window.
+pub(super) fn close_health(t: &mut HealthTally, people: &mut [Person], p: &Pathway, end: Tick) {
+    for q in people {
+        if q.place != Place::Gone && q.conditions_drawn {
+            account(t, q, p, end);
+        }
+    }
+}
+
+/// Person-years by state and group, and life-years lost after the window by group.
+pub(super) fn drivers(t: &HealthTally, d: &mut Drivers) {
+    let year = YEAR_TICKS as f64;
+    for (driver, by_group) in STATE_YEARS.iter().zip(&t.state_ticks) {
+        set_group_years(d, *driver, by_group, year);
+    }
+    set_group_years(d, LIFE_YEARS_LOST_AFTER_WINDOW, &t.after_window_ticks, year);
+}
