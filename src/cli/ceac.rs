@@ -11,7 +11,7 @@ use crate::output::summary::format_value;
 use crate::output::sweep::SweepInfo;
 
 /// A PSA sweep's public-sector cost and QALYs per draw (means over its replications).
-fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
+pub(super) fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
     let info = read_sweep_info(dir)?;
     if info.design != "psa" {
         return Err(CliError::BadInput(format!(

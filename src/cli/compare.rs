@@ -9,6 +9,8 @@ use super::{
 };
 use crate::model;
 use crate::output::comparison;
+use crate::output::investment::{self, PsaIntervals};
+use crate::scenario::Scenario;
 use crate::output::manifest::{self, Manifest, ScenarioEntry};
 use crate::output::progress;
 use crate::output::summary::{ReplicationResult, SummaryWriter};
@@ -27,6 +29,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         }
     }
     names_are_unique(&scenarios)?;
+    let psa = psa_intervals(&args.psa, &scenarios)?;
     catchments_apply(&scenarios, args.scale.catchments, args.scale.cohort)?;
     let reps = args.replicate.replications_of(&scenarios[0]);
     if reps < 2 {
@@ -110,7 +113,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         if let Some(e) = &scenarios[0].economics {
             print!(
                 "{}",
-                comparison::render_investment(&rows, &e.price_year, e.discount_rate)
+                investment::render(&rows, psa.as_ref(), &e.price_year, e.discount_rate)
             );
         }
         println!(
@@ -120,4 +123,43 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// The PSA intervals from `--psa` (the baseline's sweep, then one per scenario), read before
+/// anything runs so that a bad directory fails fast; `None` without `--psa`.
+fn psa_intervals(dirs: &[std::path::PathBuf], scenarios: &[Scenario]) -> Result<Option<PsaIntervals>, CliError> {
+    if dirs.is_empty() {
+        return Ok(None);
+    }
+    if dirs.len() != scenarios.len() {
+        return Err(CliError::BadInput(format!(
+            "--psa gives {} directories for {} scenarios: give the baseline's PSA sweep first, then one per scenario in the order given",
+            dirs.len(),
+            scenarios.len()
+        )));
+    }
+    let mut strategies = Vec::new();
+    for d in dirs {
+        strategies.push(super::ceac::psa_strategy(d)?);
+    }
+    let (first, baseline) = &strategies[0];
+    for (d, (info, _)) in dirs.iter().zip(&strategies).skip(1) {
+        if info.seed != first.seed || info.points.len() != first.points.len() {
+            return Err(CliError::BadInput(format!(
+                "{} has {} draws with seed {}, {} has {} with seed {}: PSA draws pair only with the same seed and count",
+                dirs[0].display(),
+                first.points.len(),
+                first.seed,
+                d.display(),
+                info.points.len(),
+                info.seed
+            )));
+        }
+    }
+    let paired: Vec<(String, crate::economics::psa::Strategy)> = scenarios[1..]
+        .iter()
+        .zip(&strategies[1..])
+        .map(|(s, (_, st))| (s.name.clone(), st.clone()))
+        .collect();
+    Ok(Some(PsaIntervals::of(baseline, &paired)))
 }

@@ -8,7 +8,7 @@
 //! the variance of a difference of independent means is; no extra runs are needed.
 
 use crate::economics::investment::{
-    WILLINGNESS_TO_PAY, describe_icer, icer, net_monetary_benefit, return_on_investment, thousands,
+    WILLINGNESS_TO_PAY, icer, net_monetary_benefit, return_on_investment,
 };
 use crate::economics::{PAYERS, PUBLIC_PAYERS};
 use crate::engine::stats::{Estimate, Running, student_t_quantile};
@@ -296,131 +296,6 @@ pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -
         acc.add(b, s);
     }
     acc.rows()
-}
-
-/// A printed investment case for each scenario: net cost by payer, QALYs, ICER, net monetary
-/// benefit and return on investment, in £ million with paired 95% intervals.
-pub fn render_investment(rows: &[Row], price_year: &str, rate: f64) -> String {
-    let mut scenarios: Vec<&str> = Vec::new();
-    for r in rows {
-        if !scenarios.contains(&r.scenario.as_str()) {
-            scenarios.push(&r.scenario);
-        }
-    }
-    let find = |scenario: &str, metric: &str| {
-        rows.iter()
-            .find(|r| r.scenario == scenario && r.metric == metric)
-    };
-    let millions = |e: &Estimate| {
-        let m = |x: f64| {
-            if x.is_finite() {
-                format!("{:+.1}", x / 1e6)
-            } else {
-                "-".into()
-            }
-        };
-        format!("{:>9}  ({} to {})", m(e.mean), m(e.low), m(e.high))
-    };
-    let mut s = format!(
-        "\nInvestment case: scenario minus baseline over the measured window, £ million at {price_year} prices, discounted at {:.1}% a year.\nPublic sector = NHS England, integrated care boards, HMPPS/MoJ and local authorities; the wider costs of crime are shown beside it.\nIntervals are paired 95% intervals over replications: simulation noise only, at the scenario's central unit costs,\nutilities and effects. The uncertainty in those parameters (their low/high ranges) is not in these intervals.\n",
-        rate * 100.0
-    );
-    for sc in scenarios {
-        let Some(total) = find(sc, "cost.public_sector") else {
-            continue;
-        };
-        s.push_str(&format!("\n{sc} ({} paired replications)\n", total.n));
-        let line = |s: &mut String, label: &str, metric: &str| {
-            if let Some(r) = find(sc, metric) {
-                s.push_str(&format!("  {label:<44} {}\n", millions(&r.difference)));
-            }
-        };
-        line(&mut s, "policy's own cost (service lines)", "cost.service");
-        for payer in PAYERS {
-            line(
-                &mut s,
-                &format!("net cost: {payer}"),
-                &format!("cost.payer.{payer}"),
-            );
-        }
-        line(&mut s, "net cost: public sector", "cost.public_sector");
-        if let Some(q) = find(sc, "qalys.total") {
-            let e = &q.difference;
-            s.push_str(&format!(
-                "  {:<44} {:>+9.1}  ({:+.1} to {:+.1})\n",
-                "QALYs gained", e.mean, e.low, e.high
-            ));
-            let cost = total.difference.mean;
-            let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
-                " (the QALY interval includes 0)"
-            } else {
-                ""
-            };
-            s.push_str(&format!(
-                "  {:<44} {}{unclear}\n",
-                "ICER (public sector)",
-                describe_icer(cost, e.mean)
-            ));
-        }
-        for wtp in WILLINGNESS_TO_PAY {
-            line(
-                &mut s,
-                &format!("net monetary benefit at £{}/QALY", thousands(wtp)),
-                &format!("investment.nmb_{wtp:.0}"),
-            );
-        }
-        let mut roi = Vec::new();
-        for payer in PAYERS.iter().copied().chain(["public_sector"]) {
-            if let Some(r) = find(sc, &format!("investment.roi.{payer}"))
-                && r.difference.mean.is_finite()
-            {
-                // Round before printing, so a tiny negative does not show as "-0.00".
-                let v = (r.difference.mean * 100.0).round() / 100.0 + 0.0;
-                roi.push(format!("{payer} £{v:.2}"));
-            }
-        }
-        s.push_str(&format!(
-            "  {:<44} {}\n",
-            "saved per £1 of policy spending",
-            if roi.is_empty() {
-                "- (no extra service spending)".to_string()
-            } else {
-                roi.join(", ")
-            }
-        ));
-        let by_year = |metric: &str, money: bool| {
-            (1..)
-                .map_while(|k| find(sc, &format!("{metric}.year{k}")))
-                .map(|r| {
-                    let x = r.difference.mean;
-                    if money {
-                        format!("{:+.1}", x / 1e6)
-                    } else {
-                        format!("{x:+.1}")
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-        let years = by_year("cost.public_sector", true);
-        if !years.is_empty() {
-            s.push_str(&format!(
-                "  {:<44} {}\n",
-                "year by year: service cost",
-                by_year("cost.service", true).join("  ")
-            ));
-            s.push_str(&format!(
-                "  {:<44} {}\n",
-                "year by year: net cost, public sector",
-                years.join("  ")
-            ));
-            s.push_str(&format!(
-                "  {:<44} {}\n",
-                "year by year: QALYs gained",
-                by_year("qalys.total", false).join("  ")
-            ));
-        }
-    }
-    s
 }
 
 /// The bytes of `comparison.csv`: one row per scenario and metric.

@@ -4,6 +4,7 @@
 
 pub mod comparison;
 pub mod events;
+pub mod investment;
 pub mod manifest;
 pub mod progress;
 pub mod set;

@@ -5,16 +5,18 @@
 //! norm), and the stages move them out of it and back:
 //!
 //! - an acute episode of psychosis in prison (the onset of a transfer, or a hospital order) is
-//!   **untreated** until admission to a secure hospital, **in hospital** for the stay, and
-//!   **stable** after discharge. Released before a bed was found, the person stays untreated for
+//!   **untreated** until admission to a secure hospital, **treated in hospital** for
+//!   `treated_in_hospital_days` (or the stay, if shorter), and **stable** after that, whether
+//!   still in hospital (secure stays last for risk as much as for illness) or discharged.
+//!   Released before a bed was found, the person stays untreated for
 //!   `untreated_after_release_days` more;
 //! - a course of therapy (in prison, or IAPT in the community) that ends in recovery makes
 //!   depression or anxiety **recovered** for `recovery_lasts_days`.
 //!
 //! Time is counted by state, sex and age band, by year of the window, as whole ticks (so
-//! catchments add up exactly). A temporary state ends lazily: its end date is kept, and the
-//! time is split at it the next time the person's time is counted, so no event is needed for
-//! it. A person who leaves the model alive during the window is counted in their state (and
+//! catchments add up exactly). A state that ends by itself ends lazily: its end follows from
+//! when it began, and the time is split there the next time the person's time is counted, so
+//! no event is needed for it. A person who leaves the model alive during the window is counted in their state (and
 //! then their usual state) until the window ends: their health goes on, and a policy that only
 //! changes how long people stay in the model changes nobody's QALYs. A death in the window
 //! counts the life it takes away after the window: from the window's end (or the death, if
@@ -40,6 +42,7 @@ pub(super) enum State {
     PsychosisStable = 1,
     /// An acute episode in prison, until admission (or release).
     PsychosisUntreated = 2,
+    /// Ends `treated_in_hospital_days` after admission: stable, though still in hospital.
     PsychosisInHospital = 3,
     Depression = 4,
     /// Ends `recovery_lasts_days` after it began.
@@ -65,6 +68,7 @@ impl State {
         let after = |d: f64| since.saturating_add(days(d));
         match self {
             State::DepressionRecovered => after(p.recovery_lasts_days),
+            State::PsychosisInHospital => after(p.treated_in_hospital_days),
             State::PsychosisUntreatedAfterRelease => after(p.untreated_after_release_days),
             _ => Tick::MAX,
         }

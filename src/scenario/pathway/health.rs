@@ -3,8 +3,8 @@
 //! model needs to know when each person is in which state.
 //!
 //! The states (the model's `health` stage): psychosis **untreated** from the onset of an acute
-//! episode in prison until admission to a secure hospital, **in hospital** for the stay, and
-//! **stable** otherwise; depression or anxiety **not recovered**, or **recovered** for a time
+//! episode in prison until admission to a secure hospital, **in hospital** until treatment has
+//! made it stable, and **stable** otherwise; depression or anxiety **not recovered**, or **recovered** for a time
 //! after a course of therapy that ends in recovery; otherwise the **population norm**.
 //! Psychosis comes first when a person has both.
 
@@ -62,6 +62,8 @@ pub struct HealthSpec {
     /// How long an acute episode of psychosis goes on, untreated, after release from prison
     /// before a bed was found.
     pub untreated_after_release_days: Param,
+    /// How long treatment in a secure hospital takes to make an acute episode stable.
+    pub treated_in_hospital_days: Param,
     /// Remaining life expectancy of a person who dies, by age band: the life a death takes away.
     pub remaining_life_years: AgeBandsSpec,
 }
@@ -87,6 +89,7 @@ impl AgeBandsSpec {
 pub(super) struct Health {
     pub recovery_lasts_days: f64,
     pub untreated_after_release_days: f64,
+    pub treated_in_hospital_days: f64,
     pub remaining_life_years: [f64; AGE_BANDS.len()],
 }
 
@@ -101,6 +104,11 @@ pub(super) fn resolve(c: &mut Checker, s: &HealthSpec) -> Health {
         "untreated_after_release_days",
         &s.untreated_after_release_days,
     );
+    let treated_in_hospital_days = days(
+        c,
+        "treated_in_hospital_days",
+        &s.treated_in_hospital_days,
+    );
     let life = k.key("remaining_life_years");
     let params = s.remaining_life_years.params();
     let remaining_life_years = std::array::from_fn(|b| {
@@ -109,6 +117,7 @@ pub(super) fn resolve(c: &mut Checker, s: &HealthSpec) -> Health {
     Health {
         recovery_lasts_days,
         untreated_after_release_days,
+        treated_in_hospital_days,
         remaining_life_years,
     }
 }

@@ -204,6 +204,7 @@ pub struct Pathway {
     /// (the life a death takes away).
     pub recovery_lasts_days: f64,
     pub untreated_after_release_days: f64,
+    pub treated_in_hospital_days: f64,
     pub remaining_life_years: [f64; crate::economics::AGE_BANDS.len()],
 
     /// When the policy starts, and the status quo before it (`[policy]`); `None` when the
@@ -468,6 +469,7 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         follow_up_days: community.follow_up_days,
         recovery_lasts_days: health.recovery_lasts_days,
         untreated_after_release_days: health.untreated_after_release_days,
+        treated_in_hospital_days: health.treated_in_hospital_days,
         remaining_life_years: health.remaining_life_years,
         rollout: None,
     })

@@ -1,0 +1,340 @@
+//! The investment case, as `cjmh compare` prints it and as `investment.md` (the README's table):
+//! pure functions from comparison rows to text.
+//!
+//! Every difference is printed with its interval, and every interval says what it measures:
+//! **simulation noise** (the paired 95% interval over replications, at the scenario's central
+//! values), and, when PSA sweeps are given (`--psa`), **parameter uncertainty** (the 2.5th to
+//! 97.5th percentile of the paired difference over the PSA's draws). A reader is never left to
+//! take a noise interval for the uncertainty of the decision.
+
+use crate::economics::investment::{WILLINGNESS_TO_PAY, describe_icer, thousands};
+use crate::economics::{PARTS, PAYERS, psa};
+use crate::engine::stats::Estimate;
+use crate::output::comparison::Row;
+
+/// Parameter uncertainty from PSA sweeps: for each scenario, its draws paired with the
+/// baseline's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PsaIntervals {
+    /// Draws in each sweep.
+    pub draws: usize,
+    /// (scenario, measure, 2.5th percentile, 97.5th percentile) of the paired differences.
+    pub intervals: Vec<(String, &'static str, f64, f64)>,
+}
+
+/// The measures a PSA interval is given for: public-sector cost, QALYs, and net monetary benefit
+/// at each willingness to pay (their names in `comparison.csv`).
+pub const PSA_MEASURES: [&str; 4] = [
+    "cost.public_sector",
+    "qalys.total",
+    "investment.nmb_20000",
+    "investment.nmb_30000",
+];
+
+/// The `q` quantile of `v` (sorted here), interpolated linearly between order statistics.
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let x = q * (v.len() - 1) as f64;
+    let (i, f) = (x.floor() as usize, x - x.floor());
+    if i + 1 < v.len() {
+        v[i] + f * (v[i + 1] - v[i])
+    } else {
+        v[i]
+    }
+}
+
+impl PsaIntervals {
+    /// From the baseline's PSA and one per scenario (named as the scenarios in the rows), with
+    /// draws paired by number (the same parameter values in every sweep).
+    pub fn of(baseline: &psa::Strategy, scenarios: &[(String, psa::Strategy)]) -> Self {
+        let draws = baseline.cost.len();
+        let mut intervals = Vec::new();
+        for (name, s) in scenarios {
+            let n = draws.min(s.cost.len());
+            let d_cost: Vec<f64> = (0..n).map(|i| s.cost[i] - baseline.cost[i]).collect();
+            let d_qalys: Vec<f64> = (0..n).map(|i| s.qalys[i] - baseline.qalys[i]).collect();
+            let nmb = |wtp: f64| -> Vec<f64> {
+                (0..n).map(|i| wtp * d_qalys[i] - d_cost[i]).collect()
+            };
+            for (measure, mut v) in PSA_MEASURES.into_iter().zip([
+                d_cost.clone(),
+                d_qalys.clone(),
+                nmb(WILLINGNESS_TO_PAY[0]),
+                nmb(WILLINGNESS_TO_PAY[1]),
+            ]) {
+                let low = quantile(&mut v, 0.025);
+                let high = quantile(&mut v, 0.975);
+                intervals.push((name.clone(), measure, low, high));
+            }
+        }
+        Self { draws, intervals }
+    }
+
+    fn get(&self, scenario: &str, measure: &str) -> Option<(f64, f64)> {
+        self.intervals
+            .iter()
+            .find(|(s, m, _, _)| s == scenario && *m == measure)
+            .map(|&(_, _, l, h)| (l, h))
+    }
+}
+
+/// Rows of one scenario, looked up by metric.
+struct Scenario<'a> {
+    name: &'a str,
+    rows: Vec<&'a Row>,
+}
+
+impl<'a> Scenario<'a> {
+    fn get(&self, metric: &str) -> Option<&'a Row> {
+        self.rows.iter().copied().find(|r| r.metric == metric)
+    }
+
+    /// The mean difference of `metric`, if measured.
+    fn mean(&self, metric: &str) -> Option<f64> {
+        self.get(metric).map(|r| r.difference.mean)
+    }
+}
+
+fn scenarios(rows: &[Row]) -> Vec<Scenario<'_>> {
+    let mut out: Vec<Scenario> = Vec::new();
+    for r in rows {
+        match out.iter_mut().find(|s| s.name == r.scenario) {
+            Some(s) => s.rows.push(r),
+            None => out.push(Scenario {
+                name: &r.scenario,
+                rows: vec![r],
+            }),
+        }
+    }
+    out
+}
+
+/// A signed amount in £ million, one decimal.
+fn millions(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:+.1}", x / 1e6 + 0.0)
+    } else {
+        "-".into()
+    }
+}
+
+/// A signed count with one decimal.
+fn signed(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:+.1}", x + 0.0)
+    } else {
+        "-".into()
+    }
+}
+
+fn interval(e: &Estimate, f: &dyn Fn(f64) -> String) -> String {
+    if e.low.is_finite() && e.high.is_finite() {
+        format!("{} to {}", f(e.low), f(e.high))
+    } else {
+        "-".into()
+    }
+}
+
+/// What the scenario changes that no utility values: time in prison rather than the community
+/// (no UK utility for prisoners; HU14 is Australian, SF-6D). Named when the paired interval of
+/// the change excludes zero.
+fn not_valued(s: &Scenario) -> Option<String> {
+    let r = s.get("custody_days")?;
+    let e = &r.difference;
+    if !(e.low.is_finite() && e.high.is_finite()) || (e.low <= 0.0 && e.high >= 0.0) {
+        return None;
+    }
+    let years = e.mean / 365.25;
+    Some(format!(
+        "{} person-years {} in prison (noise 95%: {} to {}) are valued as time in the community: no UK utility for prisoners exists (HU14 is Australian, SF-6D)",
+        thousands(years.abs()),
+        if years < 0.0 { "fewer" } else { "more" },
+        thousands(e.low / 365.25),
+        thousands(e.high / 365.25),
+    ))
+}
+
+/// The QALY sources of a difference, largest first: each health state, life lost after the
+/// window, and per-unit lines.
+fn qaly_parts(s: &Scenario) -> Vec<(String, f64)> {
+    let mut parts: Vec<(String, f64)> = s
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let label = if let Some(state) = r.metric.strip_prefix("qalys.state.") {
+                state.replace('_', " ")
+            } else if r.metric == "qalys.after_window" {
+                "life lost after the window".into()
+            } else if let Some(line) = r.metric.strip_prefix("qalys.line.") {
+                format!("{} (per unit)", line.replace('_', " "))
+            } else {
+                return None;
+            };
+            Some((label, r.difference.mean))
+        })
+        .collect();
+    parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    parts
+}
+
+/// The printed investment case for each scenario: the policy's cost, net cost by payer,
+/// QALYs with where they come from and what is not valued, ICER, net monetary benefit,
+/// savings per £1, year by year, and who gains by sex and age band. In £ million at
+/// `price_year` prices, discounted at `rate`.
+pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: f64) -> String {
+    let mut s = format!(
+        "\nInvestment case: scenario minus baseline over the measured window, £ million at {price_year} prices, discounted at {:.1}% a year.\n\
+         Public sector = NHS England, integrated care boards, HMPPS/MoJ and local authorities; the wider costs of crime are shown beside it.\n\
+         Each difference is the mean over paired replications, with its intervals:\n\
+         \x20 noise 95%: the paired 95% interval over replications. Simulation noise only, at the central unit costs, utilities\n\
+         \x20            and effects: it says how precisely the runs estimate the difference, not how uncertain the decision is.\n",
+        rate * 100.0
+    );
+    match psa {
+        Some(p) => s.push_str(&format!(
+            "  PSA 95%:   the 2.5th to 97.5th percentile over {} PSA draws of every uncertain parameter (their low/high ranges): the\n\
+             \x20            uncertainty in the parameters, which is what a decision rests on.\n",
+            p.draws
+        )),
+        None => s.push_str(
+            "  The uncertainty in the parameters is not in these intervals: run PSA sweeps and pass them with --psa to see it.\n",
+        ),
+    }
+    for sc in scenarios(rows) {
+        let Some(total) = sc.get("cost.public_sector") else {
+            continue;
+        };
+        s.push_str(&format!(
+            "\n{} ({} paired replications)\n  {:<46} {:>9}  {:<22}{}\n",
+            sc.name,
+            total.n,
+            "",
+            "mean",
+            "noise 95%",
+            if psa.is_some() { "PSA 95%" } else { "" }
+        ));
+        let psa_of = |metric: &str, f: &dyn Fn(f64) -> String| -> String {
+            psa.and_then(|p| p.get(sc.name, metric))
+                .map_or(String::new(), |(l, h)| format!("{} to {}", f(l), f(h)))
+        };
+        let line = |s: &mut String, label: &str, metric: &str, f: &dyn Fn(f64) -> String| {
+            if let Some(r) = sc.get(metric) {
+                s.push_str(&format!(
+                    "  {label:<46} {:>9}  {:<22}{}\n",
+                    f(r.difference.mean),
+                    interval(&r.difference, f),
+                    psa_of(metric, f)
+                ));
+            }
+        };
+        line(&mut s, "policy's own cost (service lines), £m", "cost.service", &millions);
+        for payer in PAYERS {
+            line(
+                &mut s,
+                &format!("net cost: {payer}, £m"),
+                &format!("cost.payer.{payer}"),
+                &millions,
+            );
+        }
+        line(&mut s, "net cost: public sector, £m", "cost.public_sector", &millions);
+        line(&mut s, "QALYs gained", "qalys.total", &signed);
+        let parts = qaly_parts(&sc);
+        if !parts.is_empty() {
+            let from: Vec<String> = parts
+                .iter()
+                .filter(|(_, v)| v.abs() >= 0.05)
+                .map(|(l, v)| format!("{l} {}", signed(*v)))
+                .collect();
+            s.push_str(&format!(
+                "    from: {}\n",
+                if from.is_empty() {
+                    "no health state changes by 0.05 QALYs or more".to_string()
+                } else {
+                    from.join("; ")
+                }
+            ));
+        }
+        if let Some(n) = not_valued(&sc) {
+            s.push_str(&format!("    not valued: {n}\n"));
+        }
+        if let (Some(cost), Some(q)) = (sc.get("cost.public_sector"), sc.get("qalys.total")) {
+            let e = &q.difference;
+            let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
+                " (the QALYs' noise interval includes 0)"
+            } else {
+                ""
+            };
+            s.push_str(&format!(
+                "  {:<46} {}{unclear}\n",
+                "ICER (public sector)",
+                describe_icer(cost.difference.mean, e.mean)
+            ));
+        }
+        for wtp in WILLINGNESS_TO_PAY {
+            line(
+                &mut s,
+                &format!("net monetary benefit at £{}/QALY, £m", thousands(wtp)),
+                &format!("investment.nmb_{wtp:.0}"),
+                &millions,
+            );
+        }
+        let mut roi = Vec::new();
+        for payer in PAYERS.iter().copied().chain(["public_sector"]) {
+            if let Some(v) = sc.mean(&format!("investment.roi.{payer}"))
+                && v.is_finite()
+            {
+                // Round before printing, so a tiny negative does not show as "-0.00".
+                let v = (v * 100.0).round() / 100.0 + 0.0;
+                roi.push(format!("{payer} £{v:.2}"));
+            }
+        }
+        s.push_str(&format!(
+            "  {:<46} {}\n",
+            "saved per £1 of policy spending",
+            if roi.is_empty() {
+                "- (no extra service spending)".to_string()
+            } else {
+                roi.join(", ")
+            }
+        ));
+        let by_year = |metric: &str, f: &dyn Fn(f64) -> String| -> Vec<String> {
+            (1..)
+                .map_while(|k| sc.mean(&format!("{metric}.year{k}")))
+                .map(f)
+                .collect()
+        };
+        let years = by_year("cost.public_sector", &millions);
+        if !years.is_empty() {
+            s.push_str(&format!(
+                "  {:<46} {}\n  {:<46} {}\n  {:<46} {}\n",
+                "year by year: service cost, £m",
+                by_year("cost.service", &millions).join("  "),
+                "year by year: net cost, public sector, £m",
+                years.join("  "),
+                "year by year: QALYs gained in the year",
+                by_year("qalys.total", &signed).join("  "),
+            ));
+        }
+        s.push_str(&format!(
+            "  who gains, by sex and age band (means; their sum is the total):\n    {:<22} {:>13} {:>22}\n",
+            "", "QALYs gained", "net public cost, £m"
+        ));
+        for part in PARTS {
+            let q = sc.mean(&format!("qalys.total.by_group.{part}"));
+            let c = sc.mean(&format!("cost.public_sector.by_group.{part}"));
+            if q.is_none() && c.is_none() {
+                continue;
+            }
+            s.push_str(&format!(
+                "    {:<22} {:>13} {:>22}\n",
+                part.replace('_', " ").replace("50 59", "50-59").replace(" plus", "+"),
+                q.map_or("-".into(), signed),
+                c.map_or("-".into(), millions),
+            ));
+        }
+    }
+    s
+}
