@@ -15,7 +15,11 @@ pub(super) fn costs(args: CostsArgs) -> Result<(), CliError> {
     };
     // Paths in the table are relative, so the generated file does not depend on where the
     // repository lives.
-    let table = e.to_markdown(&args.scenario.display().to_string());
+    let mut table = e.to_markdown(&args.scenario.display().to_string());
+    if let Some(h) = &e.health {
+        table.push('\n');
+        table.push_str(&h.to_markdown());
+    }
     if let Some(out) = &args.out {
         write_output(out, table.as_bytes())?;
     }

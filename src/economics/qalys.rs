@@ -61,6 +61,19 @@ pub struct StateUtility {
     pub note: Option<String>,
 }
 
+/// A value the valuation rests on, with its evidence, for the documentation (`cjmh costs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// Its key in the scenario, such as `qalys.population_norm.age` or
+    /// `health.recovery_lasts_days`.
+    pub key: String,
+    pub value: f64,
+    pub source: String,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub note: Option<String>,
+}
+
 /// How health states and life lost are valued.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthValuation {
@@ -73,9 +86,94 @@ pub struct HealthValuation {
     pub states: Vec<StateUtility>,
     /// Life-years lost after the window to deaths in it.
     pub after_window: Driver,
+    /// The norm's coefficients and ages, and `[health]`'s durations and remaining life
+    /// expectancy, with their evidence.
+    pub evidence: Vec<Evidence>,
 }
 
 impl HealthValuation {
+    /// The QALY method and every value it uses, as Markdown (a section of docs/economics.md).
+    pub fn to_markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|");
+        let range = |l: Option<f64>, h: Option<f64>| match (l, h) {
+            (None, None) => "-".to_string(),
+            (l, h) => format!(
+                "{} to {}",
+                l.map_or("-".into(), |x| format!("{x}")),
+                h.map_or("-".into(), |x| format!("{x}"))
+            ),
+        };
+        let mut s = String::from(
+            "## QALYs\n\n\
+             **Method.** Each person's time in the measured window is valued by the utility of their health state, \
+             by sex and age band, and discounted by its year like a cost. The model follows the states in `[health]`: \
+             psychosis untreated (from the onset of an acute episode in prison, or a hospital order, until admission to \
+             a secure hospital; and for `health.untreated_after_release_days` after release before a bed was found), \
+             treated in hospital (for `health.treated_in_hospital_days` after admission), stable otherwise; depression or \
+             anxiety not recovered, or recovered for `health.recovery_lasts_days` after a course of therapy (in prison or \
+             IAPT) that ended in recovery; otherwise the population norm. Psychosis comes first when a person has both. \
+             A condition's state is never valued above the population norm of the person's sex and age band (NICE DSU \
+             TSD 12). A person who leaves the model alive during the window is counted in their state, then their usual \
+             state, until the window ends, so a policy that changes only how long people stay in the model changes no \
+             QALYs. A death ends the person's QALYs; after the window, each life-year it takes away (up to the death plus \
+             the remaining life expectancy of the person's age band, `health.remaining_life_years`) is valued at the \
+             population norm at the band's age plus half its remaining life, and discounted by its year: a lifetime \
+             view of deaths. Per-unit QALY lines (a trial's measured difference, such as E3's) are added. Changes no \
+             source values, such as time in prison rather than the community (no UK utility for prisoners; HU14 is \
+             Australian SF-6D), are valued as the time in the community they replace, and the investment case names \
+             them as not valued.\n\n\
+             | state | driver | utility | range | source | note |\n|---|---|---|---|---|---|\n",
+        );
+        for st in &self.states {
+            s.push_str(&format!(
+                "| `{}` | `{}` | {} | {} | {} | {} |\n",
+                st.name,
+                st.driver.name(),
+                st.utility.map_or("the population norm".into(), |u| format!(
+                    "{u} (at most the norm)"
+                )),
+                range(st.low, st.high),
+                cell(&st.source),
+                cell(
+                    st.note
+                        .as_deref()
+                        .or(st.description.as_deref())
+                        .unwrap_or("")
+                ),
+            ));
+        }
+        s.push_str(&format!(
+            "\nThe population norm, {} + {} x [man] + ({}) x age + ({}) x age^2 ({}), by group:\n\n\
+             | group | age valued at | norm | age life lost after the window is valued at | its norm |\n|---|---|---|---|---|\n",
+            self.norm.intercept, self.norm.male, self.norm.age, self.norm.age2, cell(&self.norm.source)
+        ));
+        for part in 0..PEOPLE_GROUPS {
+            let band = part % AGE_BANDS.len();
+            s.push_str(&format!(
+                "| {} | {} | {:.4} | {} | {:.4} |\n",
+                super::PARTS[part],
+                self.ages[band],
+                self.norm(part),
+                self.after_window_ages[band],
+                self.after_window_utility(part)
+            ));
+        }
+        s.push_str(
+            "\nThe values these rest on:\n\n| key | value | range | source | note |\n|---|---|---|---|---|\n",
+        );
+        for e in &self.evidence {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                e.key,
+                e.value,
+                range(e.low, e.high),
+                cell(&e.source),
+                cell(e.note.as_deref().unwrap_or(""))
+            ));
+        }
+        s
+    }
+
     /// The population norm of part `part` (a sex and age band; 0 for the part of no group).
     pub fn norm(&self, part: usize) -> f64 {
         self.norm_at(part, &self.ages)
@@ -123,6 +221,7 @@ mod tests {
             after_window_ages: [50.0, 65.0, 72.0],
             states: vec![],
             after_window: Driver("x"),
+            evidence: vec![],
         }
     }
 

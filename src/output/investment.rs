@@ -56,9 +56,8 @@ impl PsaIntervals {
             let n = draws.min(s.cost.len());
             let d_cost: Vec<f64> = (0..n).map(|i| s.cost[i] - baseline.cost[i]).collect();
             let d_qalys: Vec<f64> = (0..n).map(|i| s.qalys[i] - baseline.qalys[i]).collect();
-            let nmb = |wtp: f64| -> Vec<f64> {
-                (0..n).map(|i| wtp * d_qalys[i] - d_cost[i]).collect()
-            };
+            let nmb =
+                |wtp: f64| -> Vec<f64> { (0..n).map(|i| wtp * d_qalys[i] - d_cost[i]).collect() };
             for (measure, mut v) in PSA_MEASURES.into_iter().zip([
                 d_cost.clone(),
                 d_qalys.clone(),
@@ -230,7 +229,12 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
                 ));
             }
         };
-        line(&mut s, "policy's own cost (service lines), £m", "cost.service", &millions);
+        line(
+            &mut s,
+            "policy's own cost (service lines), £m",
+            "cost.service",
+            &millions,
+        );
         for payer in PAYERS {
             line(
                 &mut s,
@@ -239,7 +243,12 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
                 &millions,
             );
         }
-        line(&mut s, "net cost: public sector, £m", "cost.public_sector", &millions);
+        line(
+            &mut s,
+            "net cost: public sector, £m",
+            "cost.public_sector",
+            &millions,
+        );
         line(&mut s, "QALYs gained", "qalys.total", &signed);
         let parts = qaly_parts(&sc);
         if !parts.is_empty() {
@@ -330,11 +339,151 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
             }
             s.push_str(&format!(
                 "    {:<22} {:>13} {:>22}\n",
-                part.replace('_', " ").replace("50 59", "50-59").replace(" plus", "+"),
+                part.replace('_', " ")
+                    .replace("50 59", "50-59")
+                    .replace(" plus", "+"),
                 q.map_or("-".into(), signed),
                 c.map_or("-".into(), millions),
             ));
         }
     }
     s
+}
+
+/// The investment case as a Markdown table, a row per scenario (`investment.md`; the README's
+/// table is `docs/investment.md`, the main job's). `heading` says what ran.
+pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> String {
+    let mut s = format!(
+        "{heading}\n\n\
+         Each cell is the scenario minus the baseline over the measured window (mean over paired replications), with its\n\
+         **noise 95%** interval: simulation noise only, at the central unit costs, utilities and effects, not the\n\
+         uncertainty of the decision{}. Costs are public-sector, £ million; NMB is net monetary benefit.\n\
+         \"QALYs from\" lists the health states whose QALYs moved most (time shifts between states, so some fall as others\n\
+         rise); \"not valued\" names a change no utility values.\n\n",
+        if psa.is_some() {
+            "; **PSA 95%** is the 2.5th to 97.5th percentile over the PSA draws (parameter uncertainty)"
+        } else {
+            " (that needs a PSA: `cjmh compare --psa`)"
+        }
+    );
+    let mut header = vec![
+        "scenario",
+        "policy's own cost",
+        "net public cost (noise 95%)",
+        "QALYs gained (noise 95%)",
+        "QALYs from",
+        "not valued",
+        "ICER",
+        "NMB at £20,000/QALY (noise 95%)",
+        "NMB at £30,000/QALY (noise 95%)",
+    ];
+    if psa.is_some() {
+        header.extend([
+            "net public cost (PSA 95%)",
+            "QALYs gained (PSA 95%)",
+            "NMB at £20,000/QALY (PSA 95%)",
+        ]);
+    }
+    s.push_str(&format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    ));
+    for sc in scenarios(rows) {
+        let Some(cost) = sc.get("cost.public_sector") else {
+            continue;
+        };
+        let with = |metric: &str, f: &dyn Fn(f64) -> String| -> String {
+            sc.get(metric).map_or("-".into(), |r| {
+                format!("{} ({})", f(r.difference.mean), interval(&r.difference, f))
+            })
+        };
+        let q = sc.get("qalys.total");
+        let from: Vec<String> = qaly_parts(&sc)
+            .into_iter()
+            .filter(|(_, v)| v.abs() >= 0.05)
+            .take(3)
+            .map(|(l, v)| format!("{l} {}", signed(v)))
+            .collect();
+        let mut cells = vec![
+            sc.name.to_string(),
+            sc.mean("cost.service").map_or("-".into(), millions),
+            with("cost.public_sector", &millions),
+            with("qalys.total", &signed),
+            if from.is_empty() {
+                "-".into()
+            } else {
+                from.join("; ")
+            },
+            not_valued(&sc).map_or("-".into(), |n| {
+                n.split(" are valued")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            }),
+            q.map_or("-".into(), |q| {
+                describe_icer(cost.difference.mean, q.difference.mean)
+            }),
+            with("investment.nmb_20000", &millions),
+            with("investment.nmb_30000", &millions),
+        ];
+        if let Some(p) = psa {
+            for (metric, f) in [
+                ("cost.public_sector", &millions as &dyn Fn(f64) -> String),
+                ("qalys.total", &signed),
+                ("investment.nmb_20000", &millions),
+            ] {
+                cells.push(
+                    p.get(sc.name, metric)
+                        .map_or("-".into(), |(l, h)| format!("{} to {}", f(l), f(h))),
+                );
+            }
+        }
+        let cells: Vec<String> = cells.into_iter().map(|c| c.replace('|', "\\|")).collect();
+        s.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strategy(cost: &[f64], qalys: &[f64]) -> psa::Strategy {
+        psa::Strategy {
+            name: "x".into(),
+            cost: cost.to_vec(),
+            qalys: qalys.to_vec(),
+        }
+    }
+
+    #[test]
+    fn psa_intervals_are_percentiles_of_the_paired_draws() {
+        // Five draws: the policy costs 10, 20, 30, 40, 50 more and gains 0..4 QALYs more.
+        let base = strategy(&[100.0; 5], &[1.0; 5]);
+        let policy = strategy(
+            &[110.0, 120.0, 130.0, 140.0, 150.0],
+            &[1.0, 2.0, 3.0, 4.0, 5.0],
+        );
+        let p = PsaIntervals::of(&base, &[("policy".into(), policy)]);
+        assert_eq!(p.draws, 5);
+        // 2.5th percentile of 10..50 at position 0.1 of 4 gaps: 10 + 0.1 x 10 = 11.
+        let (low, high) = p.get("policy", "cost.public_sector").unwrap();
+        assert!(
+            (low - 11.0).abs() < 1e-9 && (high - 49.0).abs() < 1e-9,
+            "{low} {high}"
+        );
+        // NMB at £20,000 per draw: 20,000 x (0..4) - (10..50), increasing; its ends likewise.
+        let (low, high) = p.get("policy", "investment.nmb_20000").unwrap();
+        let at = |q: f64| -> f64 {
+            let v: Vec<f64> = (0..5)
+                .map(|i| 20_000.0 * i as f64 - 10.0 * (i + 1) as f64)
+                .collect();
+            let x = q * 4.0;
+            let i = x.floor() as usize;
+            v[i] + (x - i as f64) * (v[i + 1] - v[i])
+        };
+        assert!((low - at(0.025)).abs() < 1e-6 && (high - at(0.975)).abs() < 1e-6);
+        assert!(p.get("other", "qalys.total").is_none());
+    }
 }

@@ -29,9 +29,9 @@ use serde::{Deserialize, Serialize};
 use super::check::Checker;
 use super::error::KeyPath;
 use super::param::Param;
-use super::pathway::AgeBandsSpec;
 use super::pathway::health::{LIFE_YEARS_LOST_AFTER_WINDOW, STATE_YEARS, STATES};
-use crate::economics::qalys::{HealthValuation, PopulationNorm, StateUtility};
+use super::pathway::{AgeBandsSpec, HealthSpec};
+use crate::economics::qalys::{Evidence, HealthValuation, PopulationNorm, StateUtility};
 use crate::economics::{AGE_BANDS, CostLine, Driver, Economics, LineKind, PAYERS, QalyLine};
 
 /// `[costs]`.
@@ -135,13 +135,26 @@ fn source(p: &Param) -> String {
     p.source.clone().unwrap_or_default()
 }
 
-/// Checks `[qalys.population_norm]` and `[qalys.states]` and resolves them, with
-/// `remaining_life` (`[health]`, by age band) for the age life lost after the window is valued
-/// at. Every condition state of `[health]` must be valued, and nothing else.
+/// A param with its evidence, for the documentation.
+fn evidence(key: String, p: &Param) -> Evidence {
+    Evidence {
+        key,
+        value: p.value,
+        source: source(p),
+        low: p.low,
+        high: p.high,
+        note: p.note.clone(),
+    }
+}
+
+/// Checks `[qalys.population_norm]` and `[qalys.states]` and resolves them, with `[health]`
+/// (its remaining life expectancy by age band sets the age life lost after the window is
+/// valued at; `[health]` itself is checked with the pathway). Every condition state of
+/// `[health]` must be valued, and nothing else.
 fn health_valuation(
     c: &mut Checker,
     q: &QalysSpec,
-    remaining_life: Option<[f64; AGE_BANDS.len()]>,
+    health: Option<&HealthSpec>,
 ) -> Option<HealthValuation> {
     let k = KeyPath::root().key("qalys");
     let Some(n) = &q.population_norm else {
@@ -224,7 +237,36 @@ fn health_valuation(
         return None;
     };
     let ages: [f64; AGE_BANDS.len()] = std::array::from_fn(|b| ages[b].unwrap_or(0.0));
-    let remaining = remaining_life.unwrap_or([0.0; AGE_BANDS.len()]);
+    let remaining: [f64; AGE_BANDS.len()] = match health {
+        Some(h) => h.remaining_life_years.params().map(|p| p.value),
+        None => [0.0; AGE_BANDS.len()],
+    };
+    let mut documented = vec![
+        evidence("qalys.population_norm.intercept".into(), &n.intercept),
+        evidence("qalys.population_norm.male".into(), &n.male),
+        evidence("qalys.population_norm.age".into(), &n.age),
+        evidence("qalys.population_norm.age2".into(), &n.age2),
+    ];
+    for (band, p) in AGE_BANDS.iter().zip(params) {
+        documented.push(evidence(format!("qalys.population_norm.ages.{band}"), p));
+    }
+    if let Some(h) = health {
+        documented.push(evidence(
+            "health.recovery_lasts_days".into(),
+            &h.recovery_lasts_days,
+        ));
+        documented.push(evidence(
+            "health.untreated_after_release_days".into(),
+            &h.untreated_after_release_days,
+        ));
+        documented.push(evidence(
+            "health.treated_in_hospital_days".into(),
+            &h.treated_in_hospital_days,
+        ));
+        for (band, p) in AGE_BANDS.iter().zip(h.remaining_life_years.params()) {
+            documented.push(evidence(format!("health.remaining_life_years.{band}"), p));
+        }
+    }
     Some(HealthValuation {
         norm: PopulationNorm {
             intercept,
@@ -237,16 +279,17 @@ fn health_valuation(
         after_window_ages: std::array::from_fn(|b| ages[b] + remaining[b] / 2.0),
         states,
         after_window: LIFE_YEARS_LOST_AFTER_WINDOW,
+        evidence: documented,
     })
 }
 
 /// Checks `[costs]` and `[qalys]` and resolves them. `[qalys]` without `[costs]` is an error:
-/// QALYs are only reported beside costs. `remaining_life` is `[health]`'s, if resolved.
+/// QALYs are only reported beside costs. `health` is the pathway's `[health]`, if it has one.
 pub(super) fn resolve(
     c: &mut Checker,
     costs: Option<&CostsSpec>,
     qalys: Option<&QalysSpec>,
-    remaining_life: Option<[f64; AGE_BANDS.len()]>,
+    health: Option<&HealthSpec>,
 ) -> Option<Economics> {
     let root = KeyPath::root();
     let Some(s) = costs else {
@@ -340,7 +383,7 @@ pub(super) fn resolve(
             });
         }
     }
-    let health = qalys.and_then(|q| health_valuation(c, q, remaining_life));
+    let health = qalys.and_then(|q| health_valuation(c, q, health));
     let mut qaly_lines = Vec::new();
     for (name, l) in qalys.map(|q| &q.lines).into_iter().flatten() {
         let lk = root.key("qalys").key("lines").key(name);

@@ -98,7 +98,7 @@ pub(super) fn validate(
             &mut c,
             spec.costs.as_ref(),
             spec.qalys.as_ref(),
-            pathway.as_ref().map(|p| p.remaining_life_years),
+            spec.health.as_ref(),
         )
     } else if model != "network" {
         None

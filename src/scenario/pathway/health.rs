@@ -104,11 +104,7 @@ pub(super) fn resolve(c: &mut Checker, s: &HealthSpec) -> Health {
         "untreated_after_release_days",
         &s.untreated_after_release_days,
     );
-    let treated_in_hospital_days = days(
-        c,
-        "treated_in_hospital_days",
-        &s.treated_in_hospital_days,
-    );
+    let treated_in_hospital_days = days(c, "treated_in_hospital_days", &s.treated_in_hospital_days);
     let life = k.key("remaining_life_years");
     let params = s.remaining_life_years.params();
     let remaining_life_years = std::array::from_fn(|b| {
