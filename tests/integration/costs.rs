@@ -68,8 +68,9 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn each_line_prices_exactly_the_activity_it_names() {
-    // Every unit cost 1 at the target price year, no discounting, and -1 QALY per life-year:
-    // then each line must equal its driver as the activity metrics report it.
+    // Every unit cost 1 at the target price year, no discounting, and every utility 1: then
+    // each line must equal its driver as the activity metrics report it, and each death loses
+    // its remaining life after the window in QALYs.
     let tmp = TempDir::new("costs-unit");
     let mut extra = String::from("\n[costs]\ndiscount_rate = { value = 0, source = \"test\" }\n");
     for (name, _, _) in lines() {
@@ -78,7 +79,11 @@ fn each_line_prices_exactly_the_activity_it_names() {
         ));
     }
     extra.push_str(
-        "\n[qalys.lines.deaths]\nqalys_per_unit = { value = -1, source = \"test\" }\n\
+        "\n[qalys.population_norm]\nintercept = 1\nmale = 0\nage = 0\nage2 = 0\n\
+         [qalys.states]\npsychosis_stable.utility = 1\npsychosis_untreated.utility = 1\n\
+         psychosis_in_hospital.utility = 1\ndepression_anxiety.utility = 1\n\
+         depression_anxiety_recovered.utility = 1\n\
+         [health.remaining_life_years]\nunder_50 = 30\n50_59 = 30\n60_plus = 30\n\
          [release_support]\npopulation = \"trial\"\nparticipation_share = { value = 1.0, source = \"test\" }\nmax_sentence_days = { value = 730, source = \"test\" }\nmin_days_in_custody = { value = 28, source = \"test\" }\n\
          no_gp_share = { value = 0.35, source = \"test\" }\n\
          cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n\
@@ -114,18 +119,48 @@ fn each_line_prices_exactly_the_activity_it_names() {
         assert!(activity > 0.0, "{line}: no activity to price");
         assert!(close(cost, activity), "{line}: {cost} vs {activity}");
     }
-    // Life-years lost inside the window: at least something for every death, at most the whole
-    // two-year window each.
+    // Life-years lost after the window: each death in the (two-year) window loses from the
+    // window's end to 30 years after it, so between 28 and 30 years.
     let deaths = m["deaths_in_custody"]
+        + m["deaths_in_secure_hospital"]
         + m["community_suicides"]
         + m["community_drug_deaths"]
         + m["community_other_deaths"];
-    let lost = -m["qalys.line.deaths"];
+    let lost = -m["qalys.after_window"];
     assert!(deaths > 0.0);
     assert!(
-        lost > 0.0 && lost <= deaths * 730.0 / 365.25,
+        lost >= deaths * (30.0 - 730.0 / 365.25) - 1e-9 && lost <= deaths * 30.0 + 1e-9,
         "{lost} for {deaths} deaths"
     );
+}
+
+#[test]
+fn costs_and_qalys_by_sex_and_age_band_add_up_exactly_to_the_totals() {
+    let tmp = TempDir::new("costs-groups");
+    let m = run(&tmp, &small(&tmp, "groups", ""));
+    let parts = [
+        "male_under_50",
+        "male_50_59",
+        "male_60_plus",
+        "female_under_50",
+        "female_50_59",
+        "female_60_plus",
+        "not_attributed",
+    ];
+    for total in ["cost.public_sector", "qalys.total"] {
+        let v: Vec<f64> = parts
+            .iter()
+            .map(|p| m[&format!("{total}.by_group.{p}")])
+            .collect();
+        // Added in this order, the parts are the total to the last bit (the CSV keeps every
+        // digit of a value).
+        assert_eq!(v.iter().sum::<f64>(), m[total], "{total}: {v:?}");
+        // Every group is there: men and women of each age band are in the model.
+        assert!(v[..6].iter().all(|x| *x != 0.0), "{total}: {v:?}");
+    }
+    // Capacity commissioned (secure beds, assessors) belongs to no group; no QALY does.
+    assert!(m["cost.public_sector.by_group.not_attributed"] > 0.0);
+    assert_eq!(m["qalys.total.by_group.not_attributed"], 0.0);
 }
 
 #[test]

@@ -247,3 +247,98 @@ pub(super) fn drivers(t: &HealthTally, d: &mut Drivers) {
     }
     set_group_years(d, LIFE_YEARS_LOST_AFTER_WINDOW, &t.after_window_ticks, year);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::metrics::Tally;
+    use super::super::{PathwayModel, Person, purpose};
+    use super::*;
+    use crate::engine::{Purpose, Streams, TICKS_PER_DAY};
+    use crate::model::recorder::{NullRecorder, VisitBuffer};
+
+    const DAY: Tick = TICKS_PER_DAY;
+
+    /// One man under 50 with psychosis, followed by hand through the states the model values,
+    /// in a window of two years that starts at tick 0: on remand from day 0; acutely unwell
+    /// from day 100 (untreated); admitted to a secure hospital on day 130 (treated for 90 days,
+    /// then stable in hospital); discharged to the community on day 400; dead on day 500. His
+    /// QALYs are computed here from the baseline's utilities as a health economist would, and
+    /// must equal the model's to 1e-9.
+    #[test]
+    fn a_hand_worked_path_through_waiting_hospital_release_and_death() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+        let s = crate::scenario::load(&path).unwrap();
+        let p = s.pathway.as_ref().unwrap();
+        let e = s.economics.as_ref().unwrap();
+        assert_eq!(
+            (p.treated_in_hospital_days, p.remaining_life_years[0]),
+            (90.0, 35.0),
+            "the hand computation below uses the baseline's 90 days and 35 years"
+        );
+        let end = 2 * YEAR_TICKS;
+        let streams = Streams::new(1, 0);
+        let mut m = PathwayModel {
+            p,
+            policy: p,
+            streams,
+            arrivals: streams.system(Purpose::new(purpose::NEW_PEOPLE, 0)),
+            arrival_clock: 0.0,
+            people: vec![Person {
+                conditions: PSYCHOSIS,
+                conditions_drawn: true,
+                ..Person::default()
+            }],
+            free: Vec::new(),
+            next_id: 1,
+            t: Tally::new(p, 0, end),
+            visits: VisitBuffer::<NullRecorder>::new(),
+        };
+        m.health_begins(0, 0);
+        m.move_to(0, Place::Remand, 0);
+        m.psychosis_untreated(0, 100 * DAY);
+        m.move_to(0, Place::SecureHospital, 130 * DAY);
+        m.psychosis_in_hospital(0, 130 * DAY);
+        m.psychosis_discharged(0, 400 * DAY);
+        m.move_to(0, Place::Community, 400 * DAY);
+        m.exit(0, 500 * DAY, true);
+        let mut t = Tally::of(m);
+        let d = super::super::metrics::drivers(&mut t);
+        let metrics = e.metrics(&d);
+        let get = |name: &str| metrics.iter().find(|(n, _)| n == name).unwrap().1;
+
+        // Utilities (baseline [qalys]): stable 0.87, untreated 0.48, in hospital 0.553, all
+        // below the norm of a man valued at 33 (0.9196). Life lost after the window is valued
+        // at the norm at 33 + 35/2 = 50.5 years (HU2).
+        let (stable, untreated, hospital) = (0.87, 0.48, 0.553);
+        let after = 0.9545565 + 0.025311 - 0.0010594 * 50.5 - 0.0000232 * 50.5 * 50.5;
+        let year = 365.25;
+        let df = |k: i32| 1.035f64.powi(-k);
+        // Year 1 (days 0-365.25): stable 0-100 and 220-365.25 (treated 130-220 in hospital),
+        // untreated 100-130. Year 2: stable 365.25-500, then dead.
+        let year1 =
+            (100.0 + 145.25) / year * stable + 30.0 / year * untreated + 90.0 / year * hospital;
+        let year2 = (500.0 - 365.25) / year * stable * df(1);
+        // After the window (ends at 2 years): from 2 years to 500 days + 35 years = 36.368925...
+        // years: whole years 2 to 35, and 0.368925 of year 36, each discounted by its year.
+        let tail = (500.0 + 35.0 * year) / year - 36.0;
+        let lost = after * ((2..36).map(df).sum::<f64>() + tail * df(36));
+        assert!((tail - 194_040.0 / 525_960.0).abs() < 1e-12);
+        let expected = year1 + year2 - lost;
+        assert!(
+            (get("qalys.total") - expected).abs() < 1e-9,
+            "model {} vs hand {expected}",
+            get("qalys.total")
+        );
+        assert!((get("qalys.state.psychosis_untreated") - 30.0 / year * untreated).abs() < 1e-9);
+        assert!((get("qalys.state.psychosis_in_hospital") - 90.0 / year * hospital).abs() < 1e-9);
+        assert!((get("qalys.after_window") + lost).abs() < 1e-9);
+        // All of it is his group's.
+        assert_eq!(
+            get("qalys.total.by_group.male_under_50"),
+            get("qalys.total")
+        );
+        assert_eq!(get("qalys.total.by_group.female_under_50"), 0.0);
+        // He was in prison from day 0 to day 130: 130 custody days, all in year 1.
+        assert!((d.get(crate::scenario::pathway::custody::CUSTODY_DAYS, 0) - 130.0).abs() < 1e-12);
+    }
+}

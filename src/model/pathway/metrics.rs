@@ -142,7 +142,7 @@ pub(super) fn metrics(m: &mut Tally, scenario: &Scenario) -> Metrics {
 }
 
 /// The economic drivers of the run, by year of the window: each stage sets its own.
-fn drivers(m: &mut Tally) -> Drivers {
+pub(super) fn drivers(m: &mut Tally) -> Drivers {
     let (warm, end) = (m.warm, m.end);
     let mut d = Drivers::new(ByYear::new(warm, end).years().len());
     police::drivers(&m.police, &mut d);
