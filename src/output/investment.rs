@@ -442,6 +442,40 @@ pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> Stri
         let cells: Vec<String> = cells.into_iter().map(|c| c.replace('|', "\\|")).collect();
         s.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
+    let all = scenarios(rows);
+    let years = all
+        .iter()
+        .map(|sc| {
+            (1..)
+                .take_while(|k| sc.get(&format!("cost.public_sector.year{k}")).is_some())
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    if years > 0 {
+        s.push_str(
+            "\nYear by year (each year discounted as in the totals, so the years add up to them), net public cost in £ million / \
+             QALYs gained in the year (life lost after the window is in no year):\n\n| scenario |",
+        );
+        for k in 1..=years {
+            s.push_str(&format!(" year {k} |"));
+        }
+        s.push_str(&format!("\n|---|{}\n", "---|".repeat(years)));
+        for sc in &all {
+            let mut row = format!("| {} |", sc.name);
+            for k in 1..=years {
+                let c = sc.mean(&format!("cost.public_sector.year{k}"));
+                let q = sc.mean(&format!("qalys.total.year{k}"));
+                row.push_str(&format!(
+                    " {} / {} |",
+                    c.map_or("-".into(), millions),
+                    q.map_or("-".into(), signed)
+                ));
+            }
+            s.push_str(&row);
+            s.push('\n');
+        }
+    }
     s
 }
 

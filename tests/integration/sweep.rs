@@ -435,7 +435,7 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
     setup(&tmp, 10, "");
     tmp.write(
         "support.toml",
-        "extends = \"base.toml\"\n[release_support]\npopulation = \"trial\"\nparticipation_share = { value = 1.0, source = \"test\" }\nmax_sentence_days = { value = 730, source = \"test\" }\nmin_days_in_custody = { value = 28, source = \"test\" }\n\
+        "extends = \"base.toml\"\nname = \"support\"\n[release_support]\npopulation = \"trial\"\nparticipation_share = { value = 1.0, source = \"test\" }\nmax_sentence_days = { value = 730, source = \"test\" }\nmin_days_in_custody = { value = 28, source = \"test\" }\n\
          no_gp_share = { value = 0.35, source = \"test\" }\n\
          cmht_contact_6m_share = { value = 0.075, source = \"test\" }\n",
     );
@@ -483,6 +483,92 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
         let v: f64 = l.split(',').nth(1).unwrap().parse().unwrap();
         assert!(v >= 0.0, "{l}");
     }
+    // The same PSA sweeps give `cjmh compare --psa` its parameter-uncertainty intervals: the
+    // 2.5th and 97.5th percentiles of the paired differences over the draws, beside the noise.
+    let cmp = tmp.path().join("cmp");
+    let base_file = tmp.path().join("base.toml");
+    let support_file = tmp.path().join("support.toml");
+    let o = cjmh([
+        "compare".as_ref(),
+        "--baseline".as_ref(),
+        base_file.as_os_str(),
+        support_file.as_os_str(),
+        "-r".as_ref(),
+        "2".as_ref(),
+        "--psa".as_ref(),
+        dirs[0].as_os_str(),
+        dirs[1].as_os_str(),
+        "--out".as_ref(),
+        cmp.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        printed.contains("PSA 95%:   the 2.5th to 97.5th percentile over 6 PSA draws"),
+        "{printed}"
+    );
+    // Per draw, each sweep's mean over its replications (one here) of cost and QALYs.
+    let per_draw = |dir: &Path, metric: &str| -> Vec<f64> {
+        let text = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+        let mut v = vec![f64::NAN; 6];
+        for l in text.lines().skip(1) {
+            let f: Vec<&str> = l.split(',').collect();
+            if f[f.len() - 2] == metric {
+                v[f[0].parse::<usize>().unwrap()] = f[f.len() - 1].parse().unwrap();
+            }
+        }
+        v
+    };
+    let percentiles = |mut d: Vec<f64>| -> (f64, f64) {
+        d.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            let x = q * 5.0;
+            let i = x.floor() as usize;
+            d[i] + (x - i as f64) * (d[(i + 1).min(5)] - d[i])
+        };
+        (at(0.025), at(0.975))
+    };
+    let diff = |metric: &str| -> Vec<f64> {
+        let (b, s) = (per_draw(&dirs[0], metric), per_draw(&dirs[1], metric));
+        b.iter().zip(&s).map(|(b, s)| s - b).collect()
+    };
+    let (low, high) = percentiles(diff("qalys.total"));
+    let cell = format!("{:+.1} to {:+.1}", low + 0.0, high + 0.0);
+    let table = std::fs::read_to_string(cmp.join("investment.md")).unwrap();
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("| support |"))
+        .unwrap();
+    let cells: Vec<&str> = row.split(" | ").collect();
+    assert!(table.contains("QALYs gained (PSA 95%)"), "{table}");
+    // Columns: ..., net public cost (PSA), QALYs gained (PSA), NMB at £20,000 (PSA).
+    assert_eq!(cells[cells.len() - 2], cell, "{row}");
+    let (low, high) = percentiles(diff("cost.public_sector"));
+    assert_eq!(
+        cells[cells.len() - 3],
+        format!("{:+.1} to {:+.1}", low / 1e6 + 0.0, high / 1e6 + 0.0),
+        "{row}"
+    );
+    // One PSA directory per scenario and the baseline's, or nothing runs.
+    let o = cjmh([
+        "compare".as_ref(),
+        "--baseline".as_ref(),
+        base_file.as_os_str(),
+        support_file.as_os_str(),
+        "--psa".as_ref(),
+        dirs[1].as_os_str(),
+        dirs[1].as_os_str(),
+        dirs[0].as_os_str(),
+        "--out".as_ref(),
+        tmp.path().join("cmp-bad").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--psa gives 3 directories for 2 scenarios"),
+        "{}",
+        stderr(&o)
+    );
+
     // Sweeps with different draws do not pair.
     let file = tmp.write(
         "psa-other.toml",
