@@ -506,7 +506,8 @@ fn missing_pathway_sections_are_named_and_stray_ones_refused() {
             "release",
             "probation",
             "community",
-            "secure_hospital"
+            "secure_hospital",
+            "health"
         ]
     );
     assert!(
