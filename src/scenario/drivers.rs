@@ -3,7 +3,9 @@
 //! mechanisms produce (its `DRIVERS`), beside them; the model's stage that counts one sets its
 //! amounts by year, and `economics` prices whatever is declared. This file only gathers them.
 
-use super::pathway::{community, custody, liaison_diversion, people, probation, release, transfer};
+use super::pathway::{
+    community, court, custody, liaison_diversion, people, probation, release, transfer,
+};
 use crate::economics::Driver;
 
 /// Every driver, in the order `cjmh costs` and error messages list them.
@@ -12,6 +14,7 @@ pub fn all() -> Vec<Driver> {
         custody::DRIVERS,
         transfer::DRIVERS,
         liaison_diversion::DRIVERS,
+        court::DRIVERS,
         release::DRIVERS,
         community::DRIVERS,
         probation::DRIVERS,
@@ -30,7 +33,7 @@ mod tests {
     #[test]
     fn driver_names_are_distinct_and_found() {
         let all = super::all();
-        assert_eq!(all.len(), 12, "{all:?}");
+        assert_eq!(all.len(), 15, "{all:?}");
         for (i, d) in all.iter().enumerate() {
             assert_eq!(super::by_name(d.name()), Some(*d));
             assert!(all[i + 1..].iter().all(|e| e.name() != d.name()), "{d:?}");
