@@ -388,7 +388,7 @@ whose cost stays until the capacity itself is closed. docs/costs.md gives each l
         s.push_str(&format!("\n{sc} ({} paired replications)\n", total.n));
         let line = |s: &mut String, label: &str, metric: &str| {
             if let Some(r) = find(sc, metric) {
-                s.push_str(&format!("  {label:<50} {}\n", millions(&r.difference)));
+                s.push_str(&format!("  {label:<52} {}\n", millions(&r.difference)));
             }
         };
         line(&mut s, "policy's own cost (service lines)", "cost.service");
@@ -414,7 +414,7 @@ whose cost stays until the capacity itself is closed. docs/costs.md gives each l
                     ""
                 };
                 s.push_str(&format!(
-                    "  {label:<50} {}{unclear}\n",
+                    "  {label:<52} {}{unclear}\n",
                     describe_icer(cost, e.mean)
                 ));
             }
@@ -422,7 +422,7 @@ whose cost stays until the capacity itself is closed. docs/costs.md gives each l
         if let Some(q) = find(sc, "qalys.total") {
             let e = &q.difference;
             s.push_str(&format!(
-                "  {:<50} {:>+9.1}  ({:+.1} to {:+.1})\n",
+                "  {:<52} {:>+9.1}  ({:+.1} to {:+.1})\n",
                 "QALYs gained", e.mean, e.low, e.high
             ));
         }
@@ -485,7 +485,7 @@ whose cost stays until the capacity itself is closed. docs/costs.md gives each l
             }
         }
         s.push_str(&format!(
-            "  {:<50} {}\n",
+            "  {:<52} {}\n",
             "saved per £1 of policy spending",
             if roi.is_empty() {
                 "- (no extra service spending)".to_string()
@@ -509,17 +509,17 @@ whose cost stays until the capacity itself is closed. docs/costs.md gives each l
         let years = by_year("cost.public_sector", true);
         if !years.is_empty() {
             s.push_str(&format!(
-                "  {:<50} {}\n",
+                "  {:<52} {}\n",
                 "year by year: service cost",
                 by_year("cost.service", true).join("  ")
             ));
             s.push_str(&format!(
-                "  {:<50} {}\n",
+                "  {:<52} {}\n",
                 "year by year: net cost, public sector",
                 years.join("  ")
             ));
             s.push_str(&format!(
-                "  {:<50} {}\n",
+                "  {:<52} {}\n",
                 "year by year: QALYs gained",
                 by_year("qalys.total", false).join("  ")
             ));
