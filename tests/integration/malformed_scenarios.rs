@@ -111,6 +111,7 @@ const REQUIRED: &[(&str, &str)] = &[
     ),
     ("a negative unit cost", "costs-negative-unit-cost.toml"),
     ("a cost line's saving kind unknown", "costs-bad-saving.toml"),
+    ("a cost line without a basis", "costs-missing-basis.toml"),
     (
         "a public payer's consequence line without a saving kind",
         "costs-missing-saving.toml",
