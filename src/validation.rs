@@ -364,9 +364,11 @@ pub const CASES: &[Case] = &[
         why: "validation.md: ±25% after price adjustment (C14 is a rounded c. 2010 figure; the \
               price year is approximate). Checks cost plumbing, not behaviour",
         measure: |r| {
-            let day = line_at_2010(r, "prison_places")
+            // Prison time at its full average cost: the direct part and the overheads (C1).
+            let day = line_at_2010(r, "prison_places_direct")
+                .zip(line_at_2010(r, "prison_places_overheads"))
                 .zip(line_at_2010(r, "prison_healthcare"))
-                .map(|(a, b)| a + b);
+                .map(|((a, b), c)| a + b + c);
             exact(day.map(|d| 42.0 * d))
         },
         interval: CI_NONE,
@@ -374,9 +376,11 @@ pub const CASES: &[Case] = &[
     },
     Case {
         id: "VF-2",
-        what: "Unit costs: a 1-year community order with supervision and drug treatment (365 \
-               days of probation), at 2010 prices",
-        setup: "none: the baseline's unit costs",
+        what: "Unit costs: a 1-year community order with supervision and drug treatment (one \
+               order supervised and its treatment requirement), at 2010 prices",
+        setup: "none: the baseline's unit costs (probation_orders + mhtr_treatment: the model's \
+                treatment requirement is for mental health, priced as a course of therapy; it \
+                has no drug rehabilitation requirement)",
         source: "C14",
         published: "about £1,400",
         unit: Unit::Pounds,
@@ -385,18 +389,26 @@ pub const CASES: &[Case] = &[
             high: 1_750.0,
         },
         why: "validation.md: ±25% after price adjustment. Checks cost plumbing, not behaviour",
-        measure: |r| exact(line_at_2010(r, "probation").map(|d| 365.0 * d)),
+        measure: |r| {
+            exact(
+                line_at_2010(r, "probation_orders")
+                    .zip(line_at_2010(r, "mhtr_treatment"))
+                    .map(|(a, b)| a + b),
+            )
+        },
         interval: CI_NONE,
-        if_fails: "the model prices supervision only (C13: £652 per offender-year excluding \
-                   overheads) and has no cost line for drug treatment under an order; C14 \
-                   includes both, and HC1 (£4,135 per order, 2011-12) is higher still: the \
-                   sources disagree and the model takes the lowest",
+        if_fails: "the model prices an order at NOMS's full cost per order supervised (HC1: \
+                   £4,135, 2011-12, on the same basis as prison's C1) plus a course of therapy \
+                   for the requirement (C9, an assumption); C14's £1,400 for order and \
+                   treatment together is about a third of HC1's supervision alone: the sources \
+                   disagree",
     },
     Case {
         id: "VF-3",
-        what: "Unit costs: an intensive 2-year community order (730 days of probation), at 2010 \
+        what: "Unit costs: an intensive 2-year community order (one order supervised), at 2010 \
                prices",
-        setup: "none: the baseline's unit costs",
+        setup: "none: the baseline's unit costs (probation_orders: one price per order, \
+                whatever its length or requirements)",
         source: "C14",
         published: "about £4,200",
         unit: Unit::Pounds,
@@ -405,10 +417,10 @@ pub const CASES: &[Case] = &[
             high: 5_250.0,
         },
         why: "validation.md: ±25% after price adjustment. Checks cost plumbing, not behaviour",
-        measure: |r| exact(line_at_2010(r, "probation").map(|d| 730.0 * d)),
+        measure: |r| exact(line_at_2010(r, "probation_orders")),
         interval: CI_NONE,
-        if_fails: "the model has one probation day rate for every order (C13, supervision only); \
-                   the requirements of an intensive order are not priced",
+        if_fails: "the model has one price per order (HC1, an average over all orders); the \
+                   requirements of an intensive order are not priced apart",
     },
     Case {
         id: "VH-1",

@@ -71,7 +71,8 @@ pub(super) enum Command {
     /// highest net monetary benefit, public sector) and evpi.csv (the expected value of perfect
     /// information), and prints both at £20,000 and £30,000.
     Ceac(CeacArgs),
-    /// Prints a scenario's unit-cost table as Markdown: every cost line with its payer, driver,
+    /// Prints a scenario's unit-cost table as Markdown: every cost line with its payer, kind,
+    /// saving kind (cash-releasing or opportunity), driver, basis (what the unit cost covers),
     /// unit cost and range at the source's price year, the inflation factor to the scenario's
     /// price year, and the source; then the QALY lines. Runs nothing.
     Costs(CostsArgs),
@@ -402,7 +403,7 @@ pub(super) struct CostsArgs {
     /// Scenario whose [costs] and [qalys] to print.
     #[arg(default_value = "scenarios/baseline.toml")]
     pub scenario: PathBuf,
-    /// Also writes the table to this file (for example docs/costs.md).
+    /// Also writes the table to this file (for example docs/economics.md).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
 }

@@ -164,6 +164,27 @@ pub enum LineKind {
     Consequence,
 }
 
+/// Whether a change in a line's amount moves cash, as public-sector business cases split
+/// savings (HM Treasury Green Book convention): a **cash-releasing** saving comes out of a
+/// budget (the direct cost of a prisoner: food, health care, staff time that scales with the
+/// population); an **opportunity** saving frees capacity whose cost stays until the capacity
+/// itself is closed (a prison's overheads, buildings and headquarters: C1 less its direct part).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saving {
+    CashReleasing,
+    Opportunity,
+}
+
+impl Saving {
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Saving::CashReleasing => "cash_releasing",
+            Saving::Opportunity => "opportunity",
+        }
+    }
+}
+
 /// One priced driver.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostLine {
@@ -172,6 +193,11 @@ pub struct CostLine {
     /// Index into [`PAYERS`].
     pub payer: usize,
     pub kind: LineKind,
+    /// Whether a change in the line releases cash or only capacity.
+    pub saving: Saving,
+    /// What the unit cost covers, as its source defines it ("full average cost including
+    /// overheads", "marginal: direct resource cost", "per order supervised", ...).
+    pub basis: String,
     pub driver: Driver,
     /// Unit cost as the source gives it, at `price_year`.
     pub unit_cost: f64,
@@ -365,6 +391,10 @@ impl Economics {
     ///   with published totals whose horizon is not stated, such as C22's CJS savings);
     /// - `cost.service`: all service lines (what policies invest in);
     /// - `cost.public_sector`: the public payers; `cost.societal`: every payer;
+    /// - `cost.payer_marginal.{payer}`, `cost.public_sector_marginal`: the same with only the
+    ///   cash-releasing lines ([`Saving`]): the marginal view of a business case;
+    /// - `cost.public_sector_consequences.{cash_releasing, opportunity}`: the public payers'
+    ///   consequence lines by saving kind (their sum is the public consequences);
     /// - `cost.public_sector.by_group.{part}`: the public sector's cost by sex and age band
     ///   ([`PARTS`], with `not_attributed` for capacity), which adds up to `cost.public_sector`;
     /// - `qalys.state.{state}`: QALYs lived in each health state in the window;
@@ -423,6 +453,28 @@ impl Economics {
         for (name, v) in PARTS.iter().zip(public) {
             out.push((format!("cost.public_sector.by_group.{name}"), v));
         }
+        // The business-case (marginal) view: only what moves cash. Each payer's, then the
+        // public sector's; and the public sector's consequences split by saving kind, which
+        // add up to its consequence lines.
+        let cash = |l: &CostLine| l.saving == Saving::CashReleasing;
+        for &p in &payers {
+            out.push((
+                format!("cost.payer_marginal.{}", PAYERS[p]),
+                sum(&|l| l.payer == p && cash(l)),
+            ));
+        }
+        out.push((
+            "cost.public_sector_marginal".into(),
+            sum(&|l| l.payer < PUBLIC_PAYERS && cash(l)),
+        ));
+        for saving in [Saving::CashReleasing, Saving::Opportunity] {
+            out.push((
+                format!("cost.public_sector_consequences.{}", saving.name()),
+                sum(&|l| {
+                    l.payer < PUBLIC_PAYERS && l.kind == LineKind::Consequence && l.saving == saving
+                }),
+            ));
+        }
         let mut qalys: ByPart = [0.0; 7];
         let mut add = |out: &mut Vec<(String, f64)>, name: String, v: ByPart| {
             for (a, b) in qalys.iter_mut().zip(&v) {
@@ -458,9 +510,9 @@ impl Economics {
 }
 
 impl Economics {
-    /// The unit-cost table as Markdown: every line with its payer, driver, unit cost and range
-    /// as the source gives them, the inflation factor, the unit cost at the target price year,
-    /// and the source; then the QALY lines. `cjmh costs` prints it; docs/costs.md is its output
+    /// The unit-cost table as Markdown: every line with its payer, kind, saving kind, driver,
+    /// basis, unit cost and range as the source gives them, the inflation factor, the unit cost at the target price year,
+    /// and the source; then the QALY lines. `cjmh costs` prints it; docs/economics.md is its output
     /// for the baseline.
     pub fn to_markdown(&self, scenario: &str) -> String {
         let money = |x: f64| {
@@ -486,8 +538,15 @@ impl Economics {
              **{} prices** with the scenario's deflator (factor = index at {} / index at the line's \
              price year) and discounted at **{:.1}%** a year, the first year undiscounted. \
              docs/metrics.md defines the drivers and the cost metrics.\n\n\
-             | line | payer | kind | driver | unit cost | range | price year | factor | at {} | source | note |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|\n",
+             **Basis** is what the unit cost covers as its source defines it (a full average cost \
+             including overheads, a marginal direct cost, per case or per day). **Saving** is how \
+             a public-sector business case counts a change in the line: *cash-releasing* (a budget \
+             spends less, or more) or *opportunity* (capacity is freed, but its cost stays until \
+             the capacity itself is closed, as a prison's overheads). The marginal results \
+             (`cost.public_sector_marginal`, `investment.nmb_*_marginal`) count cash-releasing \
+             lines only; the full-cost results count every line.\n\n\
+             | line | payer | kind | saving | driver | basis | unit cost | range | price year | factor | at {} | source | note |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
             self.price_year,
             self.price_year,
             self.discount_rate * 100.0,
@@ -495,14 +554,16 @@ impl Economics {
         );
         for l in &self.cost_lines {
             s.push_str(&format!(
-                "| `{}` | {} | {} | `{}` | {} | {} | {} | {:.4} | {} | {} | {} |\n",
+                "| `{}` | {} | {} | {} | `{}` | {} | {} | {} | {} | {:.4} | {} | {} | {} |\n",
                 l.name,
                 PAYERS[l.payer],
                 match l.kind {
                     LineKind::Service => "service",
                     LineKind::Consequence => "consequence",
                 },
+                l.saving.name().replace('_', "-"),
                 l.driver.name(),
+                cell(&l.basis),
                 money(l.unit_cost),
                 range(l.low, l.high, &money),
                 l.price_year,
@@ -539,6 +600,8 @@ mod tests {
             name: name.into(),
             payer,
             kind,
+            saving: Saving::CashReleasing,
+            basis: "test".into(),
             driver,
             unit_cost: cost,
             price_year: "2011".into(),
@@ -655,6 +718,125 @@ mod tests {
         assert_eq!(get(&m, "qalys.total"), -2.0);
         // Payers without lines are left out rather than reported as costing nothing.
         assert!(!m.iter().any(|(n, _)| n == "cost.payer.local_authorities"));
+    }
+
+    /// C1's day (£141.61, 2022-23) split as the baseline splits it: the direct resource cost
+    /// (HP1: £2,751,481,717 of £4,181,725,178) and the overheads, the rest.
+    fn prison_split() -> Economics {
+        let direct = (141.61 * 2_751_481_717.0 / 4_181_725_178.0 * 100.0_f64).round() / 100.0;
+        let at = |name: &str, cost: f64, saving: Saving| CostLine {
+            inflation: 1.0,
+            saving,
+            ..line(name, 2, LineKind::Consequence, Driver("custody_days"), cost)
+        };
+        Economics {
+            price_year: "2022-23".into(),
+            discount_rate: 0.035,
+            cost_lines: vec![
+                at("prison_places_direct", direct, Saving::CashReleasing),
+                at(
+                    "prison_places_overheads",
+                    141.61 - direct,
+                    Saving::Opportunity,
+                ),
+                CostLine {
+                    inflation: 1.0,
+                    ..line("therapy", 1, LineKind::Service, Driver("courses"), 877.0)
+                },
+                CostLine {
+                    inflation: 1.0,
+                    saving: Saving::Opportunity,
+                    ..line(
+                        "crime",
+                        4,
+                        LineKind::Consequence,
+                        Driver("reoffences"),
+                        5000.0,
+                    )
+                },
+            ],
+            qaly_lines: vec![],
+            health: None,
+            deflator: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_marginal_and_full_cost_views_split_prison_time_exactly() {
+        let e = prison_split();
+        let (direct, overheads) = (&e.cost_lines[0], &e.cost_lines[1]);
+        assert_eq!(direct.unit_cost, 93.18, "HP2: about £93 a day direct");
+        assert!((direct.unit_cost + overheads.unit_cost - 141.61).abs() < 1e-12);
+        let mut d = Drivers::new(3);
+        for y in 0..3 {
+            d.set(Driver("custody_days"), y, 1000.0 * (y + 1) as f64);
+            d.set(Driver("courses"), y, 7.0);
+            d.set(Driver("reoffences"), y, 2.0);
+        }
+        let m = e.metrics(&d);
+        // Full cost: C1 a day on every custody day, discounted.
+        let days: f64 = (0..3)
+            .map(|y| 1000.0 * (y + 1) as f64 * discount_factor(0.035, y))
+            .sum();
+        let courses: f64 = (0..3)
+            .map(|y| 7.0 * 877.0 * discount_factor(0.035, y))
+            .sum();
+        let full = get(&m, "cost.line.prison_places_direct")
+            + get(&m, "cost.line.prison_places_overheads");
+        assert!((full - 141.61 * days).abs() < 1e-6);
+        assert!((get(&m, "cost.public_sector") - (full + courses)).abs() < 1e-6);
+        // Marginal: the overheads (an opportunity line) and the wider costs of crime are left
+        // out; the service line, which is cash, stays.
+        assert!(
+            (get(&m, "cost.public_sector_marginal") - (93.18 * days + courses)).abs() < 1e-6,
+            "{}",
+            get(&m, "cost.public_sector_marginal")
+        );
+        assert!((get(&m, "cost.payer_marginal.hmpps") - 93.18 * days).abs() < 1e-6);
+        assert_eq!(get(&m, "cost.payer_marginal.wider_costs_of_crime"), 0.0);
+        // Full minus marginal is exactly the opportunity lines of the public sector.
+        assert!(
+            (get(&m, "cost.public_sector")
+                - get(&m, "cost.public_sector_marginal")
+                - get(&m, "cost.line.prison_places_overheads"))
+            .abs()
+                < 1e-6
+        );
+        // The consequences by saving kind add up to the public consequences.
+        let cash = get(&m, "cost.public_sector_consequences.cash_releasing");
+        let opportunity = get(&m, "cost.public_sector_consequences.opportunity");
+        let consequences: f64 = ["nhs_england", "integrated_care_boards", "hmpps"]
+            .iter()
+            .filter_map(|p| {
+                m.iter()
+                    .find(|(n, _)| *n == format!("cost.payer_consequences.{p}"))
+                    .map(|x| x.1)
+            })
+            .sum();
+        assert!((cash + opportunity - consequences).abs() < 1e-6);
+        assert!((opportunity - get(&m, "cost.line.prison_places_overheads")).abs() < 1e-9);
+    }
+
+    #[test]
+    fn costs_shows_every_lines_basis_price_year_and_saving_kind() {
+        let mut e = prison_split();
+        e.cost_lines[1].basis = "full average cost less the direct | part".into();
+        let md = e.to_markdown("test.toml");
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| `prison_places_overheads`"))
+            .unwrap();
+        assert!(row.contains("| opportunity |"), "{row}");
+        assert!(
+            row.contains("full average cost less the direct \\| part"),
+            "{row}"
+        );
+        assert!(row.contains("| 2011 |"), "{row}");
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| `prison_places_direct`"))
+            .unwrap();
+        assert!(row.contains("| cash-releasing |"), "{row}");
     }
 
     #[test]

@@ -47,6 +47,16 @@ impl Row {
     }
 }
 
+/// A cost difference as a saving: its sign and interval turned round.
+fn saved(e: Estimate) -> Estimate {
+    Estimate {
+        mean: -e.mean + 0.0,
+        low: -e.high + 0.0,
+        high: -e.low + 0.0,
+        ..e
+    }
+}
+
 fn undefined() -> Estimate {
     Estimate {
         n: 0,
@@ -75,12 +85,15 @@ pub struct Accumulator {
     scenario: String,
     metrics: Vec<MetricStats>,
     nmb: [Running; 2],
+    /// The same, counting only cash-releasing lines (the marginal view).
+    nmb_marginal: [Running; 2],
 }
 
 /// Metrics the investment case is built from.
 const PUBLIC_COST: &str = "cost.public_sector";
 const QALYS: &str = "qalys.total";
 const SERVICE: &str = "cost.service";
+const PUBLIC_COST_MARGINAL: &str = "cost.public_sector_marginal";
 
 impl Accumulator {
     /// No replications yet.
@@ -89,6 +102,7 @@ impl Accumulator {
             scenario: scenario.to_string(),
             metrics: Vec::new(),
             nmb: Default::default(),
+            nmb_marginal: Default::default(),
         }
     }
 
@@ -117,7 +131,7 @@ impl Accumulator {
                     .map_or(f64::NAN, |(_, v)| *v),
             }
         };
-        let (mut d_cost, mut d_qalys) = (f64::NAN, f64::NAN);
+        let (mut d_cost, mut d_qalys, mut d_marginal) = (f64::NAN, f64::NAN, f64::NAN);
         for (i, m) in self.metrics.iter_mut().enumerate() {
             let (b, s) = (lookup(baseline, i, &m.name), lookup(scenario, i, &m.name));
             if b.is_finite() {
@@ -133,6 +147,7 @@ impl Accumulator {
                 match m.name.as_str() {
                     PUBLIC_COST => d_cost = s - b,
                     QALYS => d_qalys = s - b,
+                    PUBLIC_COST_MARGINAL => d_marginal = s - b,
                     _ => {}
                 }
             }
@@ -140,6 +155,11 @@ impl Accumulator {
         if d_cost.is_finite() && d_qalys.is_finite() {
             for (acc, wtp) in self.nmb.iter_mut().zip(WILLINGNESS_TO_PAY) {
                 acc.push(net_monetary_benefit(wtp, d_cost, d_qalys));
+            }
+        }
+        if d_marginal.is_finite() && d_qalys.is_finite() {
+            for (acc, wtp) in self.nmb_marginal.iter_mut().zip(WILLINGNESS_TO_PAY) {
+                acc.push(net_monetary_benefit(wtp, d_marginal, d_qalys));
             }
         }
     }
@@ -190,6 +210,11 @@ impl Accumulator {
     ///   interval.
     /// - `investment.icer_public_sector`: mean Δcost / mean ΔQALYs (no interval: a ratio of
     ///   means has none that is reliable with few replications).
+    /// - `investment.nmb_{λ}_marginal`, `investment.icer_public_sector_marginal`: the same
+    ///   with the public sector's cash-releasing lines only (`cost.public_sector_marginal`).
+    /// - `investment.savings.cash_releasing` and `investment.savings.opportunity`: the public
+    ///   sector's savings on its consequence lines, split by saving kind; they add up to the
+    ///   savings `investment.roi.public_sector` is built from.
     /// - `investment.roi.{payer}` and `investment.roi.public_sector`: mean savings on the
     ///   payer's consequence lines / mean extra service spending (no interval, likewise).
     /// - `investment.ld_cjs_saving_per_referral` and `..._undiscounted`: mean HMPPS savings /
@@ -225,6 +250,33 @@ impl Accumulator {
             "investment.icer_public_sector".into(),
             point(icer(cost.difference.mean(), qalys.difference.mean()), n),
         ));
+        if let Some(marginal) = self.metric(PUBLIC_COST_MARGINAL)
+            && marginal.difference.n() > 0
+        {
+            for (acc, wtp) in self.nmb_marginal.iter().zip(WILLINGNESS_TO_PAY) {
+                out.push(row(
+                    format!("investment.nmb_{wtp:.0}_marginal"),
+                    acc.estimate(0.95),
+                ));
+            }
+            out.push(row(
+                "investment.icer_public_sector_marginal".into(),
+                point(
+                    icer(marginal.difference.mean(), qalys.difference.mean()),
+                    marginal.difference.n().min(qalys.difference.n()),
+                ),
+            ));
+        }
+        for kind in ["cash_releasing", "opportunity"] {
+            if let Some(m) = self.metric(&format!("cost.public_sector_consequences.{kind}"))
+                && m.difference.n() > 0
+            {
+                out.push(row(
+                    format!("investment.savings.{kind}"),
+                    saved(m.difference.estimate(0.95)),
+                ));
+            }
+        }
         let investment = self
             .metric(SERVICE)
             .map_or(f64::NAN, |m| m.difference.mean());
@@ -431,6 +483,78 @@ mod tests {
         assert_eq!(r.n, 2);
         assert_eq!(r.difference.mean, 1.5);
         assert_eq!((r.baseline_mean, r.scenario_mean), (3.0, 4.0));
+    }
+
+    fn run(scenario: &str, r: u64, m: &[(&str, f64)]) -> ReplicationResult {
+        ReplicationResult {
+            scenario: scenario.into(),
+            replication: r,
+            metrics: m.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        }
+    }
+
+    /// A policy that spends £10 a replication on a service and frees prison time worth £30 in
+    /// direct costs (cash-releasing) and £15 in overheads (opportunity), with 0.001 QALYs.
+    #[test]
+    fn the_marginal_view_and_the_savings_split_add_up() {
+        let metrics = |r: u64, scenario: bool| {
+            let luck = 100.0 * r as f64;
+            let (service, direct, overheads, q) = if scenario {
+                (10.0, 70.0 + luck, 35.0, 1.001)
+            } else {
+                (0.0, 100.0 + luck, 50.0, 1.0)
+            };
+            vec![
+                ("cost.service", service),
+                ("cost.payer_consequences.hmpps", direct + overheads),
+                ("cost.public_sector", service + direct + overheads),
+                ("cost.public_sector_marginal", service + direct),
+                ("cost.public_sector_consequences.cash_releasing", direct),
+                ("cost.public_sector_consequences.opportunity", overheads),
+                ("qalys.total", q),
+            ]
+        };
+        let b: Vec<_> = (0..3).map(|r| run("base", r, &metrics(r, false))).collect();
+        let s: Vec<_> = (0..3).map(|r| run("s", r, &metrics(r, true))).collect();
+        let rows = compare(&b, &s);
+        let get = |name: &str| {
+            rows.iter()
+                .find(|r| r.metric == name)
+                .unwrap_or_else(|| panic!("{name}"))
+                .difference
+        };
+        let (cash, opportunity) = (
+            get("investment.savings.cash_releasing"),
+            get("investment.savings.opportunity"),
+        );
+        assert!((cash.mean - 30.0).abs() < 1e-9);
+        assert!((opportunity.mean - 15.0).abs() < 1e-9);
+        // The split adds up to the consequence savings that the return on investment uses.
+        let roi = get("investment.roi.public_sector").mean;
+        assert!((roi - (cash.mean + opportunity.mean) / 10.0).abs() < 1e-9);
+        // Full cost: -35; marginal: -20. NMB at £20,000: 20 + 35 = 55 and 20 + 20 = 40, the same
+        // in each replication, so the paired interval is a point.
+        let nmb = get("investment.nmb_20000");
+        let marginal = get("investment.nmb_20000_marginal");
+        assert!((nmb.mean - 55.0).abs() < 1e-6, "{nmb:?}");
+        assert!((marginal.mean - 40.0).abs() < 1e-6, "{marginal:?}");
+        assert!((marginal.high - marginal.low).abs() < 1e-6);
+        assert!((get("investment.nmb_30000_marginal").mean - 50.0).abs() < 1e-6);
+        assert!(get("investment.icer_public_sector_marginal").mean < 0.0);
+        let text = crate::output::investment::render(&rows, None, "2024-25", 0.035);
+        assert!(
+            text.contains("net cost: public sector, full cost"),
+            "{text}"
+        );
+        assert!(
+            text.contains("net cost: public sector, cash-releasing"),
+            "{text}"
+        );
+        assert!(
+            text.contains("public-sector savings: opportunity"),
+            "{text}"
+        );
+        assert!(text.contains("business-case convention"), "{text}");
     }
 
     #[test]

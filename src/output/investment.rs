@@ -192,6 +192,12 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
          \x20            and effects: it says how precisely the runs estimate the difference, not how uncertain the decision is.\n",
         rate * 100.0
     );
+    s.push_str(
+        "Full cost counts every cost line at its average cost (prison time at C1, including overheads). Cash-releasing\n\
+         (marginal) is the public-sector business-case convention: it counts only the lines whose change moves a budget (prison\n\
+         time at its direct resource cost), and reports the rest of the savings as opportunity savings: capacity freed (prison\n\
+         overheads), whose cost stays until the capacity itself is closed. docs/economics.md gives each line's saving kind.\n",
+    );
     match psa {
         Some(p) => s.push_str(&format!(
             "  PSA 95%:   the 2.5th to 97.5th percentile over {} PSA draws of every uncertain parameter (their low/high ranges): the\n\
@@ -245,7 +251,7 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
         }
         line(
             &mut s,
-            "net cost: public sector, £m",
+            "net cost: public sector, full cost, £m",
             "cost.public_sector",
             &millions,
         );
@@ -269,24 +275,61 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
         if let Some(n) = not_valued(&sc) {
             s.push_str(&format!("    not valued: {n}\n"));
         }
-        if let (Some(cost), Some(q)) = (sc.get("cost.public_sector"), sc.get("qalys.total")) {
-            let e = &q.difference;
-            let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
-                " (the QALYs' noise interval includes 0)"
-            } else {
-                ""
-            };
-            s.push_str(&format!(
-                "  {:<46} {}{unclear}\n",
-                "ICER (public sector)",
-                describe_icer(cost.difference.mean, e.mean)
-            ));
-        }
+        // An ICER's sign means little when the QALYs' interval includes 0: it says so.
+        let icer_line = |s: &mut String, label: &str, cost: f64| {
+            if let Some(q) = sc.get("qalys.total") {
+                let e = &q.difference;
+                let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
+                    " (the QALYs' noise interval includes 0)"
+                } else {
+                    ""
+                };
+                s.push_str(&format!(
+                    "  {label:<46} {}{unclear}\n",
+                    describe_icer(cost, e.mean)
+                ));
+            }
+        };
+        icer_line(&mut s, "ICER (public sector), full cost", total.difference.mean);
         for wtp in WILLINGNESS_TO_PAY {
             line(
                 &mut s,
-                &format!("net monetary benefit at £{}/QALY, £m", thousands(wtp)),
+                &format!("NMB at £{}/QALY, full cost, £m", thousands(wtp)),
                 &format!("investment.nmb_{wtp:.0}"),
+                &millions,
+            );
+        }
+        if let Some(marginal) = sc.get("cost.public_sector_marginal") {
+            s.push_str("  marginal (cash-releasing) view:\n");
+            line(
+                &mut s,
+                "net cost: public sector, cash-releasing, £m",
+                "cost.public_sector_marginal",
+                &millions,
+            );
+            icer_line(
+                &mut s,
+                "ICER (public sector), cash-releasing",
+                marginal.difference.mean,
+            );
+            for wtp in WILLINGNESS_TO_PAY {
+                line(
+                    &mut s,
+                    &format!("NMB at £{}/QALY, cash-releasing, £m", thousands(wtp)),
+                    &format!("investment.nmb_{wtp:.0}_marginal"),
+                    &millions,
+                );
+            }
+            line(
+                &mut s,
+                "public-sector savings: cash-releasing, £m",
+                "investment.savings.cash_releasing",
+                &millions,
+            );
+            line(
+                &mut s,
+                "public-sector savings: opportunity, £m",
+                "investment.savings.opportunity",
                 &millions,
             );
         }
@@ -357,7 +400,8 @@ pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> Stri
         "{heading}\n\n\
          Each cell is the scenario minus the baseline over the measured window (mean over paired replications), with its\n\
          **noise 95%** interval: simulation noise only, at the central unit costs, utilities and effects, not the\n\
-         uncertainty of the decision{}. Costs are public-sector, £ million; NMB is net monetary benefit.\n\
+         uncertainty of the decision{}. Costs are public-sector, £ million; NMB is net monetary benefit, at full cost\n\
+         (every line at its average cost) unless marked cash-releasing (only the lines whose change moves a budget).\n\
          \"QALYs from\" lists the health states whose QALYs moved most (time shifts between states, so some fall as others\n\
          rise); \"not valued\" names a change no utility values.\n\n",
         if psa.is_some() {
@@ -376,6 +420,8 @@ pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> Stri
         "ICER",
         "NMB at £20,000/QALY (noise 95%)",
         "NMB at £30,000/QALY (noise 95%)",
+        "net public cost, cash-releasing (noise 95%)",
+        "NMB at £20,000/QALY, cash-releasing (noise 95%)",
     ];
     if psa.is_some() {
         header.extend([
@@ -426,6 +472,8 @@ pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> Stri
             }),
             with("investment.nmb_20000", &millions),
             with("investment.nmb_30000", &millions),
+            with("cost.public_sector_marginal", &millions),
+            with("investment.nmb_20000_marginal", &millions),
         ];
         if let Some(p) = psa {
             for (metric, f) in [

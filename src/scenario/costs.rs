@@ -10,11 +10,14 @@
 //! source = "ONS series YBGB ..."
 //! index = { "2011" = 79.0, "2022-23" = 102.0, "2024-25" = 112.375 }
 //!
-//! [costs.lines.prison_places]
+//! [costs.lines.prison_places_direct]
 //! payer = "hmpps"                              # see economics::PAYERS
 //! kind = "consequence"                         # or "service" (what a policy invests in)
+//! saving = "cash_releasing"                    # or "opportunity"; required on a public
+//!                                              # payer's consequence line
+//! basis = "marginal: direct resource cost"     # what the unit cost covers
 //! driver = "custody_days"                      # see scenario::drivers::all()
-//! unit_cost = { value = 141.61, source = "C1" }
+//! unit_cost = { value = 93.18, source = "derived: HP1, C1" }
 //! price_year = "2022-23"
 //!
 //! [qalys.lines.deaths]
@@ -32,7 +35,9 @@ use super::param::Param;
 use super::pathway::health::{LIFE_YEARS_LOST_AFTER_WINDOW, STATE_YEARS, STATES};
 use super::pathway::{AgeBandsSpec, HealthSpec};
 use crate::economics::qalys::{Evidence, HealthValuation, PopulationNorm, StateUtility};
-use crate::economics::{AGE_BANDS, CostLine, Driver, Economics, LineKind, PAYERS, QalyLine};
+use crate::economics::{
+    AGE_BANDS, CostLine, Driver, Economics, LineKind, PAYERS, PUBLIC_PAYERS, QalyLine, Saving,
+};
 
 /// `[costs]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +70,15 @@ pub struct CostLineSpec {
     pub payer: String,
     /// `"service"` or `"consequence"`.
     pub kind: String,
+    /// What the unit cost covers, as its source defines it: "full average cost including
+    /// overheads", "marginal: direct resource cost", "per order supervised", ...
+    pub basis: String,
+    /// `"cash_releasing"` or `"opportunity"` (see [`Saving`]). Required on a public payer's
+    /// consequence line, where a business case's savings come from, so that a forgotten key
+    /// cannot count overheads as cash; elsewhere it defaults to `"cash_releasing"` (a
+    /// commissioned service is cash spent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saving: Option<String>,
     /// One of `scenario::drivers::all()`.
     pub driver: String,
     /// Pounds per unit of the driver, at `price_year`.
@@ -352,6 +366,35 @@ pub(super) fn resolve(
                 None
             }
         };
+        let saving = match l.saving.as_deref() {
+            Some("cash_releasing") => Some(Saving::CashReleasing),
+            Some("opportunity") => Some(Saving::Opportunity),
+            Some(other) => {
+                c.push(
+                    lk.key("saving"),
+                    format!("unknown saving `{other}` (known: cash_releasing, opportunity)"),
+                );
+                None
+            }
+            None if kind == Some(LineKind::Consequence)
+                && payer.is_some_and(|p| p < PUBLIC_PAYERS) =>
+            {
+                c.push(
+                    lk.key("saving"),
+                    "a public payer's consequence line needs `saving = \"cash_releasing\"` or \
+                     `\"opportunity\"`: whether a change in it releases cash or only capacity",
+                );
+                None
+            }
+            None => Some(Saving::CashReleasing),
+        };
+        if l.basis.trim().is_empty() {
+            c.push(
+                lk.key("basis"),
+                "a cost line's basis must say what the unit cost covers (for example \
+                 \"full average cost including overheads\")",
+            );
+        }
         let d = driver(c, lk.key("driver"), &l.driver);
         let unit_cost = c.param(&lk.key("unit_cost"), &l.unit_cost, 0.0, 1e9, "a unit cost");
         let from = index.get(&l.price_year).copied();
@@ -364,13 +407,22 @@ pub(super) fn resolve(
                 ),
             );
         }
-        if let (Some(payer), Some(kind), Some(driver), Some(unit_cost), Some(from), Some(to)) =
-            (payer, kind, d, unit_cost, from, target)
+        if let (
+            Some(payer),
+            Some(kind),
+            Some(saving),
+            Some(driver),
+            Some(unit_cost),
+            Some(from),
+            Some(to),
+        ) = (payer, kind, saving, d, unit_cost, from, target)
         {
             cost_lines.push(CostLine {
                 name: name.clone(),
                 payer,
                 kind,
+                saving,
+                basis: l.basis.clone(),
                 driver,
                 unit_cost,
                 price_year: l.price_year.clone(),

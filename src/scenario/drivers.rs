@@ -4,7 +4,8 @@
 //! amounts by year, and `economics` prices whatever is declared. This file only gathers them.
 
 use super::pathway::{
-    community, custody, health, liaison_diversion, people, probation, release, transfer,
+    community, court, custody, health, liaison_diversion, people, probation, release,
+    transfer,
 };
 use crate::economics::Driver;
 
@@ -14,6 +15,7 @@ pub fn all() -> Vec<Driver> {
         custody::DRIVERS,
         transfer::DRIVERS,
         liaison_diversion::DRIVERS,
+        court::DRIVERS,
         release::DRIVERS,
         community::DRIVERS,
         probation::DRIVERS,
@@ -33,7 +35,7 @@ mod tests {
     #[test]
     fn driver_names_are_distinct_and_found() {
         let all = super::all();
-        assert_eq!(all.len(), 19, "{all:?}");
+        assert_eq!(all.len(), 22, "{all:?}");
         for (i, d) in all.iter().enumerate() {
             assert_eq!(super::by_name(d.name()), Some(*d));
             assert!(all[i + 1..].iter().all(|e| e.name() != d.name()), "{d:?}");

@@ -224,8 +224,9 @@ fn release_support_moves_nothing_the_trials_did_not_find() {
     // So in money and QALYs only the support's own lines move: its cost, and E3's QALY
     // difference (a small loss at the point estimate).
     for (k, v) in &b {
-        // A total moves, and so does each of its years.
+        // A total moves, and so does each of its years and groups.
         let total = k.split(".year").next().unwrap_or(k);
+        let total = total.split(".by_group").next().unwrap_or(total);
         let changes = total == "cost.line.release_support"
             || total == "qalys.line.release_support"
             || total == "qalys.total"
@@ -233,7 +234,9 @@ fn release_support_moves_nothing_the_trials_did_not_find() {
             || total == "cost.public_sector"
             || total == "cost.societal"
             || total == "cost.payer.nhs_england"
-            || total == "cost.payer_undiscounted.nhs_england";
+            || total == "cost.payer_undiscounted.nhs_england"
+            || total == "cost.payer_marginal.nhs_england"
+            || total == "cost.public_sector_marginal";
         if (k.starts_with("cost.") || k.starts_with("qalys.")) && !changes {
             assert_eq!(get(&s, k), *v, "{k}");
         }
@@ -264,13 +267,23 @@ fn each_remaining_policy_moves_its_own_mechanism_and_its_own_cost_line() {
     let b = run(&base);
 
     // Full L&D: more people seen, more diverted, fewer custodial sentences; it costs NHS England
-    // more for L&D and HMPPS less for prison places.
+    // more for L&D and HMPPS less for prison places (direct cost and overheads alike), more for
+    // supervising the diverted people's community orders; and ICBs more for the treatment
+    // their extra treatment requirements order.
     let ld = run(&load("liaison-diversion-full.toml"));
     assert!(get(&ld, "liaison_diversion_referrals") > get(&b, "liaison_diversion_referrals"));
     assert!(get(&ld, "diverted_from_custody") > get(&b, "diverted_from_custody"));
     assert!(get(&ld, "custodial_sentences") < get(&b, "custodial_sentences"));
     assert!(get(&ld, "cost.line.liaison_diversion") > get(&b, "cost.line.liaison_diversion"));
-    assert!(get(&ld, "cost.line.prison_places") < get(&b, "cost.line.prison_places"));
+    for line in ["prison_places_direct", "prison_places_overheads"] {
+        let k = format!("cost.line.{line}");
+        assert!(get(&ld, &k) < get(&b, &k), "{k}");
+    }
+    for line in ["probation_orders", "mhtr_treatment"] {
+        let k = format!("cost.line.{line}");
+        assert!(get(&ld, &k) > get(&b, &k), "{k}");
+    }
+    assert!(get(&ld, "community_orders") > get(&b, "community_orders"));
 
     // IAPT in probation: more referrals and courses, paid by the integrated care boards; the
     // model links IAPT to nothing else, so reoffending is identical draw for draw.

@@ -62,6 +62,55 @@ fn lines() -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Each baseline cost line's saving kind (absent: cash-releasing).
+fn savings() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(root().join("scenarios/baseline.toml")).unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    v["costs"]["lines"]
+        .as_table()
+        .unwrap()
+        .iter()
+        .map(|(name, l)| {
+            let s = l.get("saving").and_then(|s| s.as_str());
+            (name.clone(), s.unwrap_or("cash_releasing").to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn prison_time_at_its_direct_cost_and_overheads_adds_up_to_c1() {
+    let text = std::fs::read_to_string(root().join("scenarios/baseline.toml")).unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    let lines = &v["costs"]["lines"];
+    let value = |name: &str| lines[name]["unit_cost"]["value"].as_float().unwrap();
+    let (direct, overheads) = (
+        value("prison_places_direct"),
+        value("prison_places_overheads"),
+    );
+    // C1: £51,724 a prisoner-year (2022-23) / 365.25 = £141.61 a day, to the penny.
+    let c1 = (51_724.0_f64 / 365.25 * 100.0).round() / 100.0;
+    assert!(
+        (direct + overheads - c1).abs() < 1e-9,
+        "{direct} + {overheads}"
+    );
+    // HP1: direct £2,751,481,717 of overall £4,181,725,178.
+    let share = 2_751_481_717.0 / 4_181_725_178.0;
+    assert!((direct - c1 * share).abs() < 0.005, "{direct}");
+    for (name, saving) in [
+        ("prison_places_direct", "cash_releasing"),
+        ("prison_places_overheads", "opportunity"),
+    ] {
+        assert_eq!(lines[name]["saving"].as_str(), Some(saving), "{name}");
+        assert_eq!(lines[name]["driver"].as_str(), Some("custody_days"));
+        assert_eq!(lines[name]["price_year"].as_str(), Some("2022-23"));
+    }
+    // Every shipped line says what its unit cost covers.
+    for (name, l) in lines.as_table().unwrap() {
+        let basis = l.get("basis").and_then(|b| b.as_str()).unwrap_or("");
+        assert!(!basis.trim().is_empty(), "{name} has no basis");
+    }
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
@@ -98,9 +147,12 @@ fn each_line_prices_exactly_the_activity_it_names() {
     );
     let m = run(&tmp, &small(&tmp, "unit", &extra));
     let pairs = [
-        ("prison_places", m["custody_days"]),
+        ("prison_places_direct", m["custody_days"]),
+        ("prison_places_overheads", m["custody_days"]),
         ("prison_healthcare", m["custody_days"]),
-        ("probation", m["probation_person_years"] * 365.25),
+        ("probation_orders", m["community_orders"]),
+        ("probation_licences", m["releases_on_licence"]),
+        ("mhtr_treatment", m["mhtr_orders"]),
         ("crime", m["reoffences"]),
         ("iapt", m["iapt_courses_completed"]),
         ("liaison_diversion", m["liaison_diversion_referrals"]),
@@ -206,6 +258,31 @@ fn payers_add_up_and_inflation_and_discounting_match_hand_computed_values() {
         .map(|l| line(&l.0))
         .sum();
     assert!(close(m["cost.service"], service));
+    // The marginal view: the public payers' cash-releasing lines only; full minus marginal is
+    // their opportunity lines (the prison overheads).
+    let saving = savings();
+    let public_line = |l: &&(String, String, String)| l.1 != "wider_costs_of_crime";
+    let marginal: f64 = lines
+        .iter()
+        .filter(public_line)
+        .filter(|l| saving[&l.0] == "cash_releasing")
+        .map(|l| line(&l.0))
+        .sum();
+    assert!(close(m["cost.public_sector_marginal"], marginal));
+    assert!(close(
+        m["cost.public_sector"] - m["cost.public_sector_marginal"],
+        line("prison_places_overheads")
+    ));
+    assert!(line("prison_places_overheads") > 0.0);
+    let split = m["cost.public_sector_consequences.cash_releasing"]
+        + m["cost.public_sector_consequences.opportunity"];
+    let consequences: f64 = lines
+        .iter()
+        .filter(public_line)
+        .filter(|l| l.2 == "consequence")
+        .map(|l| line(&l.0))
+        .sum();
+    assert!(close(split, consequences));
     // No local authority line is shipped, so none is reported (rather than a false zero).
     assert!(!m.contains_key("cost.payer.local_authorities"));
 
@@ -225,14 +302,14 @@ fn payers_add_up_and_inflation_and_discounting_match_hand_computed_values() {
 }
 
 #[test]
-fn docs_costs_md_is_the_output_of_cjmh_costs() {
+fn docs_economics_md_is_the_output_of_cjmh_costs() {
     let o = cjmh_in(&root(), ["costs", "scenarios/baseline.toml"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let doc = std::fs::read_to_string(root().join("docs/costs.md")).unwrap();
+    let doc = std::fs::read_to_string(root().join("docs/economics.md")).unwrap();
     assert_eq!(
         stdout(&o),
         doc,
-        "docs/costs.md is stale: run `cjmh costs --out docs/costs.md`"
+        "docs/economics.md is stale: run `cjmh costs --out docs/economics.md`"
     );
     // Every shipped line is in it, with its source.
     for (name, _, _) in lines() {

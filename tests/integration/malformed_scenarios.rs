@@ -110,6 +110,12 @@ const REQUIRED: &[(&str, &str)] = &[
         "costs-unknown-driver.toml",
     ),
     ("a negative unit cost", "costs-negative-unit-cost.toml"),
+    ("a cost line's saving kind unknown", "costs-bad-saving.toml"),
+    ("a cost line without a basis", "costs-missing-basis.toml"),
+    (
+        "a public payer's consequence line without a saving kind",
+        "costs-missing-saving.toml",
+    ),
     ("[costs] in a network scenario", "costs-in-a-network.toml"),
 ];
 

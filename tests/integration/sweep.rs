@@ -382,7 +382,7 @@ fn a_psa_sweep_draws_every_uncertain_parameter_and_keeps_whole_numbers_whole() {
     let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
     let header: Vec<&str> = points.lines().next().unwrap().split(',').collect();
     assert!(header.contains(&"transfer.beds.medium"));
-    assert!(header.contains(&"costs.lines.prison_places.unit_cost"));
+    assert!(header.contains(&"costs.lines.prison_places_direct.unit_cost"));
     assert!(header.contains(&"qalys.lines.release_support.qalys_per_unit"));
     let col = header
         .iter()

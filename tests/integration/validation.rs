@@ -20,7 +20,7 @@ fn docs_validation_md_is_the_output_of_cjmh_validate_and_failures_exit_1() {
             out.as_os_str(),
         ],
     );
-    // Cases fail today (VE-3, VF-2, VF-3 ...): the command exits 1 and says nothing on standard
+    // Cases fail today (VF-2, VH-1 ...): the command exits 1 and says nothing on standard
     // error, since the table itself reports the failures.
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
@@ -30,7 +30,7 @@ fn docs_validation_md_is_the_output_of_cjmh_validate_and_failures_exit_1() {
         docs == table,
         "docs/validation.md is out of date: run `cjmh validate --out docs/validation.md`"
     );
-    // A case known to fail today (C14's community order against the model's probation rate,
+    // A case known to fail today (C14's community order against the model's price per order,
     // a unit-cost check that needs no simulation) is shown as a failure, with its reason.
     let vf2 = table
         .lines()

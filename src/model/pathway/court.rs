@@ -11,11 +11,14 @@
 
 use rand::RngExt;
 
+use super::metrics::set_group_years;
 use super::people::{PSYCHOSIS, Place};
-use super::tally::tally;
+use super::tally::{ByGroup, ByYear, by_group, tally};
 use super::{Event, Out, PathwayModel, days, purpose, share};
+use crate::economics::Drivers;
 use crate::engine::{Context, Stamp, Stream, Tick, ticks_to_days};
 use crate::model::recorder::Recorder;
+use crate::scenario::pathway::court::{COMMUNITY_ORDERS_MADE, MHTR_ORDERS_MADE};
 
 // Sentence groups after a case (index into the reoffending shares).
 pub(super) const SHORT_CUSTODY: u8 = 0;
@@ -103,11 +106,15 @@ tally! {
         mhtr: u64,
         hospital_orders: u64,
         other_outcomes: u64,
+        /// Community orders made, and those with an MHTR, by year of the window (probation
+        /// supervision is priced per order, the treatment per MHTR).
+        orders_by_year: ByGroup<ByYear>,
+        mhtr_by_year: ByGroup<ByYear>,
     }
 }
 
 impl CourtTally {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(warm: Tick, end: Tick) -> Self {
         Self {
             reports: 0,
             custodial_sentences: 0,
@@ -116,6 +123,8 @@ impl CourtTally {
             mhtr: 0,
             hospital_orders: 0,
             other_outcomes: 0,
+            orders_by_year: by_group(|| ByYear::new(warm, end)),
+            mhtr_by_year: by_group(|| ByYear::new(warm, end)),
         }
     }
 }
@@ -328,6 +337,14 @@ impl<R: Recorder> PathwayModel<'_, R> {
                 t.other_outcomes += 1;
             }
         }
+        if order {
+            let who = self.people[slot as usize].who();
+            let t = &mut self.t.court;
+            t.orders_by_year[who].count(now);
+            if mhtr {
+                t.mhtr_by_year[who].count(now);
+            }
+        }
         // A diverted person keeps the reoffending of the sentence they would have had (L2: no
         // reduction in reoffending); their supervision is the order's.
         let group = if !order {
@@ -386,6 +403,11 @@ pub(super) fn outcome_metrics(t: &CourtTally, out: &mut Out) {
         "hospital_orders_per_year",
         t.hospital_orders as f64 / out.years,
     );
+}
+
+pub(super) fn drivers(t: &CourtTally, d: &mut Drivers) {
+    set_group_years(d, COMMUNITY_ORDERS_MADE, &t.orders_by_year, 1.0);
+    set_group_years(d, MHTR_ORDERS_MADE, &t.mhtr_by_year, 1.0);
 }
 
 #[cfg(test)]

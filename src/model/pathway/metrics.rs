@@ -38,7 +38,7 @@ impl Tally {
             end,
             people: people::PeopleTally::new(warm, end),
             police: police::PoliceTally::new(warm, end),
-            court: court::CourtTally::new(),
+            court: court::CourtTally::new(warm, end),
             custody: custody::CustodyTally::new(warm, end),
             care: care::CareTally::new(p, warm),
             transfer: transfer::TransferTally::new(p, warm, end),
@@ -146,6 +146,7 @@ pub(super) fn drivers(m: &mut Tally) -> Drivers {
     let (warm, end) = (m.warm, m.end);
     let mut d = Drivers::new(ByYear::new(warm, end).years().len());
     police::drivers(&m.police, &mut d);
+    court::drivers(&m.court, &mut d);
     custody::drivers(&mut m.custody, end, &mut d);
     transfer::drivers(&mut m.transfer, warm, end, &mut d);
     release::drivers(&m.release, &mut d);

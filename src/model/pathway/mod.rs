@@ -438,6 +438,97 @@ mod tests {
         }
     }
 
+    /// A small run of the baseline with `overrides` (whole TOML tables, merged key by key).
+    fn run_with(overrides: &str, people: f64, seed: u64) -> Tally {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/test.toml");
+        let text = format!("extends = \"baseline.toml\"\nname = \"t\"\n{overrides}");
+        let s = crate::scenario::load_str(&path, &text).unwrap();
+        let s = s.scaled(people / s.expected_people());
+        let p = s.pathway.as_ref().unwrap();
+        simulate(p, &s, Streams::new(seed, 0), &mut NullRecorder).0
+    }
+
+    fn total(b: &tally::ByGroup<tally::ByYear>) -> u128 {
+        b.iter().flat_map(|g| g.years()).sum()
+    }
+
+    /// The priced court drivers count what they say. With L&D everywhere, referring everyone
+    /// eligible, diverting every divertible sentence and giving every referred order an MHTR,
+    /// and no other route to a community order (no MHTR otherwise), every community order is a
+    /// diverted short sentence with a treatment requirement: the orders, the MHTRs and the
+    /// diverted cases must then be the same people, each counted once.
+    #[test]
+    fn every_diverted_sentence_with_a_treatment_requirement_is_priced_once() {
+        let t = run_with(
+            "[liaison_diversion]\n\
+             coverage = { value = 1.0, source = \"test\" }\n\
+             identification_share = { value = 1.0, source = \"test\" }\n\
+             short_custody_diversion_share = { value = 1.0, source = \"test\" }\n\
+             mhtr_share = { value = 1.0, source = \"test\" }\n\
+             [court]\n\
+             mhtr_share = { value = 0.0, source = \"test\" }\n\
+             bail_community_order_share = { value = 0.0, source = \"test\" }\n\
+             remand_acquittal_share = { value = 0.28, source = \"test\" }\n",
+            20_000.0,
+            5,
+        );
+        let (orders, mhtr) = (total(&t.court.orders_by_year), total(&t.court.mhtr_by_year));
+        assert!(orders > 500, "{orders} orders");
+        assert_eq!(mhtr, orders, "every order is a diverted one with an MHTR");
+        assert_eq!(orders, t.court.community_orders as u128);
+        assert_eq!(mhtr, t.court.mhtr as u128);
+        // Diversions are counted at the police contact, orders at the outcome (a wait of weeks
+        // later), so the window's edges differ by the cases in flight: a few per cent, where
+        // counting each twice would give twice as many.
+        let diverted = t.police.diverted_from_custody as f64;
+        let ratio = orders as f64 / diverted;
+        assert!(
+            (0.95..1.05).contains(&ratio),
+            "{orders} orders for {diverted} diversions"
+        );
+    }
+
+    /// Licences are releases with supervision to run: without recalls every release at the
+    /// end of a sentence starts one (but for the rare person whose remand outlasted custody
+    /// and supervision both); with recalls, the release at the end of each recall resumes a
+    /// licence and is not counted again.
+    #[test]
+    fn licences_count_releases_onto_supervision_once() {
+        let no_recall = run_with(
+            "[custody]\nrecall_share = { value = 0.0, source = \"test\" }\n",
+            5_000.0,
+            7,
+        );
+        let r = &no_recall.release;
+        assert_eq!(total(&r.licences_by_year), r.releases_on_licence as u128);
+        assert!(r.releases > 1_000, "{} releases", r.releases);
+        assert!(r.releases_on_licence <= r.releases);
+        assert!(
+            r.releases_on_licence as f64 >= 0.98 * r.releases as f64,
+            "{} licences for {} releases",
+            r.releases_on_licence,
+            r.releases
+        );
+        let t = run_with(
+            "[custody]\nrecall_share = { value = 1.0, source = \"test\" }\n",
+            5_000.0,
+            7,
+        );
+        let (releases, licences, recalls) = (
+            t.release.releases as f64,
+            t.release.releases_on_licence as f64,
+            t.community.recalls as f64,
+        );
+        assert!(recalls > 500.0, "{recalls} recalls");
+        // Releases not on a new licence are the ends of recalls (14 days after each, so the
+        // window's edges move a few), give or take the few with no supervision left.
+        let resumed = releases - licences;
+        assert!(
+            (resumed - recalls).abs() < 0.05 * recalls + 20.0,
+            "{resumed} releases without a new licence for {recalls} recalls"
+        );
+    }
+
     /// Every headline metric is one the pathway reports (a renamed metric would otherwise drop
     /// out of `cjmh compare`'s table without a word).
     #[test]

@@ -26,7 +26,7 @@ use super::{Event, Out, PathwayModel, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Stamp, Tick};
 use crate::model::recorder::Recorder;
-use crate::scenario::pathway::release::RELEASE_SUPPORT_PARTICIPANTS;
+use crate::scenario::pathway::release::{RELEASE_SUPPORT_PARTICIPANTS, RELEASES_ON_LICENCE};
 use crate::scenario::pathway::{ReleaseSupport, SupportPopulation};
 
 /// The person's releases.
@@ -94,6 +94,10 @@ tally! {
         release_support_participants: u64,
         /// Participants in release support by year of the window (priced per participant).
         support_by_year: ByGroup<ByYear>,
+        /// Releases onto licence (see [`RELEASES_ON_LICENCE`]), and by year of the window
+        /// (probation supervision is priced per licence).
+        releases_on_licence: u64,
+        licences_by_year: ByGroup<ByYear>,
     }
 }
 
@@ -108,6 +112,8 @@ impl ReleaseTally {
             release_support_eligible: 0,
             release_support_participants: 0,
             support_by_year: by_group(|| ByYear::new(warm, end)),
+            releases_on_licence: 0,
+            licences_by_year: by_group(|| ByYear::new(warm, end)),
         }
     }
 }
@@ -160,6 +166,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
         let no_gp = u_gp < no_gp_share;
         let cmht = u_cmht < cmht_share;
+        if on_licence(leaving, q.case.supervision_end, now) {
+            self.t.release.licences_by_year[q.who()].count(now);
+            self.t.release.releases_on_licence += measured as u64;
+        }
         if measured {
             let t = &mut self.t.release;
             t.releases += 1;
@@ -180,6 +190,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 }
 
+/// Whether a release starts a licence: at the end of a sentence (or a discharge from hospital
+/// at its end) with supervision still to run. The end of a recall resumes the licence it
+/// interrupted, which was counted when it began.
+pub(super) fn on_licence(leaving: Leaving, supervision_end: Tick, now: Tick) -> bool {
+    leaving != Leaving::RecallEnd && supervision_end > now
+}
+
 /// This stage's metrics in the headline table of `cjmh compare`.
 pub(super) const HEADLINE: &[&str] = &["release_support_participants", "release_no_gp_share"];
 
@@ -195,6 +212,7 @@ pub(super) fn support_metrics(t: &ReleaseTally, out: &mut Out) {
 pub(super) fn metrics(t: &ReleaseTally, out: &mut Out) {
     out.count("releases", t.releases);
     out.push("releases_per_year", t.releases as f64 / out.years);
+    out.count("releases_on_licence", t.releases_on_licence);
     out.push(
         "release_no_fixed_abode_share",
         share(t.releases_no_fixed_abode, t.releases),
@@ -208,11 +226,20 @@ pub(super) fn metrics(t: &ReleaseTally, out: &mut Out) {
 
 pub(super) fn drivers(t: &ReleaseTally, d: &mut Drivers) {
     set_group_years(d, RELEASE_SUPPORT_PARTICIPANTS, &t.support_by_year, 1.0);
+    set_group_years(d, RELEASES_ON_LICENCE, &t.licences_by_year, 1.0);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_licence_starts_at_a_sentences_end_with_supervision_to_run_not_at_a_recalls_end() {
+        assert!(on_licence(Leaving::SentenceEnd, 100, 99));
+        assert!(on_licence(Leaving::Hospital, 100, 99));
+        assert!(!on_licence(Leaving::RecallEnd, 100, 99));
+        assert!(!on_licence(Leaving::SentenceEnd, 99, 99));
+    }
 
     fn trial() -> ReleaseSupport {
         ReleaseSupport {

@@ -4,10 +4,21 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{DAYS, dist, nonneg, share, shares_leave_a_rest};
+use crate::economics::Driver;
 use crate::engine::{Distribution, Sampler};
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
+
+/// Community orders made at court (including sentences L&D diverted to one), each supervised
+/// by probation from the order's start: HC1 prices supervision per order. A cost or QALY
+/// line's `driver`.
+pub const COMMUNITY_ORDERS_MADE: Driver = Driver("community_orders_made");
+/// Community orders made with a mental health treatment requirement: the course of treatment
+/// the order requires, counted once per order when it is made. A cost or QALY line's `driver`.
+pub const MHTR_ORDERS_MADE: Driver = Driver("mhtr_orders_made");
+/// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
+pub const DRIVERS: &[Driver] = &[COMMUNITY_ORDERS_MADE, MHTR_ORDERS_MADE];
 
 /// `[court]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

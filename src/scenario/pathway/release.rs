@@ -14,8 +14,13 @@ use crate::scenario::param::Param;
 /// whether or not the support then reaches them, as C16's cost and E3's QALYs are per randomised
 /// participant (intention to treat). A cost or QALY line's `driver`.
 pub const RELEASE_SUPPORT_PARTICIPANTS: Driver = Driver("release_support_participants");
+/// Releases onto licence: a release at the end of a sentence (from prison, or discharge from
+/// secure hospital) with supervision still to run, as probation supervises it (HC1 prices a
+/// licence per case). A release at the end of a recall continues the licence it interrupted
+/// and is not a new one. A cost or QALY line's `driver`.
+pub const RELEASES_ON_LICENCE: Driver = Driver("releases_on_licence");
 /// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
-pub const DRIVERS: &[Driver] = &[RELEASE_SUPPORT_PARTICIPANTS];
+pub const DRIVERS: &[Driver] = &[RELEASE_SUPPORT_PARTICIPANTS, RELEASES_ON_LICENCE];
 
 /// `[release]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
