@@ -264,7 +264,7 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
                 .map(|(l, v)| format!("{l} {}", signed(*v)))
                 .collect();
             s.push_str(&format!(
-                "    from: {}\n",
+                "    from (QALYs lived in each state; time moves between states): {}\n",
                 if from.is_empty() {
                     "no health state changes by 0.05 QALYs or more".to_string()
                 } else {
@@ -290,7 +290,11 @@ pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: 
                 ));
             }
         };
-        icer_line(&mut s, "ICER (public sector), full cost", total.difference.mean);
+        icer_line(
+            &mut s,
+            "ICER (public sector), full cost",
+            total.difference.mean,
+        );
         for wtp in WILLINGNESS_TO_PAY {
             line(
                 &mut s,

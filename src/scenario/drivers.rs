@@ -4,8 +4,7 @@
 //! amounts by year, and `economics` prices whatever is declared. This file only gathers them.
 
 use super::pathway::{
-    community, court, custody, health, liaison_diversion, people, probation, release,
-    transfer,
+    community, court, custody, health, liaison_diversion, people, probation, release, transfer,
 };
 use crate::economics::Driver;
 

@@ -1,6 +1,6 @@
 //! `cjmh compare`: paired differences under common random numbers.
 
-use crate::common::{TempDir, cjmh_in, root};
+use crate::common::{TempDir, cjmh_in, root, stderr};
 
 fn tiny(tmp: &TempDir, file: &str, name: &str, extra: &str) -> std::path::PathBuf {
     let baseline = root().join("scenarios/baseline.toml");
@@ -422,5 +422,45 @@ fn a_shorter_transfer_limit_never_needs_fewer_spot_beds_and_never_costs_less() {
                 "a 7-day limit buys no more spot bed-days than a 56-day one: {mean} (se {se})"
             );
         }
+    }
+}
+
+/// The README's investment case is generated, not pasted: `docs/investment.md` is what the main
+/// job (the README's first command, run from the repository root) writes to `investment.md`
+/// today, byte for byte, and the README carries every row of its tables.
+#[test]
+fn docs_investment_md_is_the_main_jobs_output_and_the_readme_carries_it() {
+    let tmp = TempDir::new("investment-md");
+    let out = tmp.path().join("out");
+    let mut args: Vec<std::ffi::OsString> = vec!["compare".into()];
+    for s in [
+        "transfer-14-day",
+        "transfer-28-day",
+        "release-crisis-support",
+        "probation-colocated-iapt",
+        "liaison-diversion-full",
+        "combined",
+        "more-secure-beds",
+    ] {
+        args.push(format!("scenarios/{s}.toml").into());
+    }
+    for a in ["--replications", "4", "-q", "--out"] {
+        args.push(a.into());
+    }
+    args.push(out.clone().into());
+    let o = cjmh_in(&root(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fresh = std::fs::read_to_string(out.join("investment.md")).unwrap();
+    let docs = std::fs::read_to_string(root().join("docs/investment.md")).unwrap();
+    assert!(
+        fresh == docs,
+        "docs/investment.md is stale: run the main job and copy out/investment.md to docs/investment.md"
+    );
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for line in docs.lines().filter(|l| l.starts_with('|')) {
+        assert!(
+            readme.lines().any(|r| r == line),
+            "README.md's investment case lacks this row of docs/investment.md:\n{line}"
+        );
     }
 }
