@@ -320,11 +320,12 @@ pub(super) struct CompareArgs {
     /// Scenarios to compare with the baseline.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// PSA sweep output directories (`cjmh sweep` with `design = "psa"`), the baseline's first
-    /// and then one per scenario in the order given, all with the same seed and draws. The
-    /// printed investment case then shows each difference's parameter-uncertainty interval
-    /// (2.5th to 97.5th percentile over the draws) beside its simulation-noise interval.
-    #[arg(long, num_args = 2..)]
+    /// A PSA sweep's output directory (`cjmh sweep` with `design = "psa"`); give `--psa` once
+    /// for the baseline's and then once per scenario, in the order of the scenarios, all with
+    /// the same seed and draws. The printed investment case and investment.md then show each
+    /// difference's parameter-uncertainty interval (2.5th to 97.5th percentile over the draws)
+    /// beside its simulation-noise interval.
+    #[arg(long, value_name = "DIR")]
     pub psa: Vec<PathBuf>,
     #[command(flatten)]
     pub replicate: Replicate,

@@ -67,7 +67,7 @@ pub(super) fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), Cli
 
 /// Refuses a directory given twice (also under two spellings, or through a link): a PSA
 /// compared with itself is not a comparison of two strategies.
-fn same_directory_twice(dirs: &[std::path::PathBuf]) -> Result<(), CliError> {
+pub(super) fn same_directory_twice(dirs: &[std::path::PathBuf]) -> Result<(), CliError> {
     // One that cannot be resolved (it does not exist, say) is reported when it is read.
     let resolved: Vec<_> = dirs.iter().map(|d| d.canonicalize().ok()).collect();
     for (j, b) in resolved.iter().enumerate() {

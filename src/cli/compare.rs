@@ -153,6 +153,7 @@ fn psa_intervals(
             scenarios.len()
         )));
     }
+    super::ceac::same_directory_twice(dirs)?;
     let mut strategies = Vec::new();
     for d in dirs {
         strategies.push(super::ceac::psa_strategy(d)?);

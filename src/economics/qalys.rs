@@ -54,6 +54,8 @@ pub struct StateUtility {
     pub driver: Driver,
     /// The state's utility; `None` for the population norm itself.
     pub utility: Option<f64>,
+    /// The state whose utility this one's is a gain over (`low` and `high` are then the gain's).
+    pub gain_over: Option<String>,
     pub source: String,
     pub low: Option<f64>,
     pub high: Option<f64>,
@@ -113,7 +115,7 @@ impl HealthValuation {
              anxiety not recovered, or recovered for `health.recovery_lasts_days` after a course of therapy (in prison or \
              IAPT) that ended in recovery; otherwise the population norm. Psychosis comes first when a person has both. \
              A condition's state is never valued above the population norm of the person's sex and age band (NICE DSU \
-             TSD 12). A person who leaves the model alive during the window is counted in their state, then their usual \
+             TSD 12). A person who leaves the model alive (in the warm-up or the window) is counted in their state, then their usual \
              state, until the window ends, so a policy that changes only how long people stay in the model changes no \
              QALYs. A death ends the person's QALYs; after the window, each life-year it takes away (up to the death plus \
              the remaining life expectancy of the person's age band, `health.remaining_life_years`) is valued at the \
@@ -129,9 +131,13 @@ impl HealthValuation {
                 "| `{}` | `{}` | {} | {} | {} | {} |\n",
                 st.name,
                 st.driver.name(),
-                st.utility.map_or("the population norm".into(), |u| format!(
-                    "{u} (at most the norm)"
-                )),
+                match (st.utility, &st.gain_over) {
+                    (None, _) => "the population norm".to_string(),
+                    (Some(u), None) => format!("{u} (at most the norm)"),
+                    (Some(u), Some(over)) => {
+                        format!("{u:.4} (at most the norm): `{over}` plus a gain in the range")
+                    }
+                },
                 range(st.low, st.high),
                 cell(&st.source),
                 cell(
@@ -236,6 +242,7 @@ mod tests {
             name: "psychosis_stable".into(),
             driver: Driver("y"),
             utility: Some(0.87),
+            gain_over: None,
             source: "HU4".into(),
             low: None,
             high: None,

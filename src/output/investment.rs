@@ -472,7 +472,13 @@ pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> Stri
                     .to_string()
             }),
             q.map_or("-".into(), |q| {
-                describe_icer(cost.difference.mean, q.difference.mean)
+                let e = &q.difference;
+                let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
+                    " (the QALYs' noise interval includes 0)"
+                } else {
+                    ""
+                };
+                format!("{}{unclear}", describe_icer(cost.difference.mean, e.mean))
             }),
             with("investment.nmb_20000", &millions),
             with("investment.nmb_30000", &millions),
@@ -506,8 +512,8 @@ pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> Stri
         .unwrap_or(0);
     if years > 0 {
         s.push_str(
-            "\nYear by year (each year discounted as in the totals, so the years add up to them), net public cost in £ million / \
-             QALYs gained in the year (life lost after the window is in no year):\n\n| scenario |",
+            "\nYear by year, each year discounted as in the totals: net public cost in £ million (the years add up to the total) / \
+             QALYs gained in the year (lived in it; life lost after the window is in no year, so these do not add up to the total):\n\n| scenario |",
         );
         for k in 1..=years {
             s.push_str(&format!(" year {k} |"));

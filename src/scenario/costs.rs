@@ -36,7 +36,8 @@ use super::pathway::health::{LIFE_YEARS_LOST_AFTER_WINDOW, STATE_YEARS, STATES};
 use super::pathway::{AgeBandsSpec, HealthSpec};
 use crate::economics::qalys::{Evidence, HealthValuation, PopulationNorm, StateUtility};
 use crate::economics::{
-    AGE_BANDS, CostLine, Driver, Economics, LineKind, PAYERS, PUBLIC_PAYERS, QalyLine, Saving,
+    AGE_BANDS, CostLine, Driver, Economics, LineKind, PARTS, PAYERS, PEOPLE_GROUPS, PUBLIC_PAYERS,
+    QalyLine, Saving,
 };
 
 /// `[costs]`.
@@ -119,7 +120,15 @@ pub struct PopulationNormSpec {
 pub struct StateSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub utility: Param,
+    /// The state's utility; or, with `over`, its gain over another state's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utility: Option<Param>,
+    /// An earlier state of `[health]` whose utility this one is `gain` above (so that a
+    /// sensitivity analysis cannot put treatment below no treatment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gain: Option<Param>,
 }
 
 /// `[qalys.lines.NAME]`.
@@ -213,6 +222,7 @@ fn health_valuation(
         name: STATES[0].into(),
         driver: STATE_YEARS[0],
         utility: None,
+        gain_over: None,
         source: n.intercept.source.clone().unwrap_or_default(),
         low: None,
         high: None,
@@ -227,23 +237,55 @@ fn health_valuation(
             );
             continue;
         };
-        let u = c.param(
-            &k.key("states").key(name).key("utility"),
-            &st.utility,
-            -1.0,
-            1.0,
-            "a utility (1 is full health, 0 is as bad as dead)",
-        );
+        let sk = k.key("states").key(name);
+        let what = "a utility (1 is full health, 0 is as bad as dead)";
+        let (param, u, gain_over) = match (&st.utility, &st.over, &st.gain) {
+            (Some(p), None, None) => (p, c.param(&sk.key("utility"), p, -1.0, 1.0, what), None),
+            (None, Some(over), Some(g)) => {
+                let base = states
+                    .iter()
+                    .find(|s| s.name == *over)
+                    .and_then(|s| s.utility);
+                if base.is_none() {
+                    c.push(
+                        sk.key("over"),
+                        format!(
+                            "`{over}` is not a valued state listed before `{name}` (in the order of [health]'s states: {})",
+                            STATES[1..].join(", ")
+                        ),
+                    );
+                }
+                let gain = c.param(&sk.key("gain"), g, -1.0, 1.0, "a gain in utility");
+                let u = base.zip(gain).map(|(b, g)| b + g);
+                if let Some(u) = u
+                    && !(-1.0..=1.0).contains(&u)
+                {
+                    c.push(
+                        sk.key("gain"),
+                        format!("{over}'s utility plus this gain is {u}, outside -1 to 1"),
+                    );
+                }
+                (g, u, Some(over.clone()))
+            }
+            _ => {
+                c.push(
+                    sk.clone(),
+                    "a health state needs `utility`, or `over` (an earlier state) and `gain`, and not both",
+                );
+                continue;
+            }
+        };
         if let Some(u) = u {
             states.push(StateUtility {
                 name: name.to_string(),
                 driver: STATE_YEARS[i],
                 utility: Some(u),
-                source: source(&st.utility),
-                low: st.utility.low,
-                high: st.utility.high,
+                gain_over,
+                source: source(param),
+                low: param.low,
+                high: param.high,
                 description: st.description.clone(),
-                note: st.utility.note.clone(),
+                note: param.note.clone(),
             });
         }
     }
@@ -281,7 +323,7 @@ fn health_valuation(
             documented.push(evidence(format!("health.remaining_life_years.{band}"), p));
         }
     }
-    Some(HealthValuation {
+    let valuation = HealthValuation {
         norm: PopulationNorm {
             intercept,
             male,
@@ -294,7 +336,31 @@ fn health_valuation(
         states,
         after_window: LIFE_YEARS_LOST_AFTER_WINDOW,
         evidence: documented,
-    })
+    };
+    // The equation's coefficients are only checked one by one above: together they must give
+    // a utility for every group, at the age each is valued at and at the age life after the
+    // window is (EQ-5D-3L's UK tariff runs from -0.594 to 1).
+    for part in 0..PEOPLE_GROUPS {
+        for (u, at) in [
+            (valuation.norm(part), "the band's age"),
+            (
+                valuation.after_window_utility(part),
+                "the age life lost after the window is valued at",
+            ),
+        ] {
+            if !(-0.594..=1.0).contains(&u) {
+                c.push(
+                    nk.clone(),
+                    format!(
+                        "the population norm for {} at {at} is {u:.4}, outside EQ-5D's -0.594 to 1: check the coefficients and ages",
+                        PARTS[part]
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    Some(valuation)
 }
 
 /// Checks `[costs]` and `[qalys]` and resolves them. `[qalys]` without `[costs]` is an error:

@@ -130,8 +130,9 @@ fn each_line_prices_exactly_the_activity_it_names() {
     extra.push_str(
         "\n[qalys.population_norm]\nintercept = 1\nmale = 0\nage = 0\nage2 = 0\n\
          [qalys.states]\npsychosis_stable.utility = 1\npsychosis_untreated.utility = 1\n\
-         psychosis_in_hospital.utility = 1\ndepression_anxiety.utility = 1\n\
+         psychosis_in_hospital.gain = 0\ndepression_anxiety.utility = 1\n\
          depression_anxiety_recovered.utility = 1\n\
+         [health]\ntreated_in_hospital_days = { value = 36525, source = \"test\" }\n\
          [health.remaining_life_years]\nunder_50 = 30\n50_59 = 30\n60_plus = 30\n\
          [release_support]\npopulation = \"trial\"\nparticipation_share = { value = 1.0, source = \"test\" }\nmax_sentence_days = { value = 730, source = \"test\" }\nmin_days_in_custody = { value = 28, source = \"test\" }\n\
          no_gp_share = { value = 0.35, source = \"test\" }\n\
@@ -178,6 +179,20 @@ fn each_line_prices_exactly_the_activity_it_names() {
         + m["community_suicides"]
         + m["community_drug_deaths"]
         + m["community_other_deaths"];
+    // Everyone in a secure hospital has psychosis (transfers and hospital orders are for
+    // psychosis only), and treatment here never ends before discharge: so the person-years in
+    // the treated state are exactly the secure hospital's days in the window, as the places
+    // count them. This ties the admission, discharge and death hooks to the moves they follow.
+    let in_hospital = m["qalys.state.psychosis_in_hospital"] * 365.25;
+    assert!(in_hospital > 0.0);
+    assert!(
+        close(in_hospital, m["secure_hospital.visit_days"]),
+        "{in_hospital} vs {}",
+        m["secure_hospital.visit_days"]
+    );
+    // The onset of an acute episode and therapy that ends in recovery move people too.
+    assert!(m["qalys.state.psychosis_untreated"] > 0.0);
+    assert!(m["qalys.state.depression_anxiety_recovered"] > 0.0);
     let lost = -m["qalys.after_window"];
     assert!(deaths > 0.0);
     assert!(

@@ -497,6 +497,7 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
         "2".as_ref(),
         "--psa".as_ref(),
         dirs[0].as_os_str(),
+        "--psa".as_ref(),
         dirs[1].as_os_str(),
         "--out".as_ref(),
         cmp.as_os_str(),
@@ -557,7 +558,9 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
         support_file.as_os_str(),
         "--psa".as_ref(),
         dirs[1].as_os_str(),
+        "--psa".as_ref(),
         dirs[1].as_os_str(),
+        "--psa".as_ref(),
         dirs[0].as_os_str(),
         "--out".as_ref(),
         tmp.path().join("cmp-bad").as_os_str(),
@@ -565,6 +568,25 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("--psa gives 3 directories for 2 scenarios"),
+        "{}",
+        stderr(&o)
+    );
+    // A sweep given twice is no comparison: its differences would all be zero.
+    let o = cjmh([
+        "compare".as_ref(),
+        "--baseline".as_ref(),
+        base_file.as_os_str(),
+        support_file.as_os_str(),
+        "--psa".as_ref(),
+        dirs[1].as_os_str(),
+        "--psa".as_ref(),
+        dirs[1].as_os_str(),
+        "--out".as_ref(),
+        tmp.path().join("cmp-twice").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("are the same directory"),
         "{}",
         stderr(&o)
     );

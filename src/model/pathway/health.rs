@@ -16,9 +16,11 @@
 //! Time is counted by state, sex and age band, by year of the window, as whole ticks (so
 //! catchments add up exactly). A state that ends by itself ends lazily: its end follows from
 //! when it began, and the time is split there the next time the person's time is counted, so
-//! no event is needed for it. A person who leaves the model alive during the window is counted in their state (and
-//! then their usual state) until the window ends: their health goes on, and a policy that only
-//! changes how long people stay in the model changes nobody's QALYs. A death in the window
+//! no event is needed for it. A person who leaves the model alive (in the warm-up or the window)
+//! is counted in their state, and then their usual state, until the window ends: their health
+//! goes on, and a policy that only changes how long people stay in the model changes nobody's
+//! QALYs. So the QALYs are those lived in the window by everyone who entered the pathway before
+//! it ended and did not die before it began. A death in the window
 //! counts the life it takes away after the window: from the window's end (or the death, if
 //! later) to the death plus the remaining life expectancy of the person's age band.
 
@@ -207,25 +209,25 @@ impl<R: Recorder> PathwayModel<'_, R> {
     }
 
     /// The person leaves the model at `now`: dead, or alive at the end of follow-up. A death
-    /// in the window takes away the rest of the person's life after the window; someone alive
-    /// who leaves in the window goes on in their state (and then their usual state) until the
-    /// window ends.
+    /// in the window takes away the rest of the person's life after the window. Someone alive
+    /// goes on in their state (and then their usual state) until the window ends, whenever
+    /// they left: counted in one step, so that a state that ends by itself ends when it would
+    /// have (counting up to `now` first would restart its clock there).
     pub(super) fn health_ends(&mut self, slot: u32, now: Tick, died: bool) {
         let (warm, end) = (self.t.warm, self.t.end);
         let q = &mut self.people[slot as usize];
-        account(&mut self.t.health, q, self.p, now);
-        if now < warm || now >= end {
+        if !died {
+            account(&mut self.t.health, q, self.p, end.max(now));
             return;
         }
-        if died {
+        account(&mut self.t.health, q, self.p, now);
+        if now >= warm && now < end {
             let life = days(self.p.remaining_life_years[q.age_band as usize] * 365.25);
             self.t.health.after_window_ticks[q.who()].span(
                 end.max(now),
                 now.saturating_add(life),
                 1,
             );
-        } else {
-            account(&mut self.t.health, q, self.p, end);
         }
     }
 }
@@ -261,9 +263,11 @@ mod tests {
     /// One man under 50 with psychosis, followed by hand through the states the model values,
     /// in a window of two years that starts at tick 0: on remand from day 0; acutely unwell
     /// from day 100 (untreated); admitted to a secure hospital on day 130 (treated for 90 days,
-    /// then stable in hospital); discharged to the community on day 400; dead on day 500. His
-    /// QALYs are computed here from the baseline's utilities as a health economist would, and
-    /// must equal the model's to 1e-9.
+    /// then stable in hospital); discharged to the community on day 400; dead on day 500. And
+    /// one woman over 60 with depression: in prison from day 0, recovered after therapy on
+    /// day 10, released on day 50, out of the model alive on day 100 (recovered until day 375,
+    /// then not). Their QALYs are computed here from the baseline's utilities as a health
+    /// economist would, and must equal the model's to 1e-9; their costs, to the penny.
     #[test]
     fn a_hand_worked_path_through_waiting_hospital_release_and_death() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
@@ -271,9 +275,13 @@ mod tests {
         let p = s.pathway.as_ref().unwrap();
         let e = s.economics.as_ref().unwrap();
         assert_eq!(
-            (p.treated_in_hospital_days, p.remaining_life_years[0]),
-            (90.0, 35.0),
-            "the hand computation below uses the baseline's 90 days and 35 years"
+            (
+                p.treated_in_hospital_days,
+                p.remaining_life_years[0],
+                p.recovery_lasts_days
+            ),
+            (90.0, 35.0, 365.0),
+            "the hand computation below uses the baseline's 90 days, 35 years and 365 days"
         );
         let end = 2 * YEAR_TICKS;
         let streams = Streams::new(1, 0);
@@ -283,13 +291,23 @@ mod tests {
             streams,
             arrivals: streams.system(Purpose::new(purpose::NEW_PEOPLE, 0)),
             arrival_clock: 0.0,
-            people: vec![Person {
-                conditions: PSYCHOSIS,
-                conditions_drawn: true,
-                ..Person::default()
-            }],
+            people: vec![
+                Person {
+                    conditions: PSYCHOSIS,
+                    conditions_drawn: true,
+                    ..Person::default()
+                },
+                Person {
+                    id: 1,
+                    female: true,
+                    age_band: 2,
+                    conditions: DEPRESSION_ANXIETY,
+                    conditions_drawn: true,
+                    ..Person::default()
+                },
+            ],
             free: Vec::new(),
-            next_id: 1,
+            next_id: 2,
             t: Tally::new(p, 0, end),
             visits: VisitBuffer::<NullRecorder>::new(),
         };
@@ -301,6 +319,11 @@ mod tests {
         m.psychosis_discharged(0, 400 * DAY);
         m.move_to(0, Place::Community, 400 * DAY);
         m.exit(0, 500 * DAY, true);
+        m.health_begins(1, 0);
+        m.move_to(1, Place::SentencedCustody, 0);
+        m.recovered(1, 10 * DAY);
+        m.move_to(1, Place::Community, 50 * DAY);
+        m.exit(1, 100 * DAY, false);
         let mut t = Tally::of(m);
         let d = super::super::metrics::drivers(&mut t);
         let metrics = e.metrics(&d);
@@ -324,21 +347,51 @@ mod tests {
         let lost = after * ((2..36).map(df).sum::<f64>() + tail * df(36));
         assert!((tail - 194_040.0 / 525_960.0).abs() < 1e-12);
         let expected = year1 + year2 - lost;
+        let his = get("qalys.total.by_group.male_under_50");
         assert!(
-            (get("qalys.total") - expected).abs() < 1e-9,
-            "model {} vs hand {expected}",
-            get("qalys.total")
+            (his - expected).abs() < 1e-9,
+            "model {his} vs hand {expected}"
         );
+        // Her: depression 0.57, remission 0.70, both below the norm of a woman valued at 65
+        // (0.7877). Recovered from day 10 to day 375 (365 days), though she left on day 100:
+        // her health goes on to the window's end. Year 1: 10 days not recovered, 355.25
+        // recovered; year 2: 9.75 recovered, 355.5 not.
+        let (depressed, recovered) = (0.57, 0.70);
+        let hers_expected = (10.0 * depressed + 355.25 * recovered) / year
+            + (9.75 * recovered + 355.5 * depressed) / year * df(1);
+        let hers = get("qalys.total.by_group.female_60_plus");
+        assert!(
+            (hers - hers_expected).abs() < 1e-9,
+            "model {hers} vs hand {hers_expected}"
+        );
+        assert!((get("qalys.total") - expected - hers_expected).abs() < 1e-9);
         assert!((get("qalys.state.psychosis_untreated") - 30.0 / year * untreated).abs() < 1e-9);
         assert!((get("qalys.state.psychosis_in_hospital") - 90.0 / year * hospital).abs() < 1e-9);
         assert!((get("qalys.after_window") + lost).abs() < 1e-9);
-        // All of it is his group's.
-        assert_eq!(
-            get("qalys.total.by_group.male_under_50"),
-            get("qalys.total")
-        );
+        let recovered_days: f64 = (0..2).map(|y| d.get(STATE_YEARS[5], y)).sum::<f64>() * year;
+        assert!((recovered_days - 365.0).abs() < 1e-9, "{recovered_days}");
         assert_eq!(get("qalys.total.by_group.female_under_50"), 0.0);
-        // He was in prison from day 0 to day 130: 130 custody days, all in year 1.
-        assert!((d.get(crate::scenario::pathway::custody::CUSTODY_DAYS, 0) - 130.0).abs() < 1e-12);
+        // He was in prison from day 0 to day 130, she from day 0 to day 50: 180 custody days,
+        // all in year 1.
+        assert!((d.get(crate::scenario::pathway::custody::CUSTODY_DAYS, 0) - 180.0).abs() < 1e-12);
+        // His costs: those 130 days of prison (C1's £141.61 a day in 2022-23, as the direct
+        // cost £93.18 plus overheads £48.43) and of prison health care (£13.69 a day in
+        // 2016-17), at 2024-25 prices by the deflator (112.375 / 102.0 and 112.375 / 85.65),
+        // undiscounted in year 1: 130 x (156.0140 + 17.9616) = £22,616.83. His secure bed is
+        // commissioned capacity, paid for whoever is in it, so it is in no one's costs.
+        let hand: f64 = 130.0 * ((93.18 + 48.43) * 112.375 / 102.0 + 13.69 * 112.375 / 85.65);
+        assert!((hand - 22_616.83).abs() < 0.005, "{hand}");
+        let his = get("cost.public_sector.by_group.male_under_50");
+        assert!(
+            (his - hand).abs() < 0.005,
+            "model £{his:.2} vs hand £{hand:.2}"
+        );
+        // Hers: 50 days of the same.
+        let hers = get("cost.public_sector.by_group.female_60_plus");
+        assert!(
+            (hers - hand * 50.0 / 130.0).abs() < 0.005,
+            "model £{hers:.2}"
+        );
+        assert_eq!(get("cost.public_sector.by_group.female_under_50"), 0.0);
     }
 }
