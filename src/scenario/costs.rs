@@ -340,7 +340,7 @@ fn health_valuation(
     // The equation's coefficients are only checked one by one above: together they must give
     // a utility for every group, at the age each is valued at and at the age life after the
     // window is (EQ-5D-3L's UK tariff runs from -0.594 to 1).
-    for part in 0..PEOPLE_GROUPS {
+    for (part, group) in PARTS.iter().enumerate().take(PEOPLE_GROUPS) {
         for (u, at) in [
             (valuation.norm(part), "the band's age"),
             (
@@ -352,8 +352,7 @@ fn health_valuation(
                 c.push(
                     nk.clone(),
                     format!(
-                        "the population norm for {} at {at} is {u:.4}, outside EQ-5D's -0.594 to 1: check the coefficients and ages",
-                        PARTS[part]
+                        "the population norm for {group} at {at} is {u:.4}, outside EQ-5D's -0.594 to 1: check the coefficients and ages"
                     ),
                 );
                 return None;
