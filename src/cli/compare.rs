@@ -121,15 +121,29 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     }
     set.commit(Some(&manifest::to_json(&m)))?;
     if !args.quiet.quiet {
-        print!("{}", comparison::render(&rows, &model::headline_metrics()));
+        print!(
+            "{}",
+            comparison::render(
+                &rows,
+                &model::headline_metrics(),
+                &scenarios[0].name,
+                crate::engine::ticks_to_days(scenarios[0].horizon) / 365.25,
+            )
+        );
         if let Some(e) = &economics {
             print!(
                 "{}",
-                investment::render(&rows, psa.as_ref(), &e.price_year, e.discount_rate)
+                investment::render(
+                    &rows,
+                    psa.as_ref(),
+                    &scenarios[0].name,
+                    &e.price_year,
+                    e.discount_rate
+                )
             );
         }
         println!(
-            "\nCRN width: the paired interval's width as a share of what independent streams would give.\nwrote {} ({:.1} s, seed {seed})",
+            "\nwrote {} ({:.1} s, seed {seed})",
             out.join("comparison.csv").display(),
             started.elapsed().as_secs_f64()
         );

@@ -386,36 +386,49 @@ pub fn to_csv(rows: &[Row]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-/// A table a commissioner can read: for each scenario, the chosen metrics with baseline,
-/// scenario, difference and its 95% interval, and how much narrower the interval is than with
-/// independent streams.
-pub fn render(rows: &[Row], metrics: &[&str]) -> String {
+/// A table a commissioner can read: for each scenario against `baseline` (its name), the
+/// chosen metrics with what they count (the unit column: a year, a mean, a share, or a total
+/// over the measured window of `years` years, or the whole run), the baseline, the scenario,
+/// the difference and its interval, named for what it is (simulation noise), and how much
+/// narrower common random numbers made it. Numbers carry three significant figures, or whole
+/// numbers with thousands separators from 100 up; shares are percentages, and their
+/// differences percentage points. With fewer than four paired replications it warns that the
+/// intervals are too wide to use.
+pub fn render(rows: &[Row], metrics: &[&str], baseline: &str, years: f64) -> String {
     let mut s = String::new();
     let mut current = "";
     for r in rows.iter().filter(|r| metrics.contains(&r.metric.as_str())) {
         if r.scenario != current {
             current = &r.scenario;
             s.push_str(&format!(
-                "\n{current} against baseline ({} paired replications)\n  {:<44} {:>12} {:>12} {:>12}  {:<27} {}\n",
+                "\n{current} against {baseline} ({} paired replications; measured window {} years)\n",
                 r.n,
-                "metric",
-                "baseline",
-                "scenario",
-                "difference",
-                "95% interval",
-                "CRN width"
+                whole_years(years)
+            ));
+            if r.n < 4 {
+                s.push_str(&format!(
+                    "  warning: with {} paired replications the noise intervals rest on a rough guess of the spread and are too wide to use; run 4 or more (--replications)\n",
+                    r.n
+                ));
+            }
+            s.push_str(&format!(
+                "  {:<48} {:<24} {:>12} {:>12} {:>12}  {:<26} {}\n",
+                "metric", "unit", "baseline", "scenario", "difference", "noise 95%", "CRN width"
             ));
         }
+        let share = r.metric.ends_with("_share");
+        let value = |x: f64| if share { tidy(x * 100.0) } else { tidy(x) };
         s.push_str(&format!(
-            "  {:<44} {:>12} {:>12} {:>12}  {:<27} {}\n",
+            "  {:<48} {:<24} {:>12} {:>12} {:>12}  {:<26} {}\n",
             r.metric,
-            short(r.baseline_mean),
-            short(r.scenario_mean),
-            short(r.difference.mean),
+            unit(&r.metric, years),
+            value(r.baseline_mean),
+            value(r.scenario_mean),
+            signed(value(r.difference.mean)),
             format!(
-                "({} to {})",
-                short(r.difference.low),
-                short(r.difference.high)
+                "{} to {}",
+                signed(value(r.difference.low)),
+                signed(value(r.difference.high))
             ),
             match r.interval_ratio() {
                 x if x.is_finite() => format!("{:.0}%", x * 100.0),
@@ -423,18 +436,74 @@ pub fn render(rows: &[Row], metrics: &[&str]) -> String {
             }
         ));
     }
+    if !s.is_empty() {
+        s.push_str(
+            "\nnoise 95%: the paired 95% interval over replications, simulation noise only (not parameter uncertainty).\n\
+             CRN width: that interval's width as a share of what independent random streams would give; below 100%, common\n\
+             random numbers made the comparison sharper. Shares are in %, their differences in percentage points (pp).\n",
+        );
+    }
     s
 }
 
-fn short(x: f64) -> String {
-    if !x.is_finite() {
-        "-".into()
-    } else if x.abs() >= 1000.0 {
-        format!("{x:.0}")
-    } else if x.abs() >= 10.0 {
-        format!("{x:.1}")
+/// What a headline metric counts, from its name (docs/metrics.md defines each).
+fn unit(metric: &str, years: f64) -> String {
+    if metric == "people_exited" || metric == "people_entered" {
+        "people, whole run".into()
+    } else if metric.ends_with("_per_year") {
+        "a year".into()
+    } else if metric.ends_with("_share") {
+        "% (difference in pp)".into()
+    } else if metric.ends_with("_days_mean") {
+        "days, mean".into()
+    } else if metric.ends_with("population_mean") || metric.ends_with("queue_mean") {
+        "people at a time, mean".into()
+    } else if metric.ends_with("_bed_days") {
+        format!("bed-days, {}-year total", whole_years(years))
+    } else if metric.ends_with("_days") {
+        format!("person-days, {}-year total", whole_years(years))
     } else {
-        format!("{x:.4}")
+        format!("{}-year total", whole_years(years))
+    }
+}
+
+/// Years as a reader says them: 1,826 days is "5", 2.5 years "2.5".
+fn whole_years(years: f64) -> String {
+    if (years - years.round()).abs() < 0.01 {
+        format!("{:.0}", years.round())
+    } else {
+        format!("{years:.1}")
+    }
+}
+
+/// A number for reading: whole, with thousands separators, from 100 up; otherwise three
+/// significant figures (at most four decimals); never "-0".
+pub fn tidy(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let text = if x.abs() >= 99.95 {
+        crate::economics::investment::thousands(x)
+    } else if x == 0.0 {
+        "0".into()
+    } else {
+        let decimals = (2 - x.abs().log10().floor() as i32).clamp(0, 4) as usize;
+        format!("{x:.decimals$}")
+    };
+    // Too small to show at this precision: zero, without a sign.
+    if text.chars().all(|c| matches!(c, '0' | '.' | ',' | '-')) {
+        "0".into()
+    } else {
+        text
+    }
+}
+
+/// A tidy number with its sign: "+" for a positive one.
+fn signed(text: String) -> String {
+    if text == "-" || text.starts_with('-') || text == "0" {
+        text
+    } else {
+        format!("+{text}")
     }
 }
 
@@ -541,7 +610,7 @@ mod tests {
         assert!((marginal.high - marginal.low).abs() < 1e-6);
         assert!((get("investment.nmb_30000_marginal").mean - 50.0).abs() < 1e-6);
         assert!(get("investment.icer_public_sector_marginal").mean < 0.0);
-        let text = crate::output::investment::render(&rows, None, "2024-25", 0.035);
+        let text = crate::output::investment::render(&rows, None, "baseline", "2024-25", 0.035);
         assert!(
             text.contains("net cost: public sector, full cost"),
             "{text}"
@@ -555,6 +624,48 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("business-case convention"), "{text}");
+    }
+
+    #[test]
+    fn printed_numbers_are_tidy_and_say_what_they_count() {
+        assert_eq!(tidy(1_234_567.8), "1,234,568");
+        assert_eq!(tidy(96.378), "96.4");
+        assert_eq!(tidy(9.8825), "9.88");
+        assert_eq!(tidy(0.00421), "0.0042");
+        assert_eq!(tidy(-0.00001), "0");
+        assert_eq!(tidy(-0.0), "0");
+        assert_eq!(tidy(f64::NAN), "-");
+        assert_eq!(signed(tidy(2.25)), "+2.25");
+        assert_eq!(signed(tidy(-0.00001)), "0");
+        assert_eq!(unit("receptions_per_year", 5.0), "a year");
+        assert_eq!(unit("custody_days", 5.0), "person-days, 5-year total");
+        assert_eq!(unit("spot_bed_days", 5.0), "bed-days, 5-year total");
+        assert_eq!(unit("people_exited", 5.0), "people, whole run");
+        assert_eq!(unit("transfer_limit_breaches", 5.0), "5-year total");
+        let b = [rep("base", 0, 0.1), rep("base", 1, 0.2)];
+        let s = [rep("s", 0, 0.15), rep("s", 1, 0.3)];
+        let rows: Vec<Row> = compare(&b, &s)
+            .into_iter()
+            .map(|r| Row {
+                metric: "x_share".into(),
+                ..r
+            })
+            .collect();
+        let text = render(&rows, &["x_share"], "status-quo", 5.0);
+        assert!(
+            text.contains("s against status-quo (2 paired replications; measured window 5 years)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("warning: with 2 paired replications"),
+            "{text}"
+        );
+        // Shares as percentages: 15% baseline, 22.5% scenario, +7.50 pp.
+        assert!(
+            text.contains("15.0") && text.contains("22.5") && text.contains("+7.50"),
+            "{text}"
+        );
+        assert!(text.contains("noise 95%"), "{text}");
     }
 
     #[test]

@@ -113,20 +113,26 @@ fn scenarios(rows: &[Row]) -> Vec<Scenario<'_>> {
 
 /// A signed amount in £ million, one decimal.
 fn millions(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:+.1}", x / 1e6 + 0.0)
-    } else {
-        "-".into()
-    }
+    signed(x / 1e6)
 }
 
-/// A signed count with one decimal.
+/// A signed amount with one decimal and thousands separators; one that rounds to zero is "0.0",
+/// never "-0.0".
 fn signed(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:+.1}", x + 0.0)
-    } else {
-        "-".into()
+    if !x.is_finite() {
+        return "-".into();
     }
+    let tenths = (x * 10.0).round();
+    if tenths == 0.0 {
+        return "0.0".into();
+    }
+    let sign = if tenths < 0.0 { "-" } else { "+" };
+    let tenths = tenths.abs();
+    format!(
+        "{sign}{}.{}",
+        thousands((tenths / 10.0).trunc()),
+        (tenths % 10.0) as u8
+    )
 }
 
 fn interval(e: &Estimate, f: &dyn Fn(f64) -> String) -> String {
@@ -183,9 +189,15 @@ fn qaly_parts(s: &Scenario) -> Vec<(String, f64)> {
 /// QALYs with where they come from and what is not valued, ICER, net monetary benefit,
 /// savings per £1, year by year, and who gains by sex and age band. In £ million at
 /// `price_year` prices, discounted at `rate`.
-pub fn render(rows: &[Row], psa: Option<&PsaIntervals>, price_year: &str, rate: f64) -> String {
+pub fn render(
+    rows: &[Row],
+    psa: Option<&PsaIntervals>,
+    baseline: &str,
+    price_year: &str,
+    rate: f64,
+) -> String {
     let mut s = format!(
-        "\nInvestment case: scenario minus baseline over the measured window, £ million at {price_year} prices, discounted at {:.1}% a year.\n\
+        "\nInvestment case: each scenario minus {baseline} over the measured window, £ million at {price_year} prices, discounted at {:.1}% a year.\n\
          Public sector = NHS England, integrated care boards, HMPPS/MoJ and local authorities; the wider costs of crime are shown beside it.\n\
          Each difference is the mean over paired replications, with its intervals:\n\
          \x20 noise 95%: the paired 95% interval over replications. Simulation noise only, at the central unit costs, utilities\n\
@@ -577,5 +589,14 @@ mod tests {
         };
         assert!((low - at(0.025)).abs() < 1e-6 && (high - at(0.975)).abs() < 1e-6);
         assert!(p.get("other", "qalys.total").is_none());
+    }
+
+    #[test]
+    fn amounts_have_one_decimal_separators_and_no_negative_zero() {
+        assert_eq!(signed(-0.04), "0.0");
+        assert_eq!(signed(1253.44), "+1,253.4");
+        assert_eq!(signed(-1253.46), "-1,253.5");
+        assert_eq!(millions(-29_255_999.0), "-29.3");
+        assert_eq!(millions(f64::NAN), "-");
     }
 }
