@@ -95,3 +95,61 @@ fn a_missing_extends_target_shows_what_was_written_and_the_path_tried() {
         "{message}"
     );
 }
+
+#[test]
+fn every_missing_field_at_once_and_did_you_mean_for_a_misspelled_key() {
+    let tmp = TempDir::new("missing-fields");
+    let baseline = root().join("scenarios/baseline.toml");
+    tmp.write(
+        "policy.toml",
+        &format!(
+            r#"extends = "{}"
+[costs.lines.housing]
+payer = "local_authorities"
+driver = "probation_days"
+unit_cost = {{ value = 5, source = "test" }}
+price_year = "2024-25"
+[costs.lines.rent]
+payer = "local_authorities"
+kind = "service"
+basis = "full"
+drvier = "probation_days"
+unit_cost = {{ value = 5, source = "test" }}
+price_year = "2024-25"
+[transfer]
+warrant_dyas = 3
+"#,
+            baseline.display()
+        ),
+    );
+    let o = cjmh_in(tmp.path(), ["check", "policy.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: 5 problems in scenario:
+  policy.toml:2: `costs.lines.housing`: wrong type or value: missing field `kind`
+  policy.toml:2: `costs.lines.housing`: wrong type or value: missing field `basis`
+  policy.toml:7: `costs.lines.rent`: wrong type or value: missing field `driver`
+  policy.toml:11: `costs.lines.rent.drvier`: unknown key `drvier`; did you mean `driver`?
+  policy.toml:15: `transfer.warrant_dyas`: unknown key `warrant_dyas`; did you mean `warrant_days`?
+"
+    );
+}
+
+#[test]
+fn a_key_near_nothing_known_gets_no_guess() {
+    let tmp = TempDir::new("no-guess");
+    let baseline = root().join("scenarios/baseline.toml");
+    tmp.write(
+        "policy.toml",
+        &format!(
+            "extends = \"{}\"\n[transfer]\nbananas = 3\n",
+            baseline.display()
+        ),
+    );
+    let o = cjmh_in(tmp.path(), ["check", "policy.toml"]);
+    assert_eq!(
+        stderr(&o),
+        "error: 1 problem in scenario:\n  policy.toml:3: `transfer.bananas`: unknown key `bananas`\n"
+    );
+}
