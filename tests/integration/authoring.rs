@@ -153,3 +153,37 @@ fn a_key_near_nothing_known_gets_no_guess() {
         "error: 1 problem in scenario:\n  policy.toml:3: `transfer.bananas`: unknown key `bananas`\n"
     );
 }
+
+#[test]
+fn show_lists_every_parameter_with_its_source_and_flags_those_without() {
+    let tmp = TempDir::new("show");
+    tmp.write(
+        "s.toml",
+        r#"[simulation]
+horizon_days = 100
+
+[arrivals.people]
+to = "queue"
+rate_per_day = { value = 2, source = "T1", low = 1, high = 3 }
+
+[stages.queue]
+capacity = 1
+duration = { dist = "exponential", mean = 0.3, source = "assumption; a guess" }
+routes = { exit = 1.0 }
+"#,
+    );
+    let o = cjmh_in(tmp.path(), ["show", "s.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        crate::common::stdout(&o),
+        "| key | value | low–high | source | written in |
+|---|---|---|---|---|
+| arrivals.people.rate_per_day | 2 | 1–3 | T1 | s.toml:6 |
+| stages.queue.capacity | 1 |  | **NO SOURCE** | s.toml:9 |
+| stages.queue.duration | exponential (mean = 0.3) |  | assumption; a guess | s.toml:10 |
+| stages.queue.routes.exit | 1 |  | **NO SOURCE** | s.toml:11 |
+
+4 parameters, 2 without a source (marked NO SOURCE: give each a `source`, or `source = \"assumption; ...\"` with a wide range)
+"
+    );
+}
