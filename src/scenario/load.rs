@@ -424,24 +424,6 @@ fn stand_in(value: &mut toml::Value, key: &KeyPath) -> bool {
     false
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_suggestion_is_the_near_key_or_none() {
-        let known: Vec<String> = ["capacity", "duration", "routes"]
-            .map(String::from)
-            .to_vec();
-        assert_eq!(edit_distance("capasity", "capacity"), 1);
-        assert_eq!(closest("capasity", &known), Some("capacity"));
-        assert_eq!(closest("route", &known), Some("routes"));
-        assert_eq!(closest("durations_mean", &known), Some("duration"));
-        assert_eq!(closest("beds", &known), None);
-        assert_eq!(closest("xy", &known), None);
-    }
-}
-
 fn value_at<'v>(value: &'v mut toml::Value, key: &KeyPath) -> Option<&'v mut toml::Value> {
     if key.0.is_empty() {
         return None;
@@ -466,5 +448,23 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> KeyPath {
         P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
             ignored_path(parent)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suggestion_is_the_near_key_or_none() {
+        let known: Vec<String> = ["capacity", "duration", "routes"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(edit_distance("capasity", "capacity"), 1);
+        assert_eq!(closest("capasity", &known), Some("capacity"));
+        assert_eq!(closest("route", &known), Some("routes"));
+        assert_eq!(closest("durations_mean", &known), Some("duration"));
+        assert_eq!(closest("beds", &known), None);
+        assert_eq!(closest("xy", &known), None);
     }
 }
