@@ -5,7 +5,8 @@
 #
 # 1. creates notebooks/.venv (CPython 3.11 if there is one) and installs requirements.txt, again
 #    whenever requirements.txt changes;
-# 2. builds cjmh (cargo build --release), unless CJMH_BIN names a binary to use;
+# 2. builds cjmh (cargo build --release), unless CJMH_BIN names a binary to use; the binary is
+#    looked for under $CARGO_TARGET_DIR when that is set, as cargo puts it there;
 # 3. produces small inputs in a temporary folder from the scenario and sweep files in ci/: a
 #    compare run, a beds-by-limit grid, two paired PSA sweeps and their CEAC, a one-way sweep, and
 #    a few benchmarks;
@@ -44,7 +45,7 @@ pip_done=$SECONDS
 step "cjmh"
 if [ -z "${CJMH_BIN:-}" ]; then
     (cd "$repo" && cargo build --release --quiet)
-    CJMH_BIN="$repo/target/release/cjmh"
+    CJMH_BIN="$(bash "$here/ci/cjmh-bin.sh" "$repo")"
 fi
 cjmh="$(cd "$(dirname "$CJMH_BIN")" && pwd)/$(basename "$CJMH_BIN")"
 export CJMH_BIN="$cjmh"

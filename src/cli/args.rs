@@ -76,6 +76,11 @@ pub(super) enum Command {
     /// unit cost and range at the source's price year, the inflation factor to the scenario's
     /// price year, and the source; then the QALY lines. Runs nothing.
     Costs(CostsArgs),
+    /// Prints a scenario's parameters, merged over its `extends` chain, as a Markdown table:
+    /// each parameter's key, value, range (low to high), source and the file and line that set
+    /// it, and marks every parameter without a source NO SOURCE. Leaves out [simulation], whose
+    /// settings are how to run, not what is modelled. Runs nothing.
+    Show(ShowArgs),
 }
 
 /// Parses a count that must be at least 1, in clap's own wording for a number that does not
@@ -397,6 +402,12 @@ pub(super) struct CeacArgs {
     /// Directory for ceac.csv and evpi.csv; created if missing.
     #[arg(short, long, default_value = "out")]
     pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub(super) struct ShowArgs {
+    /// The scenario file to show.
+    pub scenario: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]

@@ -15,8 +15,19 @@ use crate::output::progress;
 use crate::output::summary::{ReplicationResult, SummaryWriter};
 use crate::scenario::Scenario;
 
+/// The baseline `compare` uses when `--baseline` is not given (as in [`CompareArgs`]).
+const DEFAULT_BASELINE: &str = "scenarios/baseline.toml";
+
 pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     let started = Instant::now();
+    if args.baseline == std::path::Path::new(DEFAULT_BASELINE) && !args.baseline.exists() {
+        // Run from outside the repository the default names nothing; say which option fixes it.
+        let tried = std::path::absolute(&args.baseline).unwrap_or_else(|_| args.baseline.clone());
+        return Err(CliError::BadInput(format!(
+            "no baseline given and the default, {DEFAULT_BASELINE}, is not here (tried {}): name one with `--baseline FILE`, or run from the folder that holds scenarios/",
+            tried.display()
+        )));
+    }
     let mut paths = vec![args.baseline.clone()];
     paths.extend(args.scenarios.iter().cloned());
     let mut scenarios = load_all(&paths)?;

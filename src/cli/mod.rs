@@ -15,6 +15,7 @@ mod costs;
 mod memory;
 mod merge;
 mod run;
+mod show;
 mod sweep;
 mod validate;
 mod verify;
@@ -130,6 +131,7 @@ pub fn main() -> i32 {
         Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Validate(args) => validate::validate(args),
         Command::Costs(args) => costs::costs(args),
+        Command::Show(args) => show::show(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Ceac(args) => ceac::ceac(args),

@@ -79,19 +79,23 @@ impl Document {
     fn load_chain(
         &mut self,
         path: &Path,
-        from: Option<(usize, usize)>,
+        from: Option<(usize, usize, &str)>,
     ) -> Result<Node, Vec<Problem>> {
         let text = match read_text(path) {
             Ok(t) => t,
             Err(e) => {
                 let (file, line, key, message) = match from {
-                    Some((f, l)) => (
+                    Some((f, l, written)) => (
                         self.files[f].clone(),
                         Some(l),
                         KeyPath::parse("extends"),
+                        // Both what was written and where it led: a relative name is taken from
+                        // this file's folder, not from where cjmh was run, which surprises.
                         format!(
-                            "cannot read the scenario it extends, {}: {e}",
-                            path.display()
+                            "cannot read the scenario it extends: `extends = \"{written}\"` is relative to this file's folder, so cjmh tried {}: {e}",
+                            std::path::absolute(path)
+                                .unwrap_or_else(|_| path.to_path_buf())
+                                .display()
                         ),
                     ),
                     None => (
@@ -109,7 +113,7 @@ impl Document {
                 }]);
             }
         };
-        self.load_text(path, &text, from)
+        self.load_text(path, &text, from.map(|(f, l, _)| (f, l)))
     }
 
     fn load_text(
@@ -176,7 +180,10 @@ impl Document {
         };
         // Joined, not normalised: `..` must go through symlinked folders as the OS resolves it.
         let parent_path = path.parent().unwrap_or(Path::new(".")).join(target);
-        let parent = self.load_chain(&parent_path, Some((index, ext.origin.line)))?;
+        let parent = self.load_chain(
+            &parent_path,
+            Some((index, ext.origin.line, target.as_str())),
+        )?;
         Ok(merge(parent, node))
     }
 

@@ -176,6 +176,10 @@ fn deserialize(
     let mut stand_ins: Vec<KeyPath> = Vec::new();
     let mut unknown = Vec::new();
     let mut spec = None;
+    // Fields serde said were missing, by the table that lacks them: each is given a stand-in so
+    // that every missing field is reported in one run, and each is a likely meaning of a
+    // misspelled key in that table.
+    let mut missing: Vec<KeyPath> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         unknown.clear();
         match try_deserialize(value.clone(), &mut unknown) {
@@ -189,6 +193,14 @@ fn deserialize(
                     key.clone(),
                     format!("wrong type or value: {message}"),
                 );
+                if let Some(field) = missing_field(&message) {
+                    let at = key.key(field);
+                    if !stand_ins.contains(&at) && insert_stand_in(&mut value, &key, field) {
+                        missing.push(at.clone());
+                        stand_ins.push(at);
+                        continue;
+                    }
+                }
                 if stand_ins.contains(&key) || !stand_in(&mut value, &key) {
                     break;
                 }
@@ -196,14 +208,171 @@ fn deserialize(
             }
         }
     }
+    let written = doc.to_value();
+    let spec_value = spec.as_ref().and_then(|s| toml::Value::try_from(s).ok());
+    // Optional keys this scenario leaves out are not in its own spec; the shipped baseline writes
+    // most of the pathway's, so its keys are candidates too.
+    let baseline = if unknown.is_empty() {
+        None
+    } else {
+        shipped_baseline()
+    };
     for key in unknown {
         let message = match key.0.last() {
-            Some(Segment::Key(k)) => format!("unknown key `{k}`"),
+            Some(Segment::Key(k)) => {
+                let parent = KeyPath(key.0[..key.0.len() - 1].to_vec());
+                let mut known = known_keys(&parent, &missing, spec_value.as_ref(), &written);
+                known.extend(known_keys(
+                    &parent,
+                    &[],
+                    baseline.as_ref(),
+                    &toml::Value::Boolean(false),
+                ));
+                match closest(k, &known) {
+                    Some(near) => format!("unknown key `{k}`; did you mean `{near}`?"),
+                    None => format!("unknown key `{k}`"),
+                }
+            }
             _ => "unknown key".to_string(),
         };
         doc.report(problems, key, message);
     }
     (spec, stand_ins)
+}
+
+/// The shipped baseline's spec as a TOML value, read without validation.
+fn shipped_baseline() -> Option<toml::Value> {
+    let text = include_str!("../../scenarios/baseline.toml");
+    let doc = file::Document::from_text(Path::new("scenarios/baseline.toml"), text).ok()?;
+    let spec = try_deserialize(doc.to_value(), &mut Vec::new()).ok()?;
+    toml::Value::try_from(&spec).ok()
+}
+
+/// `X` from serde's "missing field `X`".
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()
+        .filter(|f| !f.is_empty())
+}
+
+/// Adds `field` to the table at `table` with the first stand-in that deserialization gets past
+/// (the same field is not missing, nor wrong, any more). False if there is no such table.
+fn insert_stand_in(value: &mut toml::Value, table: &KeyPath, field: &str) -> bool {
+    use toml::Value as V;
+    let at = table.key(field);
+    let candidates = [
+        V::Float(1.0),
+        V::Integer(1),
+        V::Boolean(false),
+        V::String(String::new()),
+        V::Table(Default::default()),
+        V::Array(Vec::new()),
+    ];
+    for candidate in candidates {
+        let slot = if table.0.is_empty() {
+            Some(&mut *value)
+        } else {
+            value_at(value, table)
+        };
+        let Some(toml::Value::Table(t)) = slot else {
+            return false;
+        };
+        t.insert(field.to_string(), candidate);
+        match try_deserialize(value.clone(), &mut Vec::new()) {
+            Ok(_) => return true,
+            Err((k, m))
+                if !(k.0.starts_with(&at.0)
+                    || (k == *table && missing_field(&m) == Some(field))) =>
+            {
+                return true;
+            }
+            Err(_) => {}
+        }
+    }
+    false
+}
+
+/// The keys the table at `parent` may hold, as far as they can be known: the fields serde said
+/// were missing there, those the deserialized scenario has there, and a parameter table's own.
+fn known_keys(
+    parent: &KeyPath,
+    missing: &[KeyPath],
+    spec: Option<&toml::Value>,
+    written: &toml::Value,
+) -> Vec<String> {
+    fn at<'v>(v: &'v toml::Value, key: &KeyPath) -> Option<&'v toml::Value> {
+        key.0.iter().try_fold(v, |v, seg| match (v, seg) {
+            (toml::Value::Table(t), Segment::Key(k)) => t.get(k),
+            (toml::Value::Array(a), Segment::Index(i)) => a.get(*i),
+            _ => None,
+        })
+    }
+    let mut known: Vec<String> = missing
+        .iter()
+        .filter(|m| m.0.len() == parent.0.len() + 1 && m.0.starts_with(&parent.0))
+        .filter_map(|m| match m.0.last() {
+            Some(Segment::Key(k)) => Some(k.clone()),
+            _ => None,
+        })
+        .collect();
+    if let Some(toml::Value::Table(t)) = spec.and_then(|s| at(s, parent)) {
+        known.extend(t.keys().cloned());
+    }
+    if let Some(toml::Value::Table(t)) = at(written, parent)
+        && t.contains_key("value")
+    {
+        known.extend(["value", "source", "low", "high", "note", "phase_in"].map(String::from));
+    }
+    known
+}
+
+/// The known key a misspelled `key` most likely meant: the nearest by edit distance when that is
+/// at most 2 (and less than half the key), or else the one key it is a clear prefix of, or that
+/// is a prefix of it. None when nothing is that close, so the suggestion is not a guess.
+fn closest<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
+    let best = known
+        .iter()
+        .filter(|k| k.as_str() != key)
+        .map(|k| (edit_distance(key, k), k))
+        .min();
+    if let Some((d, k)) = best
+        && d <= 2
+        && 2 * d < key.chars().count().max(1)
+    {
+        return Some(k);
+    }
+    let prefixed: Vec<&String> = known
+        .iter()
+        .filter(|k| {
+            key.len() >= 3
+                && k.as_str() != key
+                && (k.starts_with(key) || key.starts_with(k.as_str()))
+        })
+        .collect();
+    match prefixed.as_slice() {
+        [only] => Some(only.as_str()),
+        _ => None,
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// One deserialization: the spec, or where and why it failed. Unknown keys go to `unknown`.
@@ -279,5 +448,23 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> KeyPath {
         P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
             ignored_path(parent)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suggestion_is_the_near_key_or_none() {
+        let known: Vec<String> = ["capacity", "duration", "routes"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(edit_distance("capasity", "capacity"), 1);
+        assert_eq!(closest("capasity", &known), Some("capacity"));
+        assert_eq!(closest("route", &known), Some("routes"));
+        assert_eq!(closest("durations_mean", &known), Some("duration"));
+        assert_eq!(closest("beds", &known), None);
+        assert_eq!(closest("xy", &known), None);
     }
 }

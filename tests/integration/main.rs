@@ -1,6 +1,7 @@
 //! cjmh's integration tests: one binary, a module per behaviour.
 
 mod architecture;
+mod authoring;
 mod calibration;
 mod catchments;
 mod cli;
