@@ -1,6 +1,6 @@
 //! `cjmh ceac`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::args::CeacArgs;
 use super::{CliError, begin_outputs, read_sweep_info};
@@ -11,7 +11,7 @@ use crate::output::summary::format_value;
 use crate::output::sweep::SweepInfo;
 
 /// A PSA sweep's public-sector cost and QALYs per draw (means over its replications).
-pub(super) fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
+fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
     let info = read_sweep_info(dir)?;
     if info.design != "psa" {
         return Err(CliError::BadInput(format!(
@@ -67,7 +67,7 @@ pub(super) fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), Cli
 
 /// Refuses a directory given twice (also under two spellings, or through a link): a PSA
 /// compared with itself is not a comparison of two strategies.
-pub(super) fn same_directory_twice(dirs: &[std::path::PathBuf]) -> Result<(), CliError> {
+pub(super) fn same_directory_twice(dirs: &[PathBuf]) -> Result<(), CliError> {
     // One that cannot be resolved (it does not exist, say) is reported when it is read.
     let resolved: Vec<_> = dirs.iter().map(|d| d.canonicalize().ok()).collect();
     for (j, b) in resolved.iter().enumerate() {
@@ -97,19 +97,20 @@ fn wtp_grid(max: u64, step: u64) -> Result<Vec<f64>, CliError> {
     Ok((0..=values).map(|i| (i * step) as f64).collect())
 }
 
-pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
-    same_directory_twice(&args.dirs)?;
-    let wtps = wtp_grid(args.wtp_max, args.wtp_step)?;
+/// The strategies of PSA sweeps whose draws pair up, in the order given (the baseline's
+/// first): every sweep a PSA with the first one's seed and number of draws. `cjmh ceac` and
+/// `cjmh compare --psa` read them alike, each after [`same_directory_twice`].
+pub(super) fn paired_strategies(dirs: &[PathBuf]) -> Result<Vec<psa::Strategy>, CliError> {
     let mut strategies = Vec::new();
     let mut first: Option<SweepInfo> = None;
-    for d in &args.dirs {
+    for d in dirs {
         let (info, s) = psa_strategy(d)?;
         if let Some(f) = &first
             && (f.seed != info.seed || f.points.len() != info.points.len())
         {
             return Err(CliError::BadInput(format!(
                 "{} has {} draws with seed {}, {} has {} with seed {}: PSA draws pair only with the same seed and count",
-                args.dirs[0].display(),
+                dirs[0].display(),
                 f.points.len(),
                 f.seed,
                 d.display(),
@@ -120,6 +121,13 @@ pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
         first.get_or_insert(info);
         strategies.push(s);
     }
+    Ok(strategies)
+}
+
+pub(super) fn ceac(args: CeacArgs) -> Result<(), CliError> {
+    same_directory_twice(&args.dirs)?;
+    let wtps = wtp_grid(args.wtp_max, args.wtp_step)?;
+    let strategies = paired_strategies(&args.dirs)?;
     let mut ceac_csv = csv::Writer::from_writer(Vec::new());
     let mut evpi_csv = csv::Writer::from_writer(Vec::new());
     let _ = ceac_csv.write_record(["wtp", "strategy", "probability_cost_effective"]);

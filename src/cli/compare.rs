@@ -179,30 +179,16 @@ fn psa_intervals(
         )));
     }
     super::ceac::same_directory_twice(dirs)?;
-    let mut strategies = Vec::new();
-    for d in dirs {
-        strategies.push(super::ceac::psa_strategy(d)?);
-    }
-    let (first, baseline) = &strategies[0];
-    for (d, (info, _)) in dirs.iter().zip(&strategies).skip(1) {
-        if info.seed != first.seed || info.points.len() != first.points.len() {
-            return Err(CliError::BadInput(format!(
-                "{} has {} draws with seed {}, {} has {} with seed {}: PSA draws pair only with the same seed and count",
-                dirs[0].display(),
-                first.points.len(),
-                first.seed,
-                d.display(),
-                info.points.len(),
-                info.seed
-            )));
-        }
-    }
+    let mut strategies = super::ceac::paired_strategies(dirs)?.into_iter();
+    let baseline = strategies
+        .next()
+        .expect("one directory per scenario, the baseline's first");
     let paired: Vec<(String, crate::economics::psa::Strategy)> = scenarios[1..]
         .iter()
-        .zip(&strategies[1..])
-        .map(|(s, (_, st))| (s.name.clone(), st.clone()))
+        .map(|s| s.name.clone())
+        .zip(strategies)
         .collect();
-    Ok(Some(PsaIntervals::of(baseline, &paired)))
+    Ok(Some(PsaIntervals::of(&baseline, &paired)))
 }
 
 /// What ran, for the head of `investment.md`: the command as a user would type it (paths as

@@ -143,9 +143,22 @@ fn interval(e: &Estimate, f: &dyn Fn(f64) -> String) -> String {
     }
 }
 
+/// Why time in prison is not valued: said after [`not_valued`]'s change where there is room.
+const PRISON_NOT_VALUED: &str = "are valued as time in the community: no UK utility for prisoners exists (HU14 is Australian, SF-6D)";
+
+/// An ICER in words, with a caveat when the QALYs' noise interval includes 0 (its sign then
+/// means little).
+fn icer_text(cost: f64, qalys: &Estimate) -> String {
+    let unclear = if qalys.low <= 0.0 && qalys.high >= 0.0 && qalys.low < qalys.high {
+        " (the QALYs' noise interval includes 0)"
+    } else {
+        ""
+    };
+    format!("{}{unclear}", describe_icer(cost, qalys.mean))
+}
+
 /// What the scenario changes that no utility values: time in prison rather than the community
-/// (no UK utility for prisoners; HU14 is Australian, SF-6D). Named when the paired interval of
-/// the change excludes zero.
+/// (see [`PRISON_NOT_VALUED`]). Named when the paired interval of the change excludes zero.
 fn not_valued(s: &Scenario) -> Option<String> {
     let r = s.get("custody_days")?;
     let e = &r.difference;
@@ -154,7 +167,7 @@ fn not_valued(s: &Scenario) -> Option<String> {
     }
     let years = e.mean / 365.25;
     Some(format!(
-        "{} person-years {} in prison (noise 95%: {} to {}) are valued as time in the community: no UK utility for prisoners exists (HU14 is Australian, SF-6D)",
+        "{} person-years {} in prison (noise 95%: {} to {})",
         thousands(years.abs()),
         if years < 0.0 { "fewer" } else { "more" },
         thousands(e.low / 365.25),
@@ -285,20 +298,13 @@ pub fn render(
             ));
         }
         if let Some(n) = not_valued(&sc) {
-            s.push_str(&format!("    not valued: {n}\n"));
+            s.push_str(&format!("    not valued: {n} {PRISON_NOT_VALUED}\n"));
         }
-        // An ICER's sign means little when the QALYs' interval includes 0: it says so.
         let icer_line = |s: &mut String, label: &str, cost: f64| {
             if let Some(q) = sc.get("qalys.total") {
-                let e = &q.difference;
-                let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
-                    " (the QALYs' noise interval includes 0)"
-                } else {
-                    ""
-                };
                 s.push_str(&format!(
-                    "  {label:<46} {}{unclear}\n",
-                    describe_icer(cost, e.mean)
+                    "  {label:<46} {}\n",
+                    icer_text(cost, &q.difference)
                 ));
             }
         };
@@ -477,20 +483,9 @@ pub fn markdown(rows: &[Row], psa: Option<&PsaIntervals>, heading: &str) -> Stri
             } else {
                 from.join("; ")
             },
-            not_valued(&sc).map_or("-".into(), |n| {
-                n.split(" are valued")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            }),
+            not_valued(&sc).unwrap_or_else(|| "-".into()),
             q.map_or("-".into(), |q| {
-                let e = &q.difference;
-                let unclear = if e.low <= 0.0 && e.high >= 0.0 && e.low < e.high {
-                    " (the QALYs' noise interval includes 0)"
-                } else {
-                    ""
-                };
-                format!("{}{unclear}", describe_icer(cost.difference.mean, e.mean))
+                icer_text(cost.difference.mean, &q.difference)
             }),
             with("investment.nmb_20000", &millions),
             with("investment.nmb_30000", &millions),

@@ -44,13 +44,16 @@ fn run(tmp: &TempDir, scenario: &std::path::Path) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// Each baseline cost line's payer and kind, read from the file itself.
-fn lines() -> Vec<(String, String, String)> {
+/// The baseline's `[costs.lines]`, read from the file itself.
+fn baseline_lines() -> toml::Table {
     let text = std::fs::read_to_string(root().join("scenarios/baseline.toml")).unwrap();
-    let v: toml::Value = toml::from_str(&text).unwrap();
-    v["costs"]["lines"]
-        .as_table()
-        .unwrap()
+    let v: toml::Table = toml::from_str(&text).unwrap();
+    v["costs"]["lines"].as_table().unwrap().clone()
+}
+
+/// Each baseline cost line's payer and kind.
+fn lines() -> Vec<(String, String, String)> {
+    baseline_lines()
         .iter()
         .map(|(name, l)| {
             (
@@ -64,11 +67,7 @@ fn lines() -> Vec<(String, String, String)> {
 
 /// Each baseline cost line's saving kind (absent: cash-releasing).
 fn savings() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(root().join("scenarios/baseline.toml")).unwrap();
-    let v: toml::Value = toml::from_str(&text).unwrap();
-    v["costs"]["lines"]
-        .as_table()
-        .unwrap()
+    baseline_lines()
         .iter()
         .map(|(name, l)| {
             let s = l.get("saving").and_then(|s| s.as_str());
@@ -205,17 +204,8 @@ fn each_line_prices_exactly_the_activity_it_names() {
 fn costs_and_qalys_by_sex_and_age_band_add_up_exactly_to_the_totals() {
     let tmp = TempDir::new("costs-groups");
     let m = run(&tmp, &small(&tmp, "groups", ""));
-    let parts = [
-        "male_under_50",
-        "male_50_59",
-        "male_60_plus",
-        "female_under_50",
-        "female_50_59",
-        "female_60_plus",
-        "not_attributed",
-    ];
     for total in ["cost.public_sector", "qalys.total"] {
-        let v: Vec<f64> = parts
+        let v: Vec<f64> = cjmh::economics::PARTS
             .iter()
             .map(|p| m[&format!("{total}.by_group.{p}")])
             .collect();
