@@ -158,6 +158,16 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
             out.join("comparison.csv").display(),
             started.elapsed().as_secs_f64()
         );
+        if economics.is_some() {
+            println!(
+                "the board paper (HTML, prints to A4): cjmh report {}{}",
+                out.display(),
+                args.psa
+                    .iter()
+                    .map(|d| format!(" --psa {}", d.display()))
+                    .collect::<String>()
+            );
+        }
     }
     Ok(())
 }
