@@ -7,7 +7,7 @@ use super::error::{KeyPath, Problem, ScenarioError, Segment, listed};
 use super::file;
 use super::resolved::Scenario;
 use super::spec::ScenarioSpec;
-use super::validate;
+use super::{validate, warnings};
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
@@ -64,6 +64,7 @@ fn resolve(doc: file::Document, overrides: &[(KeyPath, f64)]) -> Result<Scenario
             problems: listed(problems),
         })?;
     }
+    scenario.warnings = warnings::find(&doc, &scenario);
     Ok(scenario)
 }
 
