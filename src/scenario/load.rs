@@ -6,7 +6,7 @@ use std::path::Path;
 use super::error::{KeyPath, Problem, ScenarioError, Segment, listed};
 use super::file;
 use super::resolved::Scenario;
-use super::spec::ScenarioSpec;
+use super::spec::{ScenarioSpec, keys_of};
 use super::{validate, warnings};
 
 /// Reads and validates a scenario file.
@@ -148,12 +148,17 @@ fn validated(doc: &file::Document) -> Result<Scenario, ScenarioError> {
     let (spec, stand_ins) = deserialize(doc, &mut problems);
     let reported = problems.len();
     let scenario = spec.and_then(|spec| validate::validate(doc, spec, &mut problems));
-    // What the validator says of a stand-in is about the stand-in, not the user's value.
+    // What the validator says of a stand-in is about the stand-in, not the user's value; nor
+    // can what it says of a key beside one be trusted (a spot bed's lead time against a stand-in
+    // limit of 1 day), so a table holding a stand-in is checked again once the file is fixed.
     let validated = problems.split_off(reported);
+    let beside = |p: &Problem, s: &KeyPath| {
+        p.key.0.starts_with(&s.0) || (s.0.len() > 1 && p.key.0.starts_with(&s.0[..s.0.len() - 1]))
+    };
     problems.extend(
         validated
             .into_iter()
-            .filter(|p| !stand_ins.iter().any(|s| p.key.0.starts_with(&s.0))),
+            .filter(|p| !stand_ins.iter().any(|s| beside(p, s))),
     );
     match scenario {
         Some(s) if problems.is_empty() => Ok(s),
@@ -229,6 +234,7 @@ fn deserialize(
                     baseline.as_ref(),
                     &toml::Value::Boolean(false),
                 ));
+                known.extend(keys_of(&parent).iter().map(|k| k.to_string()));
                 match closest(k, &known) {
                     Some(near) => format!("unknown key `{k}`; did you mean `{near}`?"),
                     None => format!("unknown key `{k}`"),
