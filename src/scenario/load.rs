@@ -145,21 +145,21 @@ fn start_policy(
 
 fn validated(doc: &file::Document) -> Result<Scenario, ScenarioError> {
     let mut problems = Vec::new();
-    let (spec, stand_ins) = deserialize(doc, &mut problems);
+    let (spec, stand_ins, missing) = deserialize(doc, &mut problems);
     let reported = problems.len();
     let scenario = spec.and_then(|spec| validate::validate(doc, spec, &mut problems));
     // What the validator says of a stand-in is about the stand-in, not the user's value; nor
-    // can what it says of a key beside one be trusted (a spot bed's lead time against a stand-in
-    // limit of 1 day), so a table holding a stand-in is checked again once the file is fixed.
+    // can what it says of a key beside a missing field's stand-in be trusted (a spot bed's lead
+    // time against a stand-in limit of 1 day), so that table is checked again once the field is
+    // written.
     let validated = problems.split_off(reported);
-    let beside = |p: &Problem, s: &KeyPath| {
-        p.key.0.starts_with(&s.0) || (s.0.len() > 1 && p.key.0.starts_with(&s.0[..s.0.len() - 1]))
+    let about_a_stand_in = |p: &Problem| {
+        stand_ins.iter().any(|s| p.key.0.starts_with(&s.0))
+            || missing
+                .iter()
+                .any(|m| m.0.len() > 1 && p.key.0.starts_with(&m.0[..m.0.len() - 1]))
     };
-    problems.extend(
-        validated
-            .into_iter()
-            .filter(|p| !stand_ins.iter().any(|s| beside(p, s))),
-    );
+    problems.extend(validated.into_iter().filter(|p| !about_a_stand_in(p)));
     match scenario {
         Some(s) if problems.is_empty() => Ok(s),
         _ => Err(ScenarioError {
@@ -171,11 +171,12 @@ fn validated(doc: &file::Document) -> Result<Scenario, ScenarioError> {
 /// Deserializes the merged document, reporting every value of the wrong type, not only the
 /// first: serde stops at the first, so each one found is reported, replaced by a stand-in of a
 /// type that gets past it, and deserialization tried again. The stand-ins are returned so that
-/// the validator's complaints about them (they are not the user's values) can be dropped.
+/// the validator's complaints about them (they are not the user's values) can be dropped, and,
+/// apart, those of missing fields, whose tables' other complaints are dropped too.
 fn deserialize(
     doc: &file::Document,
     problems: &mut Vec<Problem>,
-) -> (Option<ScenarioSpec>, Vec<KeyPath>) {
+) -> (Option<ScenarioSpec>, Vec<KeyPath>, Vec<KeyPath>) {
     // Enough for any real file; each round is a deserialization of a small document.
     const MAX_ROUNDS: usize = 64;
     let mut value = doc.to_value();
@@ -244,7 +245,7 @@ fn deserialize(
         };
         doc.report(problems, key, message);
     }
-    (spec, stand_ins)
+    (spec, stand_ins, missing)
 }
 
 /// The shipped baseline's spec as a TOML value, read without validation.
