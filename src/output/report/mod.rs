@@ -119,6 +119,8 @@ struct Table {
 #[derive(Debug, Clone, Serialize)]
 struct Page {
     title: String,
+    /// "5 years", "1 year".
+    window: String,
     population: String,
     warmup: String,
     baseline: String,
@@ -459,11 +461,8 @@ fn paragraphs(
                 let pairs = psa_pairs(p, i);
                 let k = pairs.iter().filter(|(q, c)| wtp * q - c > 0.0).count();
                 if !pairs.is_empty() {
-                    t.push_str(&format!(
-                        " (positive in {k} of {} PSA draws{})",
-                        pairs.len(),
-                        few_draws(pairs.len())
-                    ));
+                    // The warning on few draws is given once, with the quadrants above.
+                    t.push_str(&format!(" (positive in {k} of {} PSA draws)", pairs.len()));
                 }
             }
             nmb.push(t);
@@ -1129,6 +1128,7 @@ pub fn html(input: &Input) -> Result<String, String> {
         );
     let page = Page {
         title: format!("Investment case against {baseline}"),
+        window: years_text(&years),
         population,
         warmup,
         charts: charts(input, &all, &baseline)?,
