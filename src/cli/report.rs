@@ -11,6 +11,7 @@ use crate::output::comparison;
 use crate::output::investment::PsaIntervals;
 use crate::output::report::{self, Psa};
 use crate::output::summary::ReplicationResult;
+use crate::output::workbook;
 use crate::output::write::read_own_file;
 use crate::validation::{self, Setup};
 use crate::{calibration, scenario};
@@ -260,10 +261,19 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
         hashes,
     };
     let html = report::html(&input).map_err(CliError::Failure)?;
+    // Both are built before either is written, so a failure leaves neither half-done.
+    let xlsx = match &args.xlsx {
+        Some(x) => Some((x, workbook::workbook(&input).map_err(CliError::Failure)?)),
+        None => None,
+    };
     write_output(&out, html.as_bytes())?;
     println!(
         "wrote {} (open it in a browser; print it to A4 from there)",
         out.display()
     );
+    if let Some((x, bytes)) = xlsx {
+        write_output(x, &bytes)?;
+        println!("wrote {}", x.display());
+    }
     Ok(())
 }

@@ -163,13 +163,13 @@ fn qalys(x: f64) -> String {
 }
 
 /// Rows of one scenario.
-struct Scenario<'a> {
-    name: &'a str,
-    rows: Vec<&'a Row>,
+pub(crate) struct Scenario<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) rows: Vec<&'a Row>,
 }
 
 impl<'a> Scenario<'a> {
-    fn get(&self, metric: &str) -> Option<&'a Row> {
+    pub(crate) fn get(&self, metric: &str) -> Option<&'a Row> {
         self.rows.iter().copied().find(|r| r.metric == metric)
     }
     fn mean(&self, metric: &str) -> Option<f64> {
@@ -179,7 +179,7 @@ impl<'a> Scenario<'a> {
     }
 }
 
-fn scenarios(rows: &[Row]) -> Vec<Scenario<'_>> {
+pub(crate) fn scenarios(rows: &[Row]) -> Vec<Scenario<'_>> {
     let mut out: Vec<Scenario> = Vec::new();
     for r in rows {
         match out.iter_mut().find(|s| s.name == r.scenario) {
@@ -236,7 +236,7 @@ fn line(
 }
 
 /// Whether an interval includes zero (its sign is not established).
-fn includes_zero(e: &Estimate) -> bool {
+pub(crate) fn includes_zero(e: &Estimate) -> bool {
     e.low.is_finite() && e.high.is_finite() && e.low <= 0.0 && e.high >= 0.0
 }
 
@@ -268,7 +268,7 @@ const PAYER_NAMES: [(&str, &str); 5] = [
     ),
 ];
 
-fn payer_name(p: &str) -> &str {
+pub(crate) fn payer_name(p: &str) -> &str {
     PAYER_NAMES
         .iter()
         .find(|(k, _)| *k == p)
@@ -449,7 +449,7 @@ fn chart(
 }
 
 /// The scenario entries of the manifest: (name, resolved scenario).
-fn manifest_scenarios(m: &Value) -> Vec<(String, &Value)> {
+pub(crate) fn manifest_scenarios(m: &Value) -> Vec<(String, &Value)> {
     m.get("scenarios")
         .and_then(Value::as_array)
         .map(|a| {
