@@ -9,8 +9,9 @@ use super::args::ReportArgs;
 use super::{CliError, check_output, write_output};
 use crate::output::comparison;
 use crate::output::investment::PsaIntervals;
-use crate::output::report::{self, Psa};
+use crate::output::report::{self, Psa, Table};
 use crate::output::summary::ReplicationResult;
+use crate::output::workbook;
 use crate::output::write::read_own_file;
 use crate::validation::{self, Setup};
 use crate::{calibration, scenario};
@@ -117,11 +118,11 @@ fn not_national(manifest: &Value, baseline: &str) -> Option<String> {
     }
 }
 
-fn calibration_rows(
+fn calibration_table(
     manifest: &Value,
     baseline: &str,
     results: &[ReplicationResult],
-) -> Result<Vec<calibration::Row>, String> {
+) -> Result<Table, String> {
     if let Some(why) = not_national(manifest, baseline) {
         return Err(format!(
             "Not shown: the calibration targets are national figures, and {why}. `cjmh calibrate` gives the national baseline's table; docs/calibration.md is its output."
@@ -132,13 +133,46 @@ fn calibration_rows(
         .filter(|r| r.scenario == baseline)
         .cloned()
         .collect();
-    Ok(calibration::evaluate(&own))
+    let cells: Vec<calibration::Cells> = calibration::evaluate(&own)
+        .iter()
+        .map(calibration::cells)
+        .collect();
+    Ok(Table {
+        head: [
+            "target",
+            "source",
+            "published",
+            "accepted band",
+            "simulated mean",
+            "noise 95%",
+            "in band",
+            "fitted with, or echo",
+        ]
+        .map(String::from)
+        .to_vec(),
+        pass: cells.iter().map(|c| c.in_band).collect(),
+        rows: cells
+            .into_iter()
+            .map(|c| {
+                vec![
+                    c.what.into(),
+                    c.source.into(),
+                    c.published.into(),
+                    c.band,
+                    c.mean,
+                    c.interval,
+                    if c.in_band { "yes" } else { "no" }.into(),
+                    c.basis.into(),
+                ]
+            })
+            .collect(),
+        note: format!(
+            "The baseline ({baseline}) in this comparison's own replications, against the published figures it was calibrated to. Calibration shows the model reproduces the figures its parameters were fitted to; it is not validation."
+        ),
+    })
 }
 
-fn validation_rows(
-    manifest: &Value,
-    results: &[ReplicationResult],
-) -> Result<Vec<validation::Row>, String> {
+fn validation_table(manifest: &Value, results: &[ReplicationResult]) -> Result<Table, String> {
     let names: Vec<&str> = Setup::ALL.iter().map(|s| setup_name(*s)).collect();
     let entries = manifest
         .get("scenarios")
@@ -189,7 +223,44 @@ fn validation_rows(
             .collect(),
         economics,
     };
-    Ok(validation::evaluate(&runs))
+    let rows = validation::evaluate(&runs);
+    Ok(Table {
+        head: [
+            "case",
+            "what",
+            "source",
+            "published",
+            "tolerance",
+            "simulated",
+            "noise 95%",
+            "result",
+        ]
+        .map(String::from)
+        .to_vec(),
+        pass: rows.iter().map(validation::Row::pass).collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let c = &r.case;
+                let (v, i) = validation::value_and_interval(&r.measured, c.unit);
+                vec![
+                    c.id.into(),
+                    c.what.into(),
+                    c.source.into(),
+                    c.published.into(),
+                    validation::band(c.tolerance, c.unit),
+                    v,
+                    i,
+                    validation::verdict(r).into(),
+                ]
+            })
+            .collect(),
+        note: format!(
+            "Published figures no parameter was fitted to, measured in this comparison's own runs. {} of {} cases pass; a failing case stays failing, with its reason in docs/validation.md, until a mechanism grounded in the sources fixes it.",
+            rows.iter().filter(|r| r.pass()).count(),
+            rows.len()
+        ),
+    })
 }
 
 pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
@@ -283,16 +354,25 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
         rows: &rows,
         manifest: &manifest,
         psa: psa.as_ref(),
-        calibration: calibration_rows(&manifest, &baseline, &results),
-        validation: validation_rows(&manifest, &results),
+        calibration: calibration_table(&manifest, &baseline, &results),
+        validation: validation_table(&manifest, &results),
         command,
         hashes,
     };
     let html = report::html(&input).map_err(CliError::Failure)?;
+    // Both are built before either is written, so a failure leaves neither half-done.
+    let xlsx = match &args.xlsx {
+        Some(x) => Some((x, workbook::workbook(&input).map_err(CliError::Failure)?)),
+        None => None,
+    };
     write_output(&out, html.as_bytes())?;
     println!(
         "wrote {} (open it in a browser; print it to A4 from there)",
         out.display()
     );
+    if let Some((x, bytes)) = xlsx {
+        write_output(x, &bytes)?;
+        println!("wrote {}", x.display());
+    }
     Ok(())
 }

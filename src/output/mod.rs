@@ -13,4 +13,5 @@ pub mod summary;
 pub mod sweep;
 pub mod table;
 pub mod temp;
+pub mod workbook;
 pub mod write;

@@ -290,3 +290,190 @@ fn the_source_register_knows_every_id_a_shipped_scenario_cites() {
         missing.join("\n")
     );
 }
+
+/// Every sheet's cells of the workbook at `path`, by sheet name in the workbook's order.
+fn workbook(path: &Path) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            (name, range.rows().map(<[calamine::Data]>::to_vec).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn the_workbook_totals_are_comparison_csv_and_the_same_results_give_the_same_bytes() {
+    use calamine::Data;
+    let tmp = TempDir::new("report-xlsx");
+    let (compare, psa) = small_comparison(tmp.path());
+    let books = [tmp.path().join("one.xlsx"), tmp.path().join("two.xlsx")];
+    for book in &books {
+        let o = cjmh_in(
+            tmp.path(),
+            [
+                "report".as_ref(),
+                compare.as_os_str(),
+                "--psa".as_ref(),
+                psa[0].as_os_str(),
+                "--psa".as_ref(),
+                psa[1].as_os_str(),
+                "--xlsx".as_ref(),
+                book.as_os_str(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            crate::common::stdout(&o).ends_with(&format!("wrote {}\n", book.display())),
+            "{}",
+            crate::common::stdout(&o)
+        );
+    }
+    let bytes = books.each_ref().map(|b| std::fs::read(b).unwrap());
+    assert!(
+        bytes[0] == bytes[1],
+        "two workbooks from the same results differ"
+    );
+
+    let sheets = workbook(&books[0]);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Summary", "small-liaison-diversion", "Parameters", "About"]
+    );
+    let csv = std::fs::read_to_string(compare.join("comparison.csv")).unwrap();
+    let policy = "small-liaison-diversion";
+    let summary = &sheets[0].1;
+    let text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        d => panic!("{d:?} is not text"),
+    };
+    assert_eq!(
+        summary[0].iter().map(text).collect::<Vec<_>>(),
+        [
+            "scenario",
+            "payer",
+            "year",
+            "difference (£m)",
+            "noise 95% low (£m)",
+            "noise 95% high (£m)"
+        ]
+    );
+    // Each `all` row is comparison.csv's window total for its payer, in £ million, as a
+    // number; every payer with costs has one, and the public sector's.
+    let mut payers = Vec::new();
+    for r in summary[1..]
+        .iter()
+        .filter(|r| r[2] == Data::String("all".into()))
+    {
+        assert_eq!(text(&r[0]), policy);
+        let payer = text(&r[1]);
+        let metric = if payer == "public_sector" {
+            "cost.public_sector".to_string()
+        } else {
+            format!("cost.payer.{payer}")
+        };
+        for (c, column) in ["difference_mean", "difference_ci_low", "difference_ci_high"]
+            .iter()
+            .enumerate()
+        {
+            let want: f64 = cell(&csv, policy, &metric, column).parse().unwrap();
+            assert_eq!(r[3 + c], Data::Float(want / 1e6), "{metric} {column}");
+        }
+        payers.push(payer);
+    }
+    let mut want: Vec<String> = csv
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("{policy},cost.payer.")))
+        .filter_map(|l| l.split(',').next())
+        .filter(|m| !m.contains('.'))
+        .map(String::from)
+        .collect();
+    want.insert(
+        want.iter()
+            .position(|p| p == "wider_costs_of_crime")
+            .unwrap_or(want.len()),
+        "public_sector".into(),
+    );
+    assert_eq!(payers, want);
+    // The yearly rows are exactly comparison.csv's yearly cost rows, none invented.
+    let mut yearly: Vec<(String, f64)> = Vec::new();
+    for r in &summary[1..] {
+        let Data::Float(k) = r[2] else { continue };
+        let payer = text(&r[1]);
+        let metric = if payer == "public_sector" {
+            format!("cost.public_sector.year{k}")
+        } else {
+            format!("cost.payer.{payer}.year{k}")
+        };
+        let want: f64 = cell(&csv, policy, &metric, "difference_mean")
+            .parse()
+            .unwrap();
+        assert_eq!(r[3], Data::Float(want / 1e6), "{metric}");
+        yearly.push((metric, want));
+    }
+    let in_csv = csv
+        .lines()
+        .filter(|l| l.starts_with(&format!("{policy},cost.")))
+        .filter(|l| {
+            let metric = l.split(',').nth(1).unwrap();
+            let Some((stem, k)) = metric.rsplit_once(".year") else {
+                return false;
+            };
+            k.parse::<u32>().is_ok()
+                && (stem == "cost.public_sector"
+                    || stem
+                        .strip_prefix("cost.payer.")
+                        .is_some_and(|p| !p.contains('.')))
+        })
+        .count();
+    assert!(in_csv > 0);
+    assert_eq!(yearly.len(), in_csv, "{yearly:?}");
+
+    // The policy's sheet gives PSA intervals beside the noise; the parameters sheet names the
+    // changed parameter and its evidence.
+    let sheet = &sheets[1].1;
+    let head = sheet
+        .iter()
+        .find(|r| r[0] == Data::String("measure".into()))
+        .expect("a headline table");
+    assert!(
+        head.contains(&Data::String("PSA 95% low".into())),
+        "{head:?}"
+    );
+    let cost = sheet
+        .iter()
+        .find(|r| r[0] == Data::String("Public-sector net cost".into()))
+        .expect("the public-sector cost");
+    let want: f64 = cell(&csv, policy, "cost.public_sector", "difference_mean")
+        .parse()
+        .unwrap();
+    assert_eq!(cost[2], Data::Float(want / 1e6));
+    let parameters = &sheets[2].1;
+    assert!(
+        parameters.iter().any(
+            |r| r[1] == Data::String("liaison_diversion.coverage".into())
+                && r[7].to_string().contains(": A,")
+        ),
+        "{parameters:?}"
+    );
+}
+
+#[test]
+fn a_workbook_path_that_is_a_directory_is_refused_before_anything_is_written() {
+    let tmp = TempDir::new("report-xlsx-dir");
+    let (compare, _) = small_comparison(tmp.path());
+    let o = cjmh_in(
+        tmp.path(),
+        [
+            "report".as_ref(),
+            compare.as_os_str(),
+            "--xlsx".as_ref(),
+            tmp.path().as_os_str(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!compare.join("report.html").exists());
+}

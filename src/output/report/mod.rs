@@ -20,7 +20,6 @@ use crate::engine::stats::Estimate;
 use crate::output::comparison::{Row, tidy};
 use crate::output::investment::{PsaIntervals, Scenario, scenarios};
 use crate::output::summary::format_value;
-use crate::{calibration, validation};
 
 /// PSA results for the paper: the baseline's strategy first, then one per policy in the
 /// comparison's order, each with the same draws.
@@ -38,9 +37,9 @@ pub struct Input<'a> {
     pub psa: Option<&'a Psa>,
     /// The baseline's calibration over the comparison's own replications, or why it is not
     /// shown.
-    pub calibration: Result<Vec<calibration::Row>, String>,
+    pub calibration: Result<Table, String>,
     /// Validation over the comparison's own runs, or why it is not shown.
-    pub validation: Result<Vec<validation::Row>, String>,
+    pub validation: Result<Table, String>,
     /// The `cjmh report` command line.
     pub command: String,
     /// (file, SHA-256) of each input read.
@@ -108,12 +107,15 @@ struct Policy {
     groups: Vec<Group>,
 }
 
+/// A table of checks (calibration targets, validation cases) as text, with a sentence saying
+/// what it is.
 #[derive(Debug, Clone, Serialize)]
-struct Table {
-    head: Vec<String>,
-    rows: Vec<Vec<String>>,
+pub struct Table {
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
     /// Per row: whether it passes (for the verdict column's style).
-    pass: Vec<bool>,
+    pub pass: Vec<bool>,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -223,7 +225,7 @@ fn line(
 }
 
 /// Whether an interval includes zero (its sign is not established).
-fn includes_zero(e: &Estimate) -> bool {
+pub(crate) fn includes_zero(e: &Estimate) -> bool {
     e.low.is_finite() && e.high.is_finite() && e.low <= 0.0 && e.high >= 0.0
 }
 
@@ -255,7 +257,7 @@ const PAYER_NAMES: [(&str, &str); 5] = [
     ),
 ];
 
-fn payer_name(p: &str) -> &str {
+pub(crate) fn payer_name(p: &str) -> &str {
     PAYER_NAMES
         .iter()
         .find(|(k, _)| *k == p)
@@ -514,7 +516,7 @@ fn chart(
 }
 
 /// The scenario entries of the manifest: (name, resolved scenario).
-fn manifest_scenarios(m: &Value) -> Vec<(String, &Value)> {
+pub(crate) fn manifest_scenarios(m: &Value) -> Vec<(String, &Value)> {
     m.get("scenarios")
         .and_then(Value::as_array)
         .map(|a| {
@@ -946,86 +948,11 @@ pub fn html(input: &Input) -> Result<String, String> {
     }
     sources.sort_by(|a, b| a.id.cmp(&b.id));
     let (calibration, calibration_note) = match &input.calibration {
-        Ok(rows) => {
-            let cells: Vec<calibration::Cells> = rows.iter().map(calibration::cells).collect();
-            (
-                Some(Table {
-                    head: [
-                        "target",
-                        "source",
-                        "published",
-                        "accepted band",
-                        "simulated mean",
-                        "noise 95%",
-                        "in band",
-                        "fitted with, or echo",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    pass: cells.iter().map(|c| c.in_band).collect(),
-                    rows: cells
-                        .into_iter()
-                        .map(|c| {
-                            vec![
-                                c.what.into(),
-                                c.source.into(),
-                                c.published.into(),
-                                c.band,
-                                c.mean,
-                                c.interval,
-                                if c.in_band { "yes" } else { "no" }.into(),
-                                c.basis.into(),
-                            ]
-                        })
-                        .collect(),
-                }),
-                format!(
-                    "The baseline ({baseline}) in this comparison's own replications, against the published figures it was calibrated to. Calibration shows the model reproduces the figures its parameters were fitted to; it is not validation."
-                ),
-            )
-        }
+        Ok(t) => (Some(t.clone()), t.note.clone()),
         Err(why) => (None, why.clone()),
     };
     let (validation, validation_note) = match &input.validation {
-        Ok(rows) => (
-            Some(Table {
-                head: [
-                    "case",
-                    "what",
-                    "source",
-                    "published",
-                    "tolerance",
-                    "simulated",
-                    "noise 95%",
-                    "result",
-                ]
-                .map(String::from)
-                .to_vec(),
-                pass: rows.iter().map(validation::Row::pass).collect(),
-                rows: rows
-                    .iter()
-                    .map(|r| {
-                        let c = &r.case;
-                        let (v, i) = validation::value_and_interval(&r.measured, c.unit);
-                        vec![
-                            c.id.into(),
-                            c.what.into(),
-                            c.source.into(),
-                            c.published.into(),
-                            validation::band(c.tolerance, c.unit),
-                            v,
-                            i,
-                            validation::verdict(r).into(),
-                        ]
-                    })
-                    .collect(),
-            }),
-            format!(
-                "Published figures no parameter was fitted to, measured in this comparison's own runs. {} of {} cases pass; a failing case stays failing, with its reason in docs/validation.md, until a mechanism grounded in the sources fixes it.",
-                rows.iter().filter(|r| r.pass()).count(),
-                rows.len()
-            ),
-        ),
+        Ok(t) => (Some(t.clone()), t.note.clone()),
         Err(why) => (None, why.clone()),
     };
     let text = |p: &str| {
