@@ -236,9 +236,13 @@ class Loaded:
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
-        self.page.goto(url, wait_until="load")
-        # Let anything the page starts after load (timers, lazy images) run into the routes.
-        self.page.wait_for_timeout(300)
+        try:
+            self.page.goto(url, wait_until="load")
+            # Let anything the page starts after load (timers, lazy images) run into the routes.
+            self.page.wait_for_timeout(300)
+        except Exception:
+            self.context.close()
+            raise
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -614,7 +618,11 @@ def run_checks(browser, report: Path, rows, scenarios, psa: bool, xlsx: Path | N
     res = Results()
     check_self_contained(report.read_text(encoding="utf-8"), res)
     url = report.resolve().as_uri()
-    loaded = Loaded(browser, url)
+    try:
+        loaded = Loaded(browser, url)
+    except Exception as e:  # Playwright's errors have no common public base class
+        res.fail("offline", f"the page did not load: {type(e).__name__}: {e}")
+        return res
     try:
         check_offline(loaded, res)
         check_sections(loaded.page, scenarios, res)
