@@ -332,6 +332,52 @@ pub fn heading(s: &Scenario, path: &Path, replications: u64, seed: u64) -> Strin
     )
 }
 
+/// One calibration row as text, for the Markdown table and the board paper alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cells {
+    pub what: &'static str,
+    pub metric: &'static str,
+    pub source: &'static str,
+    pub published: &'static str,
+    /// The accepted band.
+    pub band: String,
+    /// The simulated mean, or "missing".
+    pub mean: String,
+    /// Its 95% interval over replications (simulation noise).
+    pub interval: String,
+    pub in_band: bool,
+    /// The parameter fitted to the target, or the input it echoes.
+    pub basis: &'static str,
+}
+
+/// The text of one row.
+pub fn cells(r: &Row) -> Cells {
+    let t = &r.target;
+    let (low, high) = t.band.bounds();
+    let band = match t.band {
+        Band::Within { .. } => format!("{} to {}", number(low), number(high)),
+        Band::Between { .. } => format!("between {} and {}", number(low), number(high)),
+    };
+    let (mean, interval) = match &r.estimate {
+        Some(e) => (
+            number(e.mean),
+            format!("{} to {}", number(e.low), number(e.high)),
+        ),
+        None => ("missing".into(), "-".into()),
+    };
+    Cells {
+        what: t.what,
+        metric: t.metric,
+        source: t.source,
+        published: t.published,
+        band,
+        mean,
+        interval,
+        in_band: r.pass(),
+        basis: t.basis,
+    }
+}
+
 /// The calibration table as Markdown: one row per target. `heading` describes the run.
 pub fn to_markdown(rows: &[Row], heading: &str) -> String {
     let mut s = String::new();
@@ -342,30 +388,18 @@ pub fn to_markdown(rows: &[Row], heading: &str) -> String {
     );
     s.push_str("|---|---|---|---|---:|---|---|---|\n");
     for r in rows {
-        let t = &r.target;
-        let (low, high) = t.band.bounds();
-        let band = match t.band {
-            Band::Within { .. } => format!("{} to {}", number(low), number(high)),
-            Band::Between { .. } => format!("between {} and {}", number(low), number(high)),
-        };
-        let (mean, ci) = match &r.estimate {
-            Some(e) => (
-                number(e.mean),
-                format!("{} to {}", number(e.low), number(e.high)),
-            ),
-            None => ("missing".into(), "-".into()),
-        };
+        let c = cells(r);
         s.push_str(&format!(
             "| {} (`{}`) | {} | {} | {} | {} | {} | {} | {} |\n",
-            t.what,
-            t.metric,
-            t.source,
-            t.published,
-            band,
-            mean,
-            ci,
-            if r.pass() { "yes" } else { "**no**" },
-            t.basis
+            c.what,
+            c.metric,
+            c.source,
+            c.published,
+            c.band,
+            c.mean,
+            c.interval,
+            if c.in_band { "yes" } else { "**no**" },
+            c.basis
         ));
     }
     s.push_str("\nWhy each band is that wide:\n\n");

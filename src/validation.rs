@@ -866,7 +866,8 @@ pub fn band(t: Tolerance, unit: Unit) -> String {
     }
 }
 
-fn value_and_interval(m: &Measured, unit: Unit) -> (String, String) {
+/// The simulated value and its interval as text.
+pub fn value_and_interval(m: &Measured, unit: Unit) -> (String, String) {
     match m {
         Measured::Replications(e) => (
             format(e.mean, unit),
@@ -885,6 +886,17 @@ pub fn heading(replications: u64, seed: u64) -> String {
          `cjmh validate --out docs/validation.md`.",
         env!("CARGO_PKG_VERSION"),
     )
+}
+
+/// The verdict in words: PASS or FAIL, and "(within noise)" when an edge of the band lies
+/// inside the interval.
+pub fn verdict(r: &Row) -> &'static str {
+    match (r.pass(), r.interval_crosses_edge()) {
+        (true, false) => "PASS",
+        (true, true) => "PASS (within noise)",
+        (false, false) => "FAIL",
+        (false, true) => "FAIL (within noise)",
+    }
 }
 
 /// The number of cases that fail.
@@ -911,11 +923,9 @@ pub fn to_markdown(rows: &[Row], runs: &Runs, heading: &str) -> String {
     for r in rows {
         let c = &r.case;
         let (value, interval) = value_and_interval(&r.measured, c.unit);
-        let verdict = match (r.pass(), r.interval_crosses_edge()) {
-            (true, false) => "PASS",
-            (true, true) => "PASS (within noise)",
-            (false, false) => "**FAIL**",
-            (false, true) => "**FAIL** (within noise)",
+        let verdict = match verdict(r) {
+            v if r.pass() => v.to_string(),
+            v => v.replacen("FAIL", "**FAIL**", 1),
         };
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |\n",

@@ -71,6 +71,17 @@ pub(super) enum Command {
     /// highest net monetary benefit, public sector) and evpi.csv (the expected value of perfect
     /// information), and prints both at £20,000 and £30,000.
     Ceac(CeacArgs),
+    /// Turns a `cjmh compare` output directory (and, with --psa, the PSA sweeps given to
+    /// compare) into the board paper: one self-contained HTML file that needs no network and
+    /// prints to A4. For each policy it gives a one-page summary in words (five-year cost by
+    /// payer, cash-releasing and not; QALYs; net monetary benefit at £20,000 and £30,000; the
+    /// quadrant of the cost-effectiveness plane), every interval labelled by kind; charts of
+    /// cost by payer, cost year by year, transfer waits and, with PSA, the cost-effectiveness
+    /// plane and acceptability curve, each with its data table; every changed parameter with
+    /// its source, grade and whether it rests on a trial or an assumption; the calibration and
+    /// validation tables from the comparison's own runs; and what ran (versions, command,
+    /// seed, hashes). Runs nothing.
+    Report(ReportArgs),
     /// Prints a scenario's unit-cost table as Markdown: every cost line with its payer, kind,
     /// saving kind (cash-releasing or opportunity), driver, basis (what the unit cost covers),
     /// unit cost and range at the source's price year, the inflation factor to the scenario's
@@ -402,6 +413,25 @@ pub(super) struct CeacArgs {
     /// Directory for ceac.csv and evpi.csv; created if missing.
     #[arg(short, long, default_value = "out")]
     pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub(super) struct ReportArgs {
+    /// The output directory of `cjmh compare` (comparison.csv, summary.csv, manifest.json).
+    pub dir: PathBuf,
+    /// A PSA sweep's output directory, as given to `cjmh compare --psa`: the baseline's first,
+    /// then one per policy in the comparison's order. Adds parameter uncertainty to every
+    /// interval, the cost-effectiveness plane and the acceptability curve.
+    #[arg(long, value_name = "DIR")]
+    pub psa: Vec<PathBuf>,
+    /// Where to write the HTML file; default DIR/report.html. Open it in any browser; print it
+    /// from there to A4 (or save as PDF).
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also writes an Excel workbook to this file: the summary by payer and year in £ million, a
+    /// sheet per policy, and the parameters with their sources.
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -14,6 +14,7 @@ mod compare;
 mod costs;
 mod memory;
 mod merge;
+mod report;
 mod run;
 mod show;
 mod sweep;
@@ -132,6 +133,7 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate::validate(args),
         Command::Costs(args) => costs::costs(args),
         Command::Show(args) => show::show(args),
+        Command::Report(args) => report::report(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Ceac(args) => ceac::ceac(args),

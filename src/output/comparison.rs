@@ -67,6 +67,30 @@ fn undefined() -> Estimate {
     }
 }
 
+/// The ICER where it means something: in a trade-off (more cost for more QALYs, or less for
+/// fewer). A dominant or dominated policy has none (NaN, an empty cell): its ratio would be
+/// negative in both cases, and `investment.dominant` / `investment.dominated` say which.
+fn trade_off_icer(d_cost: f64, d_qalys: f64) -> f64 {
+    let (dominant, dominated) = quadrant_flags(d_cost, d_qalys);
+    if dominant == 1.0 || dominated == 1.0 {
+        f64::NAN
+    } else {
+        icer(d_cost, d_qalys)
+    }
+}
+
+/// (1 if dominant, 1 if dominated) for mean differences, each else 0: dominant costs no more
+/// and gains QALYs; dominated costs no less and loses QALYs.
+fn quadrant_flags(d_cost: f64, d_qalys: f64) -> (f64, f64) {
+    if !(d_cost.is_finite() && d_qalys.is_finite()) {
+        return (f64::NAN, f64::NAN);
+    }
+    (
+        f64::from(u8::from(d_qalys > 0.0 && d_cost <= 0.0)),
+        f64::from(u8::from(d_qalys < 0.0 && d_cost >= 0.0)),
+    )
+}
+
 /// One metric's running statistics: each side on its own, and the pairs.
 #[derive(Debug, Clone, Default)]
 struct MetricStats {
@@ -246,10 +270,16 @@ impl Accumulator {
             out.push(row(format!("investment.nmb_{wtp:.0}"), acc.estimate(0.95)));
         }
         let n = cost.difference.n().min(qalys.difference.n());
+        let (d_cost, d_qalys) = (cost.difference.mean(), qalys.difference.mean());
         out.push(row(
             "investment.icer_public_sector".into(),
-            point(icer(cost.difference.mean(), qalys.difference.mean()), n),
+            point(trade_off_icer(d_cost, d_qalys), n),
         ));
+        // The quadrant, which the ICER alone loses: a dominant and a dominated policy both
+        // have a negative ratio.
+        let (dominant, dominated) = quadrant_flags(d_cost, d_qalys);
+        out.push(row("investment.dominant".into(), point(dominant, n)));
+        out.push(row("investment.dominated".into(), point(dominated, n)));
         if let Some(marginal) = self.metric(PUBLIC_COST_MARGINAL)
             && marginal.difference.n() > 0
         {
@@ -262,7 +292,7 @@ impl Accumulator {
             out.push(row(
                 "investment.icer_public_sector_marginal".into(),
                 point(
-                    icer(marginal.difference.mean(), qalys.difference.mean()),
+                    trade_off_icer(marginal.difference.mean(), qalys.difference.mean()),
                     marginal.difference.n().min(qalys.difference.n()),
                 ),
             ));
@@ -353,19 +383,7 @@ pub fn compare(baseline: &[ReplicationResult], scenario: &[ReplicationResult]) -
 /// The bytes of `comparison.csv`: one row per scenario and metric.
 pub fn to_csv(rows: &[Row]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "scenario",
-        "metric",
-        "replications",
-        "baseline_mean",
-        "scenario_mean",
-        "difference_mean",
-        "difference_ci_low",
-        "difference_ci_high",
-        "independent_ci_half_width",
-        "crn_interval_ratio",
-    ])
-    .expect("writing to memory");
+    w.write_record(COLUMNS).expect("writing to memory");
     // `+ 0.0` turns -0 (a mean of zeros with a negative sign, say) into 0 for the reader.
     let v = |x: f64| format_value(x + 0.0);
     for r in rows {
@@ -384,6 +402,74 @@ pub fn to_csv(rows: &[Row]) -> Vec<u8> {
         .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
+}
+
+/// The columns of `comparison.csv`, in order.
+pub const COLUMNS: [&str; 10] = [
+    "scenario",
+    "metric",
+    "replications",
+    "baseline_mean",
+    "scenario_mean",
+    "difference_mean",
+    "difference_ci_low",
+    "difference_ci_high",
+    "independent_ci_half_width",
+    "crn_interval_ratio",
+];
+
+/// Reads `comparison.csv` back (as [`to_csv`] wrote it; `crn_interval_ratio` is derived, so
+/// it is not kept). An empty cell is a value that does not exist (NaN). The error names the
+/// line and column of the first cell that cannot be read.
+pub fn from_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
+    let mut r = csv::ReaderBuilder::new().from_reader(bytes);
+    let header = r.headers().map_err(|e| format!("line 1: {e}"))?.clone();
+    if header.iter().ne(COLUMNS.iter().copied()) {
+        return Err(format!(
+            "line 1: the header is not comparison.csv's ({})",
+            COLUMNS.join(",")
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in r.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| format!("line {line}: {e}"))?;
+        if record.len() != COLUMNS.len() {
+            return Err(format!(
+                "line {line}: {} cells, not {}",
+                record.len(),
+                COLUMNS.len()
+            ));
+        }
+        let number = |c: usize| -> Result<f64, String> {
+            let cell = &record[c];
+            if cell.is_empty() {
+                Ok(f64::NAN)
+            } else {
+                cell.parse::<f64>()
+                    .map_err(|_| format!("line {line}, {}: not a number: {cell:?}", COLUMNS[c]))
+            }
+        };
+        let n = record[2]
+            .parse::<usize>()
+            .map_err(|_| format!("line {line}, replications: not a count: {:?}", &record[2]))?;
+        rows.push(Row {
+            scenario: record[0].to_string(),
+            metric: record[1].to_string(),
+            n,
+            baseline_mean: number(3)?,
+            scenario_mean: number(4)?,
+            difference: Estimate {
+                n,
+                mean: number(5)?,
+                sd: f64::NAN,
+                low: number(6)?,
+                high: number(7)?,
+            },
+            independent_half_width: number(8)?,
+        });
+    }
+    Ok(rows)
 }
 
 /// A table a commissioner can read: for each scenario against `baseline` (its name), the
@@ -565,6 +651,20 @@ mod tests {
     /// A policy that spends £10 a replication on a service and frees prison time worth £30 in
     /// direct costs (cash-releasing) and £15 in overheads (opportunity), with 0.001 QALYs.
     #[test]
+    fn the_quadrant_survives_where_the_icer_cannot_say_it() {
+        // A dominant and a dominated policy both have a negative ratio; comparison.csv keeps
+        // the ICER for trade-offs only and names the quadrant in its own rows.
+        assert_eq!(quadrant_flags(-5.0, 1.0), (1.0, 0.0));
+        assert_eq!(quadrant_flags(5.0, -1.0), (0.0, 1.0));
+        assert_eq!(quadrant_flags(5.0, 1.0), (0.0, 0.0));
+        assert_eq!(quadrant_flags(-5.0, -1.0), (0.0, 0.0));
+        assert!(trade_off_icer(-5.0, 1.0).is_nan());
+        assert!(trade_off_icer(5.0, -1.0).is_nan());
+        assert_eq!(trade_off_icer(5.0, 1.0), 5.0);
+        assert_eq!(trade_off_icer(-5.0, -1.0), 5.0);
+    }
+
+    #[test]
     fn the_marginal_view_and_the_savings_split_add_up() {
         let metrics = |r: u64, scenario: bool| {
             let luck = 100.0 * r as f64;
@@ -609,7 +709,12 @@ mod tests {
         assert!((marginal.mean - 40.0).abs() < 1e-6, "{marginal:?}");
         assert!((marginal.high - marginal.low).abs() < 1e-6);
         assert!((get("investment.nmb_30000_marginal").mean - 50.0).abs() < 1e-6);
-        assert!(get("investment.icer_public_sector_marginal").mean < 0.0);
+        // Cheaper and more QALYs on either cost: dominant, so no ICER (its ratio would be
+        // negative, as a dominated policy's is).
+        assert!(get("investment.icer_public_sector_marginal").mean.is_nan());
+        assert!(get("investment.icer_public_sector").mean.is_nan());
+        assert_eq!(get("investment.dominant").mean, 1.0);
+        assert_eq!(get("investment.dominated").mean, 0.0);
         let text = crate::output::investment::render(&rows, None, "baseline", "2024-25", 0.035);
         assert!(
             text.contains("net cost: public sector, full cost"),

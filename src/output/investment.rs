@@ -72,7 +72,7 @@ impl PsaIntervals {
         Self { draws, intervals }
     }
 
-    fn get(&self, scenario: &str, measure: &str) -> Option<(f64, f64)> {
+    pub fn get(&self, scenario: &str, measure: &str) -> Option<(f64, f64)> {
         self.intervals
             .iter()
             .find(|(s, m, _, _)| s == scenario && *m == measure)

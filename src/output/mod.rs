@@ -7,6 +7,7 @@ pub mod events;
 pub mod investment;
 pub mod manifest;
 pub mod progress;
+pub mod report;
 pub mod set;
 pub mod summary;
 pub mod sweep;

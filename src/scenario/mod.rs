@@ -27,6 +27,7 @@ mod network;
 mod param;
 pub mod pathway;
 mod resolved;
+pub mod sources;
 pub mod spec;
 pub mod sweep;
 mod validate;

@@ -43,6 +43,11 @@ pub struct ScenarioSpec {
     /// What the scenario represents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// What the model does not do for this scenario, in plain words (a policy's known gaps:
+    /// effects no trial measured, costs not counted); the board paper prints them beside the
+    /// evidence. Not inherited through `extends` in any special way: a list replaces the list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_modelled: Vec<String>,
     /// Run length, warm-up, default seed and replications.
     #[serde(default)]
     pub simulation: SimulationSpec,

@@ -463,4 +463,17 @@ fn docs_investment_md_is_the_main_jobs_output_and_the_readme_carries_it() {
             "README.md's investment case lacks this row of docs/investment.md:\n{line}"
         );
     }
+    // The main job's second half: the board paper from the same directory. The national run
+    // carries the shipped scenarios at full scale, so the paper holds the calibration and
+    // validation tables from its own replications, and every policy's page.
+    let o = cjmh_in(&root(), ["report".as_ref(), out.as_os_str()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<caption>Calibration targets</caption>"));
+    assert!(html.contains("<caption>Validation cases</caption>"));
+    assert_eq!(html.matches("<section class=\"policy-summary\"").count(), 7);
+    assert!(
+        readme.contains("cargo run --release -- report out"),
+        "the README's main job writes the report"
+    );
 }

@@ -15,6 +15,7 @@ mod liaison_diversion;
 mod malformed_scenarios;
 mod pathway;
 mod release_and_secure;
+mod report;
 mod rollout;
 mod snapshots;
 mod sweep;

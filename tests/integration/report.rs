@@ -1,0 +1,232 @@
+//! `cjmh report`: the board paper from a comparison, with and without PSA sweeps.
+//!
+//! The page itself is tested in a real browser by `tests/browser/` (CI); these tests check what
+//! can be read from its text: every figure names the `comparison.csv` cell it shows, nothing is
+//! fetched, every chart is there, and bad input is refused before anything is written.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{TempDir, cjmh_in, root, stderr};
+
+/// A small comparison (the notebooks' small base against small L&D, 2 replications) and the two
+/// PSA sweeps that pair with it, in `dir`: (compare dir, [psa base, psa policy]).
+fn small_comparison(dir: &Path) -> (PathBuf, [PathBuf; 2]) {
+    let ci = root().join("notebooks/ci");
+    let compare = dir.join("compare");
+    let psa = [dir.join("psa-base"), dir.join("psa-policy")];
+    let o = cjmh_in(
+        &ci,
+        [
+            "compare".as_ref(),
+            "--baseline".as_ref(),
+            "small-base.toml".as_ref(),
+            "small-liaison-diversion.toml".as_ref(),
+            "-r".as_ref(),
+            "2".as_ref(),
+            "-q".as_ref(),
+            "--out".as_ref(),
+            compare.as_os_str(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (file, out) in ["small-psa-base.toml", "small-psa-policy.toml"]
+        .iter()
+        .zip(&psa)
+    {
+        let o = cjmh_in(
+            &ci,
+            [
+                "sweep".as_ref(),
+                file.as_ref(),
+                "-q".as_ref(),
+                "--out".as_ref(),
+                out.as_os_str(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    (compare, psa)
+}
+
+/// The `(scenario, metric, column)` cell of `comparison.csv`, as written.
+fn cell(csv: &str, scenario: &str, metric: &str, column: &str) -> String {
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let c = head.iter().position(|h| *h == column).unwrap();
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[0] == scenario && f[1] == metric)
+        .map(|f| f[c].to_string())
+        .unwrap_or_else(|| panic!("no {scenario} {metric}"))
+}
+
+/// Every `data-value` the page gives for (scenario, metric, stat).
+fn shown(html: &str, scenario: &str, metric: &str, stat: &str) -> Vec<String> {
+    let key = format!(
+        "data-scenario=\"{scenario}\" data-metric=\"{metric}\" data-stat=\"{stat}\" data-value=\""
+    );
+    html.match_indices(&key)
+        .map(|(i, _)| {
+            let rest = &html[i + key.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_paper_shows_comparison_csv_exactly_with_every_chart_and_nothing_fetched() {
+    let tmp = TempDir::new("report");
+    let (compare, psa) = small_comparison(tmp.path());
+    let html_path = tmp.path().join("paper.html");
+    let o = cjmh_in(
+        tmp.path(),
+        [
+            "report".as_ref(),
+            compare.as_os_str(),
+            "--psa".as_ref(),
+            psa[0].as_os_str(),
+            "--psa".as_ref(),
+            psa[1].as_os_str(),
+            "--out".as_ref(),
+            html_path.as_os_str(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let csv = std::fs::read_to_string(compare.join("comparison.csv")).unwrap();
+    let policy = "small-liaison-diversion";
+    for metric in [
+        "cost.public_sector",
+        "qalys.total",
+        "investment.nmb_20000",
+        "investment.nmb_30000",
+    ] {
+        for stat in ["difference_mean", "difference_ci_low", "difference_ci_high"] {
+            let v = shown(&html, policy, metric, stat);
+            assert!(!v.is_empty(), "{metric} {stat} is not on the page");
+            let want = cell(&csv, policy, metric, stat);
+            assert!(
+                v.iter().all(|x| *x == want),
+                "{metric} {stat}: {v:?} != {want}"
+            );
+        }
+    }
+    for id in [
+        "cost-by-payer",
+        "cost-by-year",
+        "ce-plane",
+        "ceac",
+        "transfer-wait",
+    ] {
+        let at = html
+            .find(&format!("<figure class=\"chart\" id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("no chart {id}"));
+        let figure = &html[at..at + html[at..].find("</figure>").unwrap()];
+        assert!(
+            figure.contains(&format!(
+                "<svg role=\"img\" aria-labelledby=\"{id}-caption\""
+            )),
+            "{id}"
+        );
+        assert!(
+            figure.contains(&format!("<figcaption id=\"{id}-caption\">")),
+            "{id}"
+        );
+    }
+    assert!(html.contains("<section class=\"policy-summary\""));
+    assert!(html.contains("PSA 95%"));
+    assert!(
+        html.contains("positive in"),
+        "the share of PSA draws with a positive NMB"
+    );
+    // Self-contained: no script, no stylesheet or image from anywhere.
+    for bad in ["<script", "<link", "src=\"http", "@import", "url("] {
+        assert!(!html.contains(bad), "the page contains {bad}");
+    }
+    // The changed parameter and its evidence: coverage rests on L2/L3, graded.
+    assert!(
+        html.contains("<code>liaison_diversion.coverage</code>"),
+        "the change is listed"
+    );
+    assert!(html.contains("grade A"));
+    // Reproducibility: the hashes of what was read.
+    assert!(html.contains("SHA-256 of"));
+}
+
+#[test]
+fn without_psa_the_paper_says_its_intervals_are_noise_only() {
+    let tmp = TempDir::new("report-nopsa");
+    let (compare, _) = small_comparison(tmp.path());
+    let o = cjmh_in(tmp.path(), ["report".as_ref(), compare.as_os_str()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(compare.join("report.html")).unwrap();
+    assert!(html.contains(
+        "No PSA results were given, so no interval here includes parameter uncertainty."
+    ));
+    assert!(!html.contains("id=\"ce-plane\""));
+    // The small base ran at its own size: calibration is shown against national targets only
+    // when it ran unscaled, and validation needs the shipped scenarios.
+    assert!(html.contains("the validation cases are defined for the shipped national scenarios"));
+}
+
+#[test]
+fn a_directory_that_is_not_a_comparison_is_refused_and_nothing_written() {
+    let tmp = TempDir::new("report-bad");
+    let o = cjmh_in(tmp.path(), ["report", "nowhere"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: nowhere/comparison.csv: No such file or directory (os error 2) (is nowhere the output directory of `cjmh compare`?)\n"
+    );
+    assert!(!tmp.path().join("nowhere").exists());
+}
+
+#[test]
+fn psa_sweeps_must_match_the_comparison() {
+    let tmp = TempDir::new("report-psa");
+    let (compare, psa) = small_comparison(tmp.path());
+    let o = cjmh_in(
+        tmp.path(),
+        [
+            "report".as_ref(),
+            compare.as_os_str(),
+            "--psa".as_ref(),
+            psa[0].as_os_str(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: --psa gives 1 directories for the comparison's 2 scenarios (small-base, small-liaison-diversion): give the baseline's PSA sweep first, then one per policy in that order\n"
+    );
+    assert!(!compare.join("report.html").exists());
+}
+
+#[test]
+fn the_source_register_knows_every_id_a_shipped_scenario_cites() {
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let Some(at) = line.find("source = \"") else {
+                continue;
+            };
+            let rest = &line[at + 10..];
+            let source = &rest[..rest.find('"').unwrap_or(rest.len())];
+            for id in cjmh::scenario::sources::cited(source) {
+                if cjmh::scenario::sources::get(&id).is_none() {
+                    missing.push(format!("{}:{}: {id}", path.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ids not in src/scenario/sources.csv:\n{}",
+        missing.join("\n")
+    );
+}
