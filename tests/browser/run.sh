@@ -107,6 +107,10 @@ else
 fi
 "$cjmh" report "$work/compare" --psa "$work/psa-base" --psa "$work/psa-policy" \
     --out "$work/compare/report.html" "${xlsx[@]}"
+if [ "${#xlsx[@]}" -gt 0 ] && [ ! -s "$work/compare/report.xlsx" ]; then
+    echo "error: \`cjmh report --xlsx $work/compare/report.xlsx\` exited 0 but wrote no workbook" >&2
+    exit 1
+fi
 report_done=$SECONDS
 
 step "checks"

@@ -385,6 +385,8 @@ def check_charts(page, psa: bool, res: Results) -> list[dict]:
     charts = page.evaluate(CHARTS_JS)
     for p in chart_problems(charts, psa, structure=True):
         res.fail("charts", p)
+    note(f"charts: {len(charts)} ({listing(c['id'] for c in charts)}), "
+         f"{sum(len(c['sizes']) for c in charts)} svg elements measured")
     return charts
 
 
@@ -467,6 +469,8 @@ def check_figures(page, rows, scenarios: list[str], res: Results) -> list[dict]:
         res.fail("figures", "no element has data-scenario, data-metric and data-stat")
     for p in figure_problems(figures, rows, scenarios):
         res.fail("figures", p)
+    note(f"figures: {len(figures)} elements read and compared with comparison.csv "
+         f"({sum(1 for f in figures if f['section'])} of them in policy summaries)")
     return figures
 
 
