@@ -58,6 +58,7 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -493,8 +494,28 @@ def check_no_javascript(browser, url: str, charts: list[dict], figures: list[dic
         res.fail("no-javascript", f"figures only there with JavaScript: {listing(missing)}")
 
 
-def check_print(page, n_policies: int, res: Results) -> None:
+# The first and the last stretch of text of each policy summary, to find in the printed pages: a
+# summary fits on one page when one page holds both. The PDF's text, read line by line, keeps the
+# order of innerText, and the opening stretch (title, then what follows) is found only where the
+# summary begins, though its title alone appears elsewhere too.
+SUMMARY_ENDS_JS = """
+() => Array.from(document.querySelectorAll('section.policy-summary'))
+  .map(sec => ({scenario: sec.dataset.scenario, text: sec.innerText || ''}))
+"""
+# How much of each end to look for: long enough to be found once only, short enough to stay on a line
+# or two of the page.
+SNIPPET_CHARS = 40
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, lower case, ligatures undone: text as both the DOM and pypdf give it."""
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKC", text).lower())
+
+
+def check_print(page, scenarios: list[str], res: Results) -> None:
     from pypdf import PdfReader
+
+    n_policies = len(scenarios)
 
     res.check("print")
     # No format given: Chromium then uses the CSS @page size, and falls back to US Letter without one.
@@ -521,6 +542,26 @@ def check_print(page, n_policies: int, res: Results) -> None:
             res.fail("print", f"in print, {p}")
     finally:
         page.emulate_media(media="screen")
+    # Each policy's summary is meant to be one page of the board paper: its first and its last text
+    # are to be on the same printed page.
+    page_text = [squash(p.extract_text() or "") for p in reader.pages]
+    for ends in page.evaluate(SUMMARY_ENDS_JS):
+        name = f'the summary of {ends["scenario"]}'
+        text = squash(ends["text"])
+        if len(text) < 2 * SNIPPET_CHARS:
+            res.fail("print", f"{name} has next to no text: {ends['text'][:80]!r}")
+            continue
+        first, last = text[:SNIPPET_CHARS], text[-SNIPPET_CHARS:]
+        starts = [i for i, t in enumerate(page_text) if first in t]
+        ends_on = [i for i, t in enumerate(page_text) if last in t]
+        if not starts or not ends_on:
+            which = "opening" if not starts else "closing"
+            shown = " ".join(ends["text"].split())
+            res.fail("print", f"{name}: its {which} text "
+                              f"{(shown[:80] if not starts else shown[-80:])!r} is on no printed page")
+        elif not any(i in ends_on for i in starts):
+            res.fail("print", f"{name} runs from page {starts[0] + 1} to page {max(ends_on) + 1}; it should fit on one "
+                              f"(it ends with {' '.join(ends['text'].split())[-60:]!r})")
 
 
 def check_accessibility(page, res: Results) -> None:
@@ -633,7 +674,7 @@ def run_checks(browser, report: Path, rows, scenarios, psa: bool, xlsx: Path | N
         charts = check_charts(loaded.page, psa, res)
         figures = check_figures(loaded.page, rows, scenarios, res)
         check_accessibility(loaded.page, res)
-        check_print(loaded.page, len(scenarios), res)
+        check_print(loaded.page, scenarios, res)
     finally:
         loaded.close()
     check_no_javascript(browser, url, charts, figures, res)
@@ -667,6 +708,19 @@ def first_chart_svg(attr: str):
         if not svg:
             raise ValueError("no <svg> after the first figure.chart")
         return text[:svg.end()] + " " + attr + text[svg.end():]
+    return apply
+
+
+def into_first_summary(snippet: str):
+    """Puts snippet after the first paragraph of the first policy summary, so text comes after it."""
+    def apply(text: str) -> str:
+        m = re.search(r"""<section\b[^>]*\bclass\s*=\s*["']?[^"'>]*\bpolicy-summary\b[^>]*>""", text, re.IGNORECASE)
+        if not m:
+            raise ValueError("no section.policy-summary")
+        p = re.compile(r"</p\s*>", re.IGNORECASE).search(text, m.end())
+        if not p:
+            raise ValueError("no paragraph in the first policy summary")
+        return text[:p.end()] + snippet + text[p.end():]
     return apply
 
 
@@ -739,6 +793,8 @@ HTML_FAULTS = [
      "accessibility", "image-alt"),
     ("low-contrast text", inject_before("body", '<p style="color:#ddd;background:#fff">faint text</p>'),
      "accessibility", "color-contrast"),
+    ("policy summary longer than a page", into_first_summary('<div style="height:250mm"></div>'),
+     "print", "it should fit on one"),
     ("report hidden in print", inject_before("head", "<style>@media print { body { display: none } }</style>"),
      "print", "hold no text"),
     ("page size not A4", replace_page_size, "print", "not A4"),
