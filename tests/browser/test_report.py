@@ -29,13 +29,15 @@ The checks (each failure names its check and the offending items):
                   same figures are there (the report must not need JavaScript);
   print           printed to PDF by Chromium at the page size the CSS asks for, the pages are A4
                   (so @page { size: A4 } is in force), there are at least as many pages as policies,
-                  and the pages hold text; every chart is still drawn at a non-zero size in print;
+                  the pages hold text, and each policy summary begins and ends on the same page;
+                  every chart is still drawn at a non-zero size in print;
   accessibility   axe-core (bundled by axe-playwright-python) finds no serious or critical
                   violation;
-  workbook        the workbook's Summary sheet: each (scenario, payer) row for year `all`, in £m,
-                  times 1e6 equals comparison.csv's cost.payer.PAYER (cost.public_sector for
-                  public_sector) difference_mean within £0.5, and every payer of comparison.csv
-                  has its row.
+  workbook        the workbook's Summary sheet (columns scenario, payer, year, difference (£m)):
+                  each (scenario, payer) row for year `all`, times 1e6, equals comparison.csv's
+                  cost.payer.PAYER (cost.public_sector for public_sector) difference_mean within
+                  £0.5, and each row for year K its cost.payer.PAYER.yearK; every such row of
+                  comparison.csv has its row in the sheet.
 
 --self-test checks the checks: it first requires the report as given to pass every check, then
 writes broken copies of it (and of the workbook), each with one fault, runs every check on each
@@ -614,39 +616,63 @@ def check_workbook(xlsx: Path, rows, scenarios: list[str], res: Results) -> None
         res.fail("workbook", "the Summary sheet has no header row with all of: " + ", ".join(want))
         return
     col = want
-    found: dict[tuple[str, str], object] = {}
-    for r in table[header_at + 1:]:
+    # (scenario, payer, year) -> the difference in £m; year is "all" or the year's number as text.
+    found: dict[tuple[str, str, str], object] = {}
+    for i, r in enumerate(table[header_at + 1:], start=header_at + 2):
         cells = r + [None] * (max(col.values()) + 1 - len(r))
-        if norm(cells[col["year"]]) != "all":
+        if all(v is None or str(v).strip() == "" for v in cells):
             continue
-        key = (str(cells[col["scenario"]]).strip(), str(cells[col["payer"]]).strip())
+        year = cells[col["year"]]
+        if norm(year) == "all":
+            y = "all"
+        elif isinstance(year, (int, float)) and not isinstance(year, bool) and float(year).is_integer() and year >= 1:
+            y = str(int(year))
+        else:
+            res.fail("workbook", f"Summary row {i}: year {year!r} is neither a year of the window (1, 2, ...) nor all")
+            continue
+        key = (str(cells[col["scenario"]]).strip(), str(cells[col["payer"]]).strip(), y)
         if key in found:
-            res.fail("workbook", f"two year-all rows for scenario {key[0]}, payer {key[1]}")
+            res.fail("workbook", f"Summary row {i}: a second row for scenario {key[0]}, payer {key[1]}, year {y}")
         found[key] = cells[col["difference (£m)"]]
-    compared = 0
-    for s in scenarios:
-        payers = sorted(m[len("cost.payer."):] for (sc, m) in rows
-                        if sc == s and m.startswith("cost.payer.") and m.count(".") == 2)
-        for payer in payers + ["public_sector"]:
-            metric = "cost.public_sector" if payer == "public_sector" else f"cost.payer.{payer}"
-            row = rows.get((s, metric))
-            if row is None:
-                res.fail("workbook", f"comparison.csv has no {metric} for {s}")
-                continue
-            if (s, payer) not in found:
-                res.fail("workbook", f"Summary has no year-all row for scenario {s}, payer {payer}")
-                continue
-            got = found[(s, payer)]
-            if not isinstance(got, (int, float)) or isinstance(got, bool):
-                res.fail("workbook", f"Summary's year-all difference for {s}, {payer} is {got!r}, not a number "
-                                     "(a formula without a stored result reads as None)")
-                continue
-            want_value = float(row["difference_mean"])
-            if not math.isfinite(got) or abs(got * 1e6 - want_value) > WORKBOOK_TOLERANCE_POUNDS:
-                res.fail("workbook", f"Summary's year-all difference for {s}, {payer} is £{got}m = £{got * 1e6:,.2f}, "
-                                     f"but comparison.csv's {metric} difference_mean is £{want_value:,.2f}")
-            compared += 1
-    note(f"workbook: {compared} year-all totals compared with comparison.csv")
+
+    def metric_of(payer: str, year: str) -> str:
+        base = "cost.public_sector" if payer == "public_sector" else f"cost.payer.{payer}"
+        return base if year == "all" else f"{base}.year{year}"
+
+    # Every payer's total and every year comparison.csv has must have its row.
+    wanted = set()
+    for sc, metric in rows:
+        if sc not in scenarios:
+            continue
+        m = re.fullmatch(r"cost\.(?:payer\.([a-z_]+)|(public_sector))(?:\.year(\d+))?", metric)
+        if m:
+            wanted.add((sc, m.group(1) or m.group(2), m.group(3) or "all"))
+    for key in sorted(wanted - set(found)):
+        res.fail("workbook", f"Summary has no row for scenario {key[0]}, payer {key[1]}, year {key[2]} "
+                             f"(comparison.csv has {metric_of(key[1], key[2])})")
+    totals = years = 0
+    for key, got in sorted(found.items(), key=lambda kv: kv[0]):
+        s, payer, y = key
+        metric = metric_of(payer, y)
+        row = rows.get((s, metric))
+        what = f"Summary's difference for {s}, {payer}, year {y}"
+        if row is None:
+            res.fail("workbook", f"{what}: comparison.csv has no {metric} for {s}")
+            continue
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            res.fail("workbook", f"{what} is {got!r}, not a number (a formula without a stored result reads as None)")
+            continue
+        want_value = float(row["difference_mean"])
+        if not math.isfinite(got) or abs(got * 1e6 - want_value) > WORKBOOK_TOLERANCE_POUNDS:
+            res.fail("workbook", f"{what} is £{got}m = £{got * 1e6:,.2f}, "
+                                 f"but comparison.csv's {metric} difference_mean is £{want_value:,.2f}")
+        if y == "all":
+            totals += 1
+        else:
+            years += 1
+    if totals == 0:
+        res.fail("workbook", "Summary has no year-all totals to compare")
+    note(f"workbook: {totals} year-all totals and {years} yearly rows compared with comparison.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -810,7 +836,8 @@ def js_shows_chart(text: str) -> str:
     return inject_before("body", script)(text)
 
 
-def break_workbook(src: Path, dst: Path) -> None:
+def break_workbook(src: Path, dst: Path, drop: bool) -> None:
+    """A copy of the workbook with its first year-all total £1,000 off, or (drop) that row gone."""
     import openpyxl
 
     wb = openpyxl.load_workbook(src)
@@ -824,7 +851,10 @@ def break_workbook(src: Path, dst: Path) -> None:
         raise ValueError("no header row in Summary")
     for row in ws.iter_rows(min_row=header_row + 1):
         if row[year_col].value is not None and str(row[year_col].value).strip().lower() == "all":
-            row[diff_col].value = float(row[diff_col].value) + 0.001  # £1,000 off
+            if drop:
+                ws.delete_rows(row[0].row)
+            else:
+                row[diff_col].value = float(row[diff_col].value) + 0.001  # £1,000 off
             wb.save(dst)
             return
     raise ValueError("no year-all row in Summary")
@@ -873,24 +903,27 @@ def self_test(browser, report: Path, rows, scenarios, psa: bool, xlsx: Path | No
                 print(f"SELF-TEST FAIL {name}: expected {check} to fail with {phrase!r}; its messages: "
                       f"{listing(messages) or 'none (it passed)'}{also}")
         if xlsx is not None:
-            cases += 1
-            broken_xlsx = work / "broken.xlsx"
-            try:
-                break_workbook(xlsx, broken_xlsx)
-            except (ValueError, KeyError, TypeError) as e:
-                print(f"SELF-TEST FAIL workbook total off by £1,000: cannot put the fault in ({e})")
-                missed += 1
-            else:
+            for i, (name, drop, phrase) in enumerate([("workbook total off by £1,000", False, "but comparison.csv's"),
+                                                      ("workbook total missing", True, "has no row for")]):
+                cases += 1
+                broken_xlsx = work / f"broken-{i}.xlsx"
+                try:
+                    break_workbook(xlsx, broken_xlsx, drop)
+                except (ValueError, KeyError, TypeError) as e:
+                    print(f"SELF-TEST FAIL {name}: cannot put the fault in ({e})")
+                    missed += 1
+                    continue
                 res = Results()
                 check_workbook(broken_xlsx, rows, scenarios, res)
-                if any("but comparison.csv's" in m for m in res.failures.get("workbook", [])):
-                    print("ok   workbook total off by £1,000: workbook failed as it should")
+                messages = res.failures.get("workbook", [])
+                if any(phrase in m for m in messages):
+                    print(f"ok   {name}: workbook failed as it should")
                 else:
                     missed += 1
-                    print(f"SELF-TEST FAIL workbook total off by £1,000: expected workbook to fail; "
-                          f"its messages: {listing(res.failures.get('workbook', [])) or 'none (it passed)'}")
+                    print(f"SELF-TEST FAIL {name}: expected workbook to fail with {phrase!r}; "
+                          f"its messages: {listing(messages) or 'none (it passed)'}")
         else:
-            print("SKIP workbook fault: no workbook given (--xlsx)")
+            print("SKIP workbook faults: no workbook given (--xlsx)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"self-test: {cases} faults, {'every one caught' if missed == 0 else 'NOT all caught (see above)'}")
