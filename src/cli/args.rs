@@ -26,7 +26,11 @@ pub(super) enum Command {
     Run(RunArgs),
     /// Checks scenario files and sweep files and reports every problem found, without running
     /// anything. A sweep file (one with `base` and `design`) is checked point by point, as
-    /// `cjmh sweep --dry-run` does.
+    /// `cjmh sweep --dry-run` does. Also warns, on standard error (`warning: ...`), about
+    /// contradictions a valid scenario can hold: a transfer time limit shorter than the
+    /// assessment, warrant and admission take on average, a service people are sent to with no
+    /// places. Warnings do not change the exit code (0 if there are no problems); `run`,
+    /// `compare` and `validate` print them too, unless `--quiet`.
     Check(CheckArgs),
     /// Runs the engine's verification models against closed-form results.
     Verify(VerifyArgs),

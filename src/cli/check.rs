@@ -15,24 +15,59 @@ fn is_sweep_file(path: &Path) -> bool {
 }
 
 pub(super) fn check(paths: &[PathBuf]) -> Result<(), CliError> {
-    all_or_every_problem(
-        paths
-            .iter()
-            .map(|p| describe(p).map(|line| println!("{line}"))),
-    )?;
+    all_or_every_problem(paths.iter().map(|p| {
+        describe(p).map(|(line, warnings)| {
+            println!("{line}");
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+        })
+    }))?;
     Ok(())
 }
 
-/// The line that says what a valid file holds.
-fn describe(path: &Path) -> Result<String, scenario::ScenarioError> {
+/// A sweep's warnings: each point's, once per key (a PSA's points would repeat one warning with
+/// other numbers hundreds of times), showing the first point's message and how many points have
+/// it.
+fn sweep_warnings(sw: &scenario::sweep::Sweep) -> Vec<String> {
+    let mut seen: Vec<(scenario::Problem, usize)> = Vec::new();
+    for s in &sw.scenarios {
+        for w in &s.warnings {
+            match seen
+                .iter_mut()
+                .find(|(p, _)| (&p.file, p.line, &p.key) == (&w.file, w.line, &w.key))
+            {
+                Some((_, n)) => *n += 1,
+                None => seen.push((w.clone(), 1)),
+            }
+        }
+    }
+    let points = sw.scenarios.len();
+    seen.into_iter()
+        .map(|(w, n)| {
+            if points > 1 {
+                format!("{w} (at {n} of the sweep's {points} points; the first shown)")
+            } else {
+                w.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The line that says what a valid file holds, and its warnings (see `Scenario::warnings`).
+fn describe(path: &Path) -> Result<(String, Vec<String>), scenario::ScenarioError> {
     if is_sweep_file(path) {
         let sw = scenario::sweep::load(path)?;
-        return Ok(format!(
-            "{}: ok (sweep, {} design, {} points x {} replications)",
-            path.display(),
-            sw.design.name(),
-            sw.points.len(),
-            sw.replications
+        let warnings = sweep_warnings(&sw);
+        return Ok((
+            format!(
+                "{}: ok (sweep, {} design, {} points x {} replications)",
+                path.display(),
+                sw.design.name(),
+                sw.points.len(),
+                sw.replications
+            ),
+            warnings,
         ));
     }
     let s = scenario::load(path)?;
@@ -66,5 +101,6 @@ fn describe(path: &Path) -> Result<String, scenario::ScenarioError> {
             s.arrivals.len()
         ),
     };
-    Ok(format!("{}: ok ({shape})", s.files[0].display()))
+    let warnings = s.warnings.iter().map(|w| w.to_string()).collect();
+    Ok((format!("{}: ok ({shape})", s.files[0].display()), warnings))
 }

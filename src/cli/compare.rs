@@ -30,7 +30,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     }
     let mut paths = vec![args.baseline.clone()];
     paths.extend(args.scenarios.iter().cloned());
-    let mut scenarios = load_all(&paths)?;
+    let mut scenarios = load_all(&paths, args.quiet.quiet)?;
     if let Some(cohort) = args.scale.cohort {
         // One factor for all, the baseline's, so that every scenario keeps the same arrivals
         // and capacities and the pairing by common random numbers holds.
@@ -158,6 +158,16 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
             out.join("comparison.csv").display(),
             started.elapsed().as_secs_f64()
         );
+        if economics.is_some() {
+            println!(
+                "the board paper (HTML, prints to A4): cjmh report {}{}",
+                out.display(),
+                args.psa
+                    .iter()
+                    .map(|d| format!(" --psa {}", d.display()))
+                    .collect::<String>()
+            );
+        }
     }
     Ok(())
 }

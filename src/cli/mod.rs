@@ -219,9 +219,16 @@ fn thread_count(asked: Option<usize>) -> usize {
     }
 }
 
-/// Loads every scenario.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, CliError> {
-    all_or_every_problem(paths.iter().map(|p| scenario::load(p)))
+/// Loads every scenario, and prints each one's warnings (contradictions it can run with, see
+/// `Scenario::warnings`) on standard error, as `cjmh check` does, unless `quiet`.
+fn load_all(paths: &[PathBuf], quiet: bool) -> Result<Vec<Scenario>, CliError> {
+    let scenarios = all_or_every_problem(paths.iter().map(|p| scenario::load(p)))?;
+    if !quiet {
+        for w in scenarios.iter().flat_map(|s| &s.warnings) {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(scenarios)
 }
 
 /// Every value, or else the problems of every item that had any (not only the first's), each

@@ -16,7 +16,7 @@ use crate::output::{progress, table};
 
 pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     let started = Instant::now();
-    let mut scenarios = load_all(&args.scenarios)?;
+    let mut scenarios = load_all(&args.scenarios, args.quiet.quiet)?;
     if let Some(cohort) = args.scale.cohort {
         for s in &mut scenarios {
             *s = scaled(s, cohort_factor(s, cohort)?, cohort)?;

@@ -20,7 +20,7 @@ pub(super) fn validate(args: ValidateArgs) -> Result<(), CliError> {
         .iter()
         .map(|s| args.scenarios.join(s.file()))
         .collect();
-    let scenarios = load_all(&paths)?;
+    let scenarios = load_all(&paths, args.quiet.quiet)?;
     if let Some(s) = scenarios.iter().find(|s| s.pathway.is_none()) {
         return Err(CliError::BadInput(format!(
             "{}: validation runs the pathway model; this scenario is a network",

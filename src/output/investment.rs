@@ -81,23 +81,24 @@ impl PsaIntervals {
 }
 
 /// Rows of one scenario, looked up by metric.
-struct Scenario<'a> {
-    name: &'a str,
-    rows: Vec<&'a Row>,
+pub(crate) struct Scenario<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) rows: Vec<&'a Row>,
 }
 
 impl<'a> Scenario<'a> {
-    fn get(&self, metric: &str) -> Option<&'a Row> {
+    pub(crate) fn get(&self, metric: &str) -> Option<&'a Row> {
         self.rows.iter().copied().find(|r| r.metric == metric)
     }
 
     /// The mean difference of `metric`, if measured.
-    fn mean(&self, metric: &str) -> Option<f64> {
+    pub(crate) fn mean(&self, metric: &str) -> Option<f64> {
         self.get(metric).map(|r| r.difference.mean)
     }
 }
 
-fn scenarios(rows: &[Row]) -> Vec<Scenario<'_>> {
+/// The rows grouped by scenario, in the order the scenarios first appear.
+pub(crate) fn scenarios(rows: &[Row]) -> Vec<Scenario<'_>> {
     let mut out: Vec<Scenario> = Vec::new();
     for r in rows {
         match out.iter_mut().find(|s| s.name == r.scenario) {

@@ -14,7 +14,7 @@
 //! 3. sections, each its spec and its resolution: [`pathway`] (a file per section), [`costs`],
 //!    `network`;
 //! 4. the whole: [`spec`] (the file as serde reads it), `resolved` ([`Scenario`]), `validate`,
-//!    `load`, then [`sweep`] on top.
+//!    `load` (which runs `warnings` over what it resolved), then [`sweep`] on top.
 
 mod check;
 pub mod costs;
@@ -31,6 +31,7 @@ pub mod sources;
 pub mod spec;
 pub mod sweep;
 mod validate;
+mod warnings;
 
 pub use error::{KeyPath, Problem, ScenarioError, Segment};
 pub use hash::{fnv1a64, name_key};

@@ -80,6 +80,9 @@ pub struct Scenario {
     pub scale: f64,
     /// Unit costs and QALYs (`[costs]`, `[qalys]`), if the scenario has them.
     pub economics: Option<crate::economics::Economics>,
+    /// Contradictions found in the resolved values (see `warnings.rs`), located as problems
+    /// are: the scenario runs, but probably not as its author meant.
+    pub warnings: Vec<super::error::Problem>,
 }
 
 impl Scenario {

@@ -276,3 +276,100 @@ pub struct CapacityChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
+
+/// The keys the table at `table` may hold, read from the types serde reads it into: the
+/// optional keys too, which neither a scenario that leaves them out nor the shipped baseline
+/// shows (`[transfer_limit]`, `[policy]`, `[release_support]`'s optional shares, a stage's
+/// `capacity`). Empty for a table not listed here, or one whose keys are names (stages, cost
+/// lines), not fields.
+pub(super) fn keys_of(table: &super::error::KeyPath) -> &'static [&'static str] {
+    use super::error::Segment;
+    use pathway::*;
+    let names: Vec<&str> = table
+        .0
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.as_str(),
+            Segment::Index(_) => "[]",
+        })
+        .collect();
+    match names.as_slice() {
+        [] => fields_of::<ScenarioSpec>(),
+        ["simulation"] => fields_of::<SimulationSpec>(),
+        ["policy"] => fields_of::<PolicySpec>(),
+        ["arrivals", _] => fields_of::<ArrivalSpec>(),
+        ["stages", _] => fields_of::<StageSpec>(),
+        ["stages", _, "capacity_schedule", "[]"] => fields_of::<CapacityChange>(),
+        ["people"] => fields_of::<PeopleSpec>(),
+        ["police"] => fields_of::<PoliceSpec>(),
+        ["liaison_diversion"] => fields_of::<LiaisonDiversionSpec>(),
+        ["court"] => fields_of::<CourtSpec>(),
+        ["custody"] => fields_of::<CustodySpec>(),
+        ["prison_care"] => fields_of::<PrisonCareSpec>(),
+        ["transfer"] => fields_of::<TransferSpec>(),
+        ["transfer", "beds" | "stay_days"] => fields_of::<LevelsSpec<Param>>(),
+        ["transfer_limit"] => fields_of::<TransferLimitSpec>(),
+        ["transfer_limit", "spot_beds"] => fields_of::<SpotBedsSpec>(),
+        ["release"] => fields_of::<ReleaseSpec>(),
+        ["release_support"] => fields_of::<ReleaseSupportSpec>(),
+        ["probation"] => fields_of::<ProbationSpec>(),
+        ["community"] => fields_of::<CommunitySpec>(),
+        ["secure_hospital"] => fields_of::<SecureHospitalSpec>(),
+        ["health"] => fields_of::<HealthSpec>(),
+        ["costs"] => fields_of::<costs::CostsSpec>(),
+        ["costs", "lines", _] => fields_of::<costs::CostLineSpec>(),
+        ["qalys"] => fields_of::<costs::QalysSpec>(),
+        ["qalys", "lines", _] => fields_of::<costs::QalyLineSpec>(),
+        _ => &[],
+    }
+}
+
+/// The field names of the struct `T` deserializes as: serde hands them to the deserializer
+/// (`deserialize_struct`), which here keeps them and stops.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+    struct Probe(&'static [&'static str]);
+    impl<'de> de::Deserializer<'de> for &mut Probe {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(de::Error::custom("fields read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut probe = Probe(&[]);
+    let _ = T::deserialize(&mut probe);
+    probe.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keys_of_a_table_include_its_optional_ones() {
+        let keys = |t: &str| keys_of(&super::super::error::KeyPath::parse(t));
+        assert!(keys("").contains(&"transfer_limit"));
+        assert!(keys("").contains(&"policy"));
+        assert_eq!(
+            keys("simulation"),
+            ["horizon_days", "warmup_days", "seed", "replications"]
+        );
+        assert!(keys("release_support").contains(&"no_gp_share"));
+        assert!(keys("stages.remand").contains(&"capacity"));
+        assert!(keys("transfer_limit.spot_beds").contains(&"medium"));
+        assert!(keys("costs.lines").is_empty());
+    }
+}

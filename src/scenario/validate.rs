@@ -137,5 +137,6 @@ pub(super) fn validate(
         spec,
         scale: 1.0,
         economics,
+        warnings: Vec::new(),
     })
 }

@@ -155,6 +155,37 @@ fn tick(x: &f64) -> String {
     }
 }
 
+/// The plotting area with room for the axes' labels and, right of it, the legend.
+fn axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    x: (f64, f64),
+    y: (f64, f64),
+    x_label_area: u32,
+) -> std::result::Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(LEGEND)
+        .x_label_area_size(x_label_area)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .map_err(err)
+}
+
+/// The points of a series that can be drawn.
+fn finite(points: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
+    points
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+}
+
 /// Grouped bars: one group per `groups` entry, one bar in each group per series (`series[i]
 /// .points[g].1` is series i's value in group g). For costs by payer, the groups are payers and
 /// the series policies.
@@ -165,13 +196,7 @@ pub fn grouped_bars(groups: &[String], series: &[Series], y_desc: &str) -> Resul
             true,
         );
         let n = groups.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .margin_right(LEGEND)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.0..n, lo..hi)
-            .map_err(err)?;
+        let mut chart = axes(root, (0.0, n), (lo, hi), 56)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -242,13 +267,7 @@ pub fn lines(
                 true,
             )
         });
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .margin_right(LEGEND)
-            .x_label_area_size(48)
-            .y_label_area_size(80)
-            .build_cartesian_2d(xlo..xhi, ylo..yhi)
-            .map_err(err)?;
+        let mut chart = axes(root, (xlo, xhi), (ylo, yhi), 48)?;
         let whole = |x: &f64| {
             if x.fract().abs() < 1e-9 {
                 format!("{x:.0}")
@@ -272,12 +291,7 @@ pub fn lines(
         mesh.draw().map_err(err)?;
         for s in series {
             let c = colour(s.colour);
-            let points: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-                .collect();
+            let points: Vec<(f64, f64)> = finite(&s.points).collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
                 .map_err(err)?;
@@ -306,13 +320,7 @@ pub fn plane(series: &[Series], wtp: &[f64], x_desc: &str, y_desc: &str) -> Resu
             series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
             true,
         );
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .margin_right(LEGEND)
-            .x_label_area_size(48)
-            .y_label_area_size(80)
-            .build_cartesian_2d(xlo..xhi, ylo..yhi)
-            .map_err(err)?;
+        let mut chart = axes(root, (xlo, xhi), (ylo, yhi), 48)?;
         let plain = tick;
         chart
             .configure_mesh()
@@ -349,12 +357,7 @@ pub fn plane(series: &[Series], wtp: &[f64], x_desc: &str, y_desc: &str) -> Resu
         for s in series {
             let c = colour(s.colour);
             chart
-                .draw_series(
-                    s.points
-                        .iter()
-                        .filter(|p| p.0.is_finite() && p.1.is_finite())
-                        .map(|&p| Circle::new(p, 2, c.mix(0.6).filled())),
-                )
+                .draw_series(finite(&s.points).map(|p| Circle::new(p, 3, c.mix(0.7).filled())))
                 .map_err(err)?;
         }
         let mut entries: Vec<_> = wtp

@@ -8,7 +8,6 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::output::comparison::tidy;
 use crate::scenario::sources::{self, Basis};
 
 /// One parameter of a resolved scenario: its key path and its table (`value`, or `dist` and its
@@ -51,6 +50,16 @@ fn parameters(v: &Value) -> Vec<(String, &serde_json::Map<String, Value>)> {
     out
 }
 
+/// A parameter's value exactly as the scenario wrote it (the shortest decimal that reads back
+/// the same), with thousands separators for whole numbers: "0.3", "14", "1,826", "0.345".
+fn exact(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        crate::economics::investment::thousands(x)
+    } else {
+        format!("{x}")
+    }
+}
+
 /// A parameter's value as people read it: the number, or the distribution and its moments.
 fn value_text(m: &serde_json::Map<String, Value>) -> String {
     let num = |k: &str| m.get(k).and_then(Value::as_f64);
@@ -59,11 +68,11 @@ fn value_text(m: &serde_json::Map<String, Value>) -> String {
             "mean", "sd", "min", "max", "mode", "shape", "scale", "value",
         ]
         .iter()
-        .filter_map(|k| num(k).map(|x| format!("{k} {}", tidy(x))))
+        .filter_map(|k| num(k).map(|x| format!("{k} {}", exact(x))))
         .collect();
         return format!("{d} ({})", moments.join(", "));
     }
-    let mut s = num("value").map_or_else(|| "-".into(), tidy);
+    let mut s = num("value").map_or_else(|| "-".into(), exact);
     if let Some(Value::Array(points)) = m.get("phase_in") {
         let steps: Vec<String> = points
             .iter()
@@ -71,8 +80,8 @@ fn value_text(m: &serde_json::Map<String, Value>) -> String {
                 let p = p.as_array()?;
                 Some(format!(
                     "{} from day {}",
-                    tidy(p.get(1)?.as_f64()?),
-                    tidy(p.first()?.as_f64()?)
+                    exact(p.get(1)?.as_f64()?),
+                    exact(p.first()?.as_f64()?)
                 ))
             })
             .collect();
@@ -92,7 +101,7 @@ pub struct Cited {
     pub what: String,
 }
 
-/// One changed parameter.
+/// One changed parameter (or setting: `[policy] start_day`, whose basis is "setting").
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Change {
     /// Key path, as in the scenario file (`transfer_limit.days`).
@@ -132,9 +141,9 @@ pub fn changes(baseline: &Value, policy: &Value) -> Vec<Change> {
             let source = m.get("source").and_then(Value::as_str).map(str::to_string);
             let num = |k: &str| m.get(k).and_then(Value::as_f64);
             let range = match (num("low"), num("high")) {
-                (Some(l), Some(h)) => format!("{} to {}", tidy(l), tidy(h)),
-                (Some(l), None) => format!("from {}", tidy(l)),
-                (None, Some(h)) => format!("up to {}", tidy(h)),
+                (Some(l), Some(h)) => format!("{} to {}", exact(l), exact(h)),
+                (Some(l), None) => format!("from {}", exact(l)),
+                (None, Some(h)) => format!("up to {}", exact(h)),
                 (None, None) => "none given".into(),
             };
             let cited: Vec<Cited> = source
@@ -161,7 +170,12 @@ pub fn changes(baseline: &Value, policy: &Value) -> Vec<Change> {
                 baseline: old.map_or_else(|| "not set".into(), |(_, b)| value_text(b)),
                 value: value_text(m),
                 range,
-                basis: Basis::of(source.as_deref()).label().to_string(),
+                // When a policy starts is a setting of the appraisal, not a figure to source.
+                basis: if key.starts_with("policy.") {
+                    "setting".to_string()
+                } else {
+                    Basis::of(source.as_deref()).label().to_string()
+                },
                 trial: cited.iter().any(|c| c.kind == "trial or evaluation"),
                 cited,
                 note: m
@@ -196,11 +210,8 @@ mod tests {
         let c = changes(&baseline, &policy);
         assert_eq!(c.len(), 2, "{c:?}");
         assert_eq!(c[0].key, "liaison_diversion.coverage");
-        assert_eq!(
-            (c[0].baseline.as_str(), c[0].value.as_str()),
-            ("0.500", "1.00")
-        );
-        assert_eq!(c[0].range, "0.800 to 1.00");
+        assert_eq!((c[0].baseline.as_str(), c[0].value.as_str()), ("0.5", "1"));
+        assert_eq!(c[0].range, "0.8 to 1");
         assert_eq!(c[0].basis, "published figure");
         assert!(c[0].trial, "L2 is an evaluation");
         assert_eq!(c[0].cited[0].grade, "A");

@@ -18,7 +18,7 @@ use crate::economics::investment::{WILLINGNESS_TO_PAY, thousands};
 use crate::economics::{PAYERS, PUBLIC_PAYERS, psa};
 use crate::engine::stats::Estimate;
 use crate::output::comparison::{Row, tidy};
-use crate::output::investment::PsaIntervals;
+use crate::output::investment::{PsaIntervals, Scenario, scenarios};
 use crate::output::summary::format_value;
 use crate::{calibration, validation};
 
@@ -162,35 +162,9 @@ fn qalys(x: f64) -> String {
     signed(x, if x.abs() >= 100.0 { 0 } else { 1 })
 }
 
-/// Rows of one scenario.
-struct Scenario<'a> {
-    name: &'a str,
-    rows: Vec<&'a Row>,
-}
-
-impl<'a> Scenario<'a> {
-    fn get(&self, metric: &str) -> Option<&'a Row> {
-        self.rows.iter().copied().find(|r| r.metric == metric)
-    }
-    fn mean(&self, metric: &str) -> Option<f64> {
-        self.get(metric)
-            .map(|r| r.difference.mean)
-            .filter(|x| x.is_finite())
-    }
-}
-
-fn scenarios(rows: &[Row]) -> Vec<Scenario<'_>> {
-    let mut out: Vec<Scenario> = Vec::new();
-    for r in rows {
-        match out.iter_mut().find(|s| s.name == r.scenario) {
-            Some(s) => s.rows.push(r),
-            None => out.push(Scenario {
-                name: &r.scenario,
-                rows: vec![r],
-            }),
-        }
-    }
-    out
+/// The mean difference of `metric`, if measured and defined.
+fn mean(s: &Scenario, metric: &str) -> Option<f64> {
+    s.mean(metric).filter(|x| x.is_finite())
 }
 
 fn figure(r: &Row, stat: &'static str, scale: f64, f: &dyn Fn(f64) -> String) -> Figure {
@@ -323,7 +297,7 @@ fn paragraphs(
         pounds(c.abs()),
         noise(&cost.difference, &pounds),
         psa_text("cost.public_sector", &pounds),
-        match (s.mean("cost.service"), s.mean("cost.public_sector_consequences.cash_releasing"), s.mean("cost.public_sector_consequences.opportunity")) {
+        match (mean(s, "cost.service"), mean(s, "cost.public_sector_consequences.cash_releasing"), mean(s, "cost.public_sector_consequences.opportunity")) {
             (Some(service), cash, opp) => {
                 let consequences = c - service;
                 let mut t = format!(
@@ -468,6 +442,44 @@ fn manifest_scenarios(m: &Value) -> Vec<(String, &Value)> {
         .unwrap_or_default()
 }
 
+/// One series per policy, in the comparison's colours: at each `(x, metric)`, the policy's mean
+/// difference in `metric` over `scale` (NaN where it has none).
+fn policy_series(all: &[Scenario], points: &[(f64, String)], scale: f64) -> Vec<charts::Series> {
+    all.iter()
+        .enumerate()
+        .map(|(i, s)| charts::Series {
+            name: s.name.to_string(),
+            colour: charts::policy_colour(i),
+            points: points
+                .iter()
+                .map(|(x, m)| (*x, mean(s, m).map_or(f64::NAN, |v| v / scale)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// A chart's data table: one row per point, headed by `labels[j]`, with each series' y value
+/// written by `f`.
+fn data_rows(
+    labels: &[String],
+    series: &[charts::Series],
+    f: &dyn Fn(f64) -> String,
+) -> Vec<Vec<String>> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(j, label)| {
+            let mut row = vec![label.clone()];
+            row.extend(
+                series
+                    .iter()
+                    .map(|s| s.points.get(j).map_or("-".into(), |p| f(p.1))),
+            );
+            row
+        })
+        .collect()
+}
+
 fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>, String> {
     let mut out = Vec::new();
     let names: Vec<String> = all.iter().map(|s| s.name.to_string()).collect();
@@ -481,24 +493,12 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
         })
         .collect();
     if !payers.is_empty() {
-        let series: Vec<charts::Series> = all
+        let points: Vec<(f64, String)> = payers
             .iter()
             .enumerate()
-            .map(|(i, s)| charts::Series {
-                name: s.name.to_string(),
-                colour: charts::policy_colour(i),
-                points: payers
-                    .iter()
-                    .enumerate()
-                    .map(|(g, p)| {
-                        (
-                            g as f64,
-                            s.mean(&format!("cost.payer.{p}")).unwrap_or(0.0) / 1e6,
-                        )
-                    })
-                    .collect(),
-            })
+            .map(|(g, p)| (g as f64, format!("cost.payer.{p}")))
             .collect();
+        let series = policy_series(all, &points, 1e6);
         let groups: Vec<String> = payers
             .iter()
             .map(|p| match *p {
@@ -508,15 +508,8 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
             .collect();
         let mut head = vec!["payer".to_string()];
         head.extend(names.iter().map(|n| format!("{n}: net cost, £m")));
-        let table = payers
-            .iter()
-            .enumerate()
-            .map(|(g, p)| {
-                let mut row = vec![payer_name(p).to_string()];
-                row.extend(series.iter().map(|s| signed(s.points[g].1, 1)));
-                row
-            })
-            .collect();
+        let labels: Vec<String> = payers.iter().map(|p| payer_name(p).to_string()).collect();
+        let table = data_rows(&labels, &series, &|x| signed(x, 1));
         out.push(chart(
             "cost-by-payer",
             "Net cost by payer over the measured window",
@@ -536,40 +529,19 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
         })
         .collect();
     if !years.is_empty() {
-        let series: Vec<charts::Series> = all
+        let points: Vec<(f64, String)> = years
             .iter()
-            .enumerate()
-            .map(|(i, s)| charts::Series {
-                name: s.name.to_string(),
-                colour: charts::policy_colour(i),
-                points: years
-                    .iter()
-                    .map(|&k| {
-                        (
-                            k as f64,
-                            s.mean(&format!("cost.public_sector.year{k}"))
-                                .unwrap_or(f64::NAN)
-                                / 1e6,
-                        )
-                    })
-                    .collect(),
-            })
+            .map(|k| (f64::from(*k), format!("cost.public_sector.year{k}")))
             .collect();
+        let series = policy_series(all, &points, 1e6);
         let mut head = vec!["year of the window".to_string()];
         head.extend(
             names
                 .iter()
                 .map(|n| format!("{n}: public-sector net cost, £m")),
         );
-        let table = years
-            .iter()
-            .enumerate()
-            .map(|(j, k)| {
-                let mut row = vec![k.to_string()];
-                row.extend(series.iter().map(|s| signed(s.points[j].1, 1)));
-                row
-            })
-            .collect();
+        let labels: Vec<String> = years.iter().map(u32::to_string).collect();
+        let table = data_rows(&labels, &series, &|x| signed(x, 1));
         out.push(chart(
             "cost-by-year",
             "Public-sector net cost year by year",
@@ -696,15 +668,8 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
         }));
         let mut head = vec!["percentile".to_string()];
         head.extend(series.iter().map(|s| format!("{}: days", s.name)));
-        let table = pcts
-            .iter()
-            .enumerate()
-            .map(|(j, (p, _))| {
-                let mut row = vec![(*p).to_string()];
-                row.extend(series.iter().map(|s| tidy(s.points[j].1)));
-                row
-            })
-            .collect();
+        let labels: Vec<String> = pcts.iter().map(|(p, _)| (*p).to_string()).collect();
+        let table = data_rows(&labels, &series, &tidy);
         out.push(chart(
             "transfer-wait",
             "Wait from referral to admission to a secure hospital",
@@ -836,7 +801,7 @@ pub fn html(input: &Input) -> Result<String, String> {
                 .unwrap_or(payers.len());
             payers.insert(at, l);
         }
-        let quad = match (s.mean("cost.public_sector"), s.mean("qalys.total")) {
+        let quad = match (mean(s, "cost.public_sector"), mean(s, "qalys.total")) {
             (Some(c), Some(q)) => quadrant(c, q).to_string(),
             _ => "not known".into(),
         };
