@@ -65,6 +65,37 @@ fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
     Ok((info, strategy))
 }
 
+/// Refuses PSA sweeps given out of the comparison's order: sweep `i`'s base scenario (as its
+/// `manifest.json` records it) must be the comparison's scenario `i`, the baseline first.
+/// Paired by position, a swapped pair would give each policy the other's uncertainty.
+pub(super) fn sweeps_in_order(dirs: &[PathBuf], names: &[String]) -> Result<(), CliError> {
+    for (dir, name) in dirs.iter().zip(names) {
+        let path = dir.join("manifest.json");
+        let base = crate::output::write::read_own_file(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|m| {
+                m.pointer("/scenarios/0/name")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            })
+            .ok_or_else(|| {
+                CliError::BadInput(format!(
+                    "{}: cannot read the scenario the PSA sweep ran",
+                    path.display()
+                ))
+            })?;
+        if base != *name {
+            return Err(CliError::BadInput(format!(
+                "{} is a PSA sweep of {base}, but the comparison's scenario in that place is {name}: give the PSA sweeps in the comparison's order ({}), the baseline's first",
+                dir.display(),
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a directory given twice (also under two spellings, or through a link): a PSA
 /// compared with itself is not a comparison of two strategies.
 pub(super) fn same_directory_twice(dirs: &[PathBuf]) -> Result<(), CliError> {

@@ -189,6 +189,8 @@ fn psa_intervals(
         )));
     }
     super::ceac::same_directory_twice(dirs)?;
+    let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+    super::ceac::sweeps_in_order(dirs, &names)?;
     let mut strategies = super::ceac::paired_strategies(dirs)?.into_iter();
     let baseline = strategies
         .next()

@@ -87,14 +87,44 @@ fn scale_of(manifest: &Value, name: &str) -> Option<f64> {
         .as_f64()
 }
 
+/// The hash of the national baseline built into this binary, which the calibration targets
+/// and validation cases are defined for.
+fn shipped_baseline_hash() -> Option<String> {
+    scenario::load_str(
+        Path::new("scenarios/baseline.toml (built in)"),
+        include_str!("../../scenarios/baseline.toml"),
+    )
+    .ok()
+    .map(|s| s.hash)
+}
+
+/// Why the comparison's baseline is not the shipped national baseline run unscaled, if it is
+/// not: the calibration targets and validation cases are national figures.
+fn not_national(manifest: &Value, baseline: &str) -> Option<String> {
+    let hash = manifest
+        .pointer("/scenarios/0/hash")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let shipped = shipped_baseline_hash().unwrap_or_default();
+    if hash != shipped {
+        Some(format!(
+            "{baseline} is not the shipped national baseline (its hash is {hash}; this cjmh's scenarios/baseline.toml is {shipped})"
+        ))
+    } else if scale_of(manifest, baseline) != Some(1.0) {
+        Some(format!("{baseline} ran scaled (--cohort)"))
+    } else {
+        None
+    }
+}
+
 fn calibration_rows(
     manifest: &Value,
     baseline: &str,
     results: &[ReplicationResult],
 ) -> Result<Vec<calibration::Row>, String> {
-    if scale_of(manifest, baseline) != Some(1.0) {
+    if let Some(why) = not_national(manifest, baseline) {
         return Err(format!(
-            "Not shown: the calibration targets are national figures, and {baseline} ran scaled (--cohort). Run `cjmh calibrate` for the national baseline's table."
+            "Not shown: the calibration targets are national figures, and {why}. `cjmh calibrate` gives the national baseline's table; docs/calibration.md is its output."
         ));
     }
     let own: Vec<ReplicationResult> = results
@@ -102,14 +132,6 @@ fn calibration_rows(
         .filter(|r| r.scenario == baseline)
         .cloned()
         .collect();
-    if !own
-        .iter()
-        .any(|r| r.metrics.iter().any(|(m, _)| m == "police_contacts"))
-    {
-        return Err(format!(
-            "Not shown: {baseline} is not a pathway scenario, and the targets are the pathway's."
-        ));
-    }
     Ok(calibration::evaluate(&own))
 }
 
@@ -123,21 +145,21 @@ fn validation_rows(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let baseline_is_shipped = entries
+    let baseline = entries
         .first()
         .and_then(|s| s.get("name"))
         .and_then(Value::as_str)
-        == Some(names[0]);
-    let all_at_scale = names.iter().all(|n| scale_of(manifest, n) == Some(1.0));
-    if !baseline_is_shipped || !all_at_scale {
+        .unwrap_or("");
+    let why = not_national(manifest, baseline).or_else(|| {
+        names[1..]
+            .iter()
+            .find(|n| scale_of(manifest, n) != Some(1.0))
+            .map(|n| format!("it does not include {n} at full scale"))
+    });
+    if let Some(why) = why {
         return Err(format!(
-            "Not shown: the validation cases are defined for the shipped national scenarios ({}) run at full scale, and this comparison {}. `cjmh validate` gives the table; docs/validation.md is its output.",
+            "Not shown: the validation cases are defined for the shipped national scenarios ({}) run at full scale, and {why}. `cjmh validate` gives the table; docs/validation.md is its output.",
             names.join(", "),
-            if baseline_is_shipped {
-                "ran some of them scaled or left them out"
-            } else {
-                "has another baseline"
-            }
         ));
     }
     let spec = entries[0]
@@ -212,6 +234,12 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
             mpath.display()
         )));
     };
+    if names.len() < 2 {
+        return Err(CliError::BadInput(format!(
+            "{}: the comparison has no policy, only its baseline {baseline}",
+            mpath.display()
+        )));
+    }
     let psa = if args.psa.is_empty() {
         None
     } else {
@@ -224,6 +252,7 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
             )));
         }
         super::ceac::same_directory_twice(&args.psa)?;
+        super::ceac::sweeps_in_order(&args.psa, &names)?;
         let strategies = super::ceac::paired_strategies(&args.psa)?;
         let paired: Vec<(String, crate::economics::psa::Strategy)> = names[1..]
             .iter()

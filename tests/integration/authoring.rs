@@ -347,7 +347,7 @@ fn the_shipped_scenarios_warn_only_of_the_14_day_limit() {
     assert_eq!(
         stderr(&o),
         format!(
-            "warning: scenarios/combined.toml:31: {limit}
+            "warning: scenarios/combined.toml:33: {limit}
 warning: scenarios/transfer-14-day.toml:38: {limit}
 warning: scenarios/sweeps/../transfer-14-day.toml:38: {limit} (at 3 of the sweep's 6 points; the first shown)
 "

@@ -167,6 +167,66 @@ fn without_psa_the_paper_says_its_intervals_are_noise_only() {
     // The small base ran at its own size: calibration is shown against national targets only
     // when it ran unscaled, and validation needs the shipped scenarios.
     assert!(html.contains("the validation cases are defined for the shipped national scenarios"));
+    assert!(html.contains(
+        "Not shown: the calibration targets are national figures, and small-base is not the shipped national baseline"
+    ));
+}
+
+#[test]
+fn psa_sweeps_out_of_the_comparisons_order_are_refused() {
+    let tmp = TempDir::new("report-psa-order");
+    let (compare, psa) = small_comparison(tmp.path());
+    let o = cjmh_in(
+        tmp.path(),
+        [
+            "report".as_ref(),
+            compare.as_os_str(),
+            "--psa".as_ref(),
+            psa[1].as_os_str(),
+            "--psa".as_ref(),
+            psa[0].as_os_str(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {} is a PSA sweep of small-liaison-diversion, but the comparison's scenario in that place is small-base: give the PSA sweeps in the comparison's order (small-base, small-liaison-diversion), the baseline's first\n",
+            psa[1].display()
+        )
+    );
+    assert!(!compare.join("report.html").exists());
+}
+
+#[test]
+fn a_comparison_of_nothing_is_refused() {
+    let tmp = TempDir::new("report-empty");
+    let dir = tmp.path().join("c");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("comparison.csv"),
+        "scenario,metric,replications,baseline_mean,scenario_mean,difference_mean,difference_ci_low,difference_ci_high,independent_ci_half_width,crn_interval_ratio\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("summary.csv"),
+        "scenario,replication,metric,value\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        r#"{"command": "compare", "scenarios": [{"name": "base"}]}"#,
+    )
+    .unwrap();
+    let o = cjmh_in(tmp.path(), ["report".as_ref(), dir.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}: the comparison has no policy, only its baseline base\n",
+            dir.join("manifest.json").display()
+        )
+    );
 }
 
 #[test]

@@ -3,8 +3,10 @@
 //! it prints sharply and a screen reader can reach the figure's description through its
 //! caption.
 //!
-//! Colours are the Okabe-Ito palette, which readers with the common colour-vision deficiencies
-//! can tell apart; every series is also named in a legend, never by colour alone.
+//! Colours are the Okabe-Ito palette (its yellow replaced by a dark wine, for contrast on white),
+//! which readers with the common colour-vision deficiencies can tell apart. Lines and points
+//! also differ by marker shape, so no series is told by colour alone; bars keep the legend's
+//! order within each group, and every chart has its data table.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,7 +24,7 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(230, 159, 0),   // orange
     RGBColor(0, 0, 0),       // black
-    RGBColor(240, 228, 66),  // yellow (last: weakest on white)
+    RGBColor(136, 34, 85),   // wine (Tol's; in place of Okabe-Ito's yellow, too faint on white)
 ];
 
 /// The colour of series `i`.
@@ -93,13 +95,30 @@ fn label_style() -> TextStyle<'static> {
     ("sans-serif", 14).into_font().color(&BLACK)
 }
 
-/// How a series is marked in the legend.
+/// How a series is marked in the legend: a bar, a line with its points' marker, a dashed line,
+/// or a marker alone.
 #[derive(Clone, Copy)]
 enum Mark {
     Bar,
-    Line,
+    Line(usize),
     Dashed,
-    Dot,
+    Dot(usize),
+}
+
+/// Marker shape `k`: circle, square, triangle, diamond, cross, in turn.
+fn marker<'a, DB: DrawingBackend + 'a>(
+    (x, y): (i32, i32),
+    k: usize,
+    c: RGBColor,
+) -> DynElement<'a, DB, (i32, i32)> {
+    let style = c.filled();
+    match k % 5 {
+        0 => Circle::new((x, y), 4, style).into_dyn(),
+        1 => Rectangle::new([(x - 4, y - 4), (x + 4, y + 4)], style).into_dyn(),
+        2 => Polygon::new(vec![(x, y - 5), (x + 5, y + 4), (x - 5, y + 4)], style).into_dyn(),
+        3 => Polygon::new(vec![(x, y - 5), (x + 5, y), (x, y + 5), (x - 5, y)], style).into_dyn(),
+        _ => Cross::new((x, y), 4, c.stroke_width(2)).into_dyn(),
+    }
 }
 
 /// Draws the legend in the right margin, on the canvas (the chart's own legend is drawn inside
@@ -113,10 +132,12 @@ fn legend(
         let y = 24 + 20 * k as i32;
         match mark {
             Mark::Bar => root.draw(&Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled())),
-            Mark::Line => root.draw(&PathElement::new(
-                vec![(x, y), (x + 14, y)],
-                c.stroke_width(3),
-            )),
+            Mark::Line(k) => root
+                .draw(&PathElement::new(
+                    vec![(x, y), (x + 18, y)],
+                    c.stroke_width(2),
+                ))
+                .and_then(|_| root.draw(&marker((x + 9, y), *k, *c))),
             Mark::Dashed => root
                 .draw(&PathElement::new(
                     vec![(x, y), (x + 5, y)],
@@ -128,7 +149,7 @@ fn legend(
                         c.stroke_width(1),
                     ))
                 }),
-            Mark::Dot => root.draw(&Circle::new((x + 7, y), 4, c.filled())),
+            Mark::Dot(k) => root.draw(&marker((x + 7, y), *k, *c)),
         }
         .map_err(err)?;
         root.draw(&Text::new(
@@ -186,6 +207,42 @@ fn finite(points: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
         .filter(|p| p.0.is_finite() && p.1.is_finite())
 }
 
+/// Draws `points` (data coordinates) with marker shape `k` in colour `c`, as [`marker`] draws it
+/// in the legend. (A macro: each shape is its own element type.)
+macro_rules! markers {
+    ($chart:expr, $points:expr, $k:expr, $c:expr) => {{
+        let c: RGBColor = $c;
+        let pts: Vec<(f64, f64)> = $points;
+        match $k % 5 {
+            0 => $chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                .map(|_| ()),
+            1 => {
+                $chart
+                    .draw_series(pts.iter().map(|&p| {
+                        EmptyElement::at(p) + Rectangle::new([(-4, -4), (4, 4)], c.filled())
+                    }))
+                    .map(|_| ())
+            }
+            2 => $chart
+                .draw_series(pts.iter().map(|&p| {
+                    EmptyElement::at(p) + Polygon::new(vec![(0, -5), (5, 4), (-5, 4)], c.filled())
+                }))
+                .map(|_| ()),
+            3 => $chart
+                .draw_series(pts.iter().map(|&p| {
+                    EmptyElement::at(p)
+                        + Polygon::new(vec![(0, -5), (5, 0), (0, 5), (-5, 0)], c.filled())
+                }))
+                .map(|_| ()),
+            _ => $chart
+                .draw_series(pts.iter().map(|&p| Cross::new(p, 4, c.stroke_width(2))))
+                .map(|_| ()),
+        }
+        .map_err(err)
+    }};
+}
+
 /// Grouped bars: one group per `groups` entry, one bar in each group per series (`series[i]
 /// .points[g].1` is series i's value in group g). For costs by payer, the groups are payers and
 /// the series policies.
@@ -219,11 +276,17 @@ pub fn grouped_bars(groups: &[String], series: &[Series], y_desc: &str) -> Resul
         for (i, s) in series.iter().enumerate() {
             let c = colour(s.colour);
             chart
-                .draw_series(s.points.iter().enumerate().map(|(g, &(_, y))| {
-                    let x0 = g as f64 + 0.1 + i as f64 * width;
-                    let y = if y.is_finite() { y } else { 0.0 };
-                    Rectangle::new([(x0, 0.0), (x0 + width * 0.9, y)], c.filled())
-                }))
+                // A missing value draws no bar (not a bar of zero); the table says "-".
+                .draw_series(
+                    s.points
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| p.1.is_finite())
+                        .map(|(g, &(_, y))| {
+                            let x0 = g as f64 + 0.1 + i as f64 * width;
+                            Rectangle::new([(x0, 0.0), (x0 + width * 0.9, y)], c.filled())
+                        }),
+                )
                 .map_err(err)?;
         }
         // Group names under the axis, centred on their group.
@@ -295,13 +358,11 @@ pub fn lines(
             chart
                 .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
                 .map_err(err)?;
-            chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 3, c.filled())))
-                .map_err(err)?;
+            markers!(chart, points, s.colour, c)?;
         }
         let entries: Vec<_> = series
             .iter()
-            .map(|s| (s.name.clone(), Mark::Line, colour(s.colour)))
+            .map(|s| (s.name.clone(), Mark::Line(s.colour), colour(s.colour)))
             .collect();
         legend(root, &entries)
     })
@@ -356,9 +417,7 @@ pub fn plane(series: &[Series], wtp: &[f64], x_desc: &str, y_desc: &str) -> Resu
         }
         for s in series {
             let c = colour(s.colour);
-            chart
-                .draw_series(finite(&s.points).map(|p| Circle::new(p, 3, c.mix(0.7).filled())))
-                .map_err(err)?;
+            markers!(chart, finite(&s.points).collect(), s.colour, c)?;
         }
         let mut entries: Vec<_> = wtp
             .iter()
@@ -373,7 +432,7 @@ pub fn plane(series: &[Series], wtp: &[f64], x_desc: &str, y_desc: &str) -> Resu
         entries.extend(
             series
                 .iter()
-                .map(|s| (s.name.clone(), Mark::Dot, colour(s.colour))),
+                .map(|s| (s.name.clone(), Mark::Dot(s.colour), colour(s.colour))),
         );
         legend(root, &entries)
     })

@@ -11,16 +11,13 @@ use serde_json::Value;
 use crate::scenario::sources::{self, Basis};
 
 /// One parameter of a resolved scenario: its key path and its table (`value`, or `dist` and its
-/// moments; `source`, `low`, `high`, `note`).
-fn parameters(v: &Value) -> Vec<(String, &serde_json::Map<String, Value>)> {
-    fn walk<'a>(
-        v: &'a Value,
-        path: &mut Vec<String>,
-        out: &mut Vec<(String, &'a serde_json::Map<String, Value>)>,
-    ) {
+/// moments; `source`, `low`, `high`, `note`), or a setting written as a bare string, number or
+/// flag (`release_support.population = "trial"`).
+fn parameters(v: &Value) -> Vec<(String, &Value)> {
+    fn walk<'a>(v: &'a Value, path: &mut Vec<String>, out: &mut Vec<(String, &'a Value)>) {
         match v {
             Value::Object(m) if m.contains_key("value") || m.contains_key("dist") => {
-                out.push((path.join("."), m));
+                out.push((path.join("."), v));
             }
             Value::Object(m) => {
                 for (k, x) in m {
@@ -36,13 +33,17 @@ fn parameters(v: &Value) -> Vec<(String, &serde_json::Map<String, Value>)> {
                     path.pop();
                 }
             }
-            _ => {}
+            Value::Null => {}
+            _ => out.push((path.join("."), v)),
         }
     }
     let mut out = Vec::new();
-    // Run settings are not evidence: the paper reports them under reproducibility.
+    // Run settings are not evidence (the paper reports them under reproducibility), nor are the
+    // scenario's name, description and list of what it does not model.
     if let Value::Object(m) = v {
-        for (k, x) in m.iter().filter(|(k, _)| *k != "simulation") {
+        for (k, x) in m.iter().filter(|(k, _)| {
+            !["simulation", "name", "description", "not_modelled", "model"].contains(&k.as_str())
+        }) {
             let mut path = vec![k.clone()];
             walk(x, &mut path, &mut out);
         }
@@ -60,8 +61,16 @@ fn exact(x: f64) -> String {
     }
 }
 
-/// A parameter's value as people read it: the number, or the distribution and its moments.
-fn value_text(m: &serde_json::Map<String, Value>) -> String {
+/// A parameter's value as people read it: the number, or the distribution and its moments, or
+/// the setting as written.
+fn value_text(v: &Value) -> String {
+    let Some(m) = v.as_object() else {
+        return match v {
+            Value::String(t) => format!("\"{t}\""),
+            Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), exact),
+            v => v.to_string(),
+        };
+    };
     let num = |k: &str| m.get(k).and_then(Value::as_f64);
     if let Some(d) = m.get("dist").and_then(Value::as_str) {
         let moments: Vec<String> = [
@@ -101,7 +110,8 @@ pub struct Cited {
     pub what: String,
 }
 
-/// One changed parameter (or setting: `[policy] start_day`, whose basis is "setting").
+/// One changed parameter (or setting: `[policy] start_day` or a bare value such as
+/// `release_support.population`, whose basis is "setting").
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Change {
     /// Key path, as in the scenario file (`transfer_limit.days`).
@@ -136,10 +146,10 @@ pub fn changes(baseline: &Value, policy: &Value) -> Vec<Change> {
                 .find(|(k, _)| k == key)
                 .is_none_or(|(_, b)| b != m)
         })
-        .map(|(key, m)| {
+        .map(|(key, v)| {
             let old = before.iter().find(|(k, _)| *k == key);
-            let source = m.get("source").and_then(Value::as_str).map(str::to_string);
-            let num = |k: &str| m.get(k).and_then(Value::as_f64);
+            let source = v.get("source").and_then(Value::as_str).map(str::to_string);
+            let num = |k: &str| v.get(k).and_then(Value::as_f64);
             let range = match (num("low"), num("high")) {
                 (Some(l), Some(h)) => format!("{} to {}", exact(l), exact(h)),
                 (Some(l), None) => format!("from {}", exact(l)),
@@ -168,17 +178,17 @@ pub fn changes(baseline: &Value, policy: &Value) -> Vec<Change> {
                 .collect();
             Change {
                 baseline: old.map_or_else(|| "not set".into(), |(_, b)| value_text(b)),
-                value: value_text(m),
+                value: value_text(v),
                 range,
                 // When a policy starts is a setting of the appraisal, not a figure to source.
-                basis: if key.starts_with("policy.") {
+                basis: if key.starts_with("policy.") || !v.is_object() {
                     "setting".to_string()
                 } else {
                     Basis::of(source.as_deref()).label().to_string()
                 },
                 trial: cited.iter().any(|c| c.kind == "trial or evaluation"),
                 cited,
-                note: m
+                note: v
                     .get("note")
                     .and_then(Value::as_str)
                     .unwrap_or_default()
@@ -206,9 +216,16 @@ mod tests {
             "liaison_diversion": {"coverage": {"value": 1.0, "source": "L2, L3", "low": 0.8, "high": 1.0}},
             "transfer": {"onset_days": {"dist": "exponential", "mean": 60.0, "source": "assumption"}},
             "transfer_limit": {"days": {"value": 14.0, "source": "assumption; T13"}},
+            "release_support": {"population": "trial"},
+            "not_modelled": ["no effect"],
         });
         let c = changes(&baseline, &policy);
-        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert_eq!(c[2].key, "release_support.population");
+        assert_eq!(
+            (c[2].value.as_str(), c[2].basis.as_str()),
+            ("\"trial\"", "setting")
+        );
         assert_eq!(c[0].key, "liaison_diversion.coverage");
         assert_eq!((c[0].baseline.as_str(), c[0].value.as_str()), ("0.5", "1"));
         assert_eq!(c[0].range, "0.8 to 1");

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::economics::investment::{WILLINGNESS_TO_PAY, thousands};
-use crate::economics::{PAYERS, PUBLIC_PAYERS, psa};
+use crate::economics::{PARTS, PAYERS, PUBLIC_PAYERS, psa};
 use crate::engine::stats::Estimate;
 use crate::output::comparison::{Row, tidy};
 use crate::output::investment::{PsaIntervals, Scenario, scenarios};
@@ -86,6 +86,14 @@ struct Chart {
     table: Vec<Vec<String>>,
 }
 
+/// One group's difference (who gains).
+#[derive(Debug, Clone, Serialize)]
+struct Group {
+    label: String,
+    cost: Option<Figure>,
+    qalys: Option<Figure>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct Policy {
     name: String,
@@ -97,6 +105,7 @@ struct Policy {
     payers: Vec<Line>,
     changes: Vec<evidence::Change>,
     not_modelled: Vec<String>,
+    groups: Vec<Group>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,6 +119,10 @@ struct Table {
 #[derive(Debug, Clone, Serialize)]
 struct Page {
     title: String,
+    /// "5 years", "1 year".
+    window: String,
+    population: String,
+    warmup: String,
     baseline: String,
     years: String,
     price_year: String,
@@ -249,22 +262,61 @@ fn payer_name(p: &str) -> &str {
         .map_or(p, |(_, v)| v)
 }
 
-/// The share of PSA draws in which the policy's net monetary benefit over the baseline is
-/// positive at `wtp`.
-fn share_positive(psa: &Psa, index: usize, wtp: f64) -> Option<f64> {
-    let base = psa.strategies.first()?;
-    let s = psa.strategies.get(index + 1)?;
-    let n = base.cost.len().min(s.cost.len());
-    if n == 0 {
-        return None;
+/// A group of `economics::PARTS` in words: "men under 50", "not attributed to a person".
+fn group_label(part: &str) -> String {
+    if part == "not_attributed" {
+        return "not attributed to a person (commissioned capacity)".into();
     }
-    let k = (0..n)
-        .filter(|&i| wtp * (s.qalys[i] - base.qalys[i]) - (s.cost[i] - base.cost[i]) > 0.0)
-        .count();
-    Some(k as f64 / n as f64)
+    let (sex, age) = part.split_once('_').unwrap_or((part, ""));
+    let sex = match sex {
+        "male" => "men",
+        "female" => "women",
+        s => s,
+    };
+    let age = match age {
+        "under_50" => "under 50",
+        "50_59" => "50 to 59",
+        "60_plus" => "60 and over",
+        a => a,
+    };
+    format!("{sex} {age}")
 }
 
-/// The one-page summary in words, generated from the numbers.
+/// A policy's PSA draws paired with the baseline's: (ΔQALYs, Δcost in £) per draw.
+fn psa_pairs(psa: &Psa, index: usize) -> Vec<(f64, f64)> {
+    let (Some(base), Some(s)) = (psa.strategies.first(), psa.strategies.get(index + 1)) else {
+        return Vec::new();
+    };
+    (0..base.cost.len().min(s.cost.len()))
+        .map(|i| (s.qalys[i] - base.qalys[i], s.cost[i] - base.cost[i]))
+        .collect()
+}
+
+/// Fewer PSA draws than this and a share of draws is too unstable to quote without a warning.
+const FEW_DRAWS: usize = 100;
+
+/// The warning that follows a count of PSA draws when there are too few.
+fn few_draws(n: usize) -> String {
+    if n < FEW_DRAWS {
+        format!(
+            ", too few for a stable share (each draw also carries its replications' simulation noise; use {FEW_DRAWS} or more)"
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// "1 year", "5 years", "2.5 years".
+fn years_text(years: &str) -> String {
+    if years == "1" {
+        "1 year".into()
+    } else {
+        format!("{years} years")
+    }
+}
+
+/// The one-page summary in words, generated from the numbers. Signs: a difference is the
+/// policy minus the baseline, so a cost difference below zero is a saving.
 fn paragraphs(
     s: &Scenario,
     baseline: &str,
@@ -281,85 +333,122 @@ fn paragraphs(
                 format!("; parameter uncertainty (PSA) 95%: {} to {}", f(l), f(h))
             })
     };
-    let pounds = |x: f64| format!("£{}m", millions(x).trim_start_matches('+'));
-    let Some(cost) = s.get("cost.public_sector") else {
+    let pounds = |x: f64| signed_pounds(x);
+    let amount = |x: f64| format!("£{}m", millions(x.abs()).trim_start_matches('+'));
+    let Some(cost) = s
+        .get("cost.public_sector")
+        .filter(|r| r.difference.mean.is_finite())
+    else {
         out.push(format!(
-            "{} has no costs in this comparison (its scenario has no [costs]): only the pathway's measures are shown.",
+            "{} has no public-sector cost difference in this comparison (its scenario has no [costs], or the runs did not measure it): only the pathway's measures are shown.",
             s.name
         ));
         return out;
     };
     let c = cost.difference.mean;
-    out.push(format!(
-        "Over the {years} measured years, {} {} public-sector spending by {} against {baseline} ({}{}). {}",
+    let mut t = format!(
+        "Over the {} measured, {} {} public-sector spending by {} against {baseline} ({}{}).",
+        years_text(years),
         s.name,
         if c > 0.0 { "raises" } else { "lowers" },
-        pounds(c.abs()),
+        amount(c),
         noise(&cost.difference, &pounds),
         psa_text("cost.public_sector", &pounds),
-        match (mean(s, "cost.service"), mean(s, "cost.public_sector_consequences.cash_releasing"), mean(s, "cost.public_sector_consequences.opportunity")) {
-            (Some(service), cash, opp) => {
-                let consequences = c - service;
-                let mut t = format!(
-                    "The policy's own services cost {}; what follows from it (prison places, probation, beds, ...) {} {}",
-                    pounds(service),
-                    if consequences > 0.0 { "costs a further" } else { "saves" },
-                    pounds(consequences.abs())
-                );
-                if let (Some(cash), Some(opp)) = (cash, opp) {
-                    t.push_str(&format!(
-                        ", of which {} is cash-releasing (a budget spends less) and {} is opportunity cost (capacity freed whose cost stays until it is closed)",
-                        pounds(-cash),
-                        pounds(-opp)
-                    ));
-                }
-                t.push('.');
-                t
-            }
-            _ => String::new(),
-        }
-    ));
-    if let Some(q) = s.get("qalys.total") {
-        let e = &q.difference;
-        let mut t = format!(
-            "It {} {} QALYs over a lifetime view of deaths in the window ({}{}).",
-            if e.mean >= 0.0 { "gains" } else { "loses" },
-            qalys(e.mean.abs()).trim_start_matches('+'),
-            noise(e, &qalys),
-            psa_text("qalys.total", &qalys)
-        );
-        if includes_zero(e) {
-            t.push_str(
-                " The noise interval includes zero: these runs cannot tell a gain from a loss.",
-            );
-        }
-        out.push(t);
-        let quad = quadrant(c, e.mean);
-        let uncertain = includes_zero(e) || includes_zero(&cost.difference);
-        let mut t = match quad {
-            "dominant" => {
-                "It costs the public sector no more and gains QALYs: it dominates the baseline."
-                    .to_string()
-            }
-            "dominated" => {
-                "It costs the public sector no less and loses QALYs: the baseline dominates it."
-                    .to_string()
-            }
-            "trade-off: more cost, more QALYs" => format!(
-                "It costs more and gains QALYs, at £{} per QALY gained (NICE's threshold range is £20,000 to £30,000).",
-                thousands(c / e.mean)
-            ),
-            "trade-off: less cost, fewer QALYs" => format!(
-                "It saves money and loses QALYs: £{} saved per QALY lost.",
-                thousands(c / e.mean)
-            ),
-            _ => "Its QALY change is zero, so no cost per QALY is defined.".to_string(),
-        };
-        if uncertain {
-            t.push_str(" Simulation noise alone could move it to another quadrant, so the ratio is not a finding.");
-        }
-        out.push(t);
+    );
+    if let Some(service) = mean(s, "cost.service") {
+        let consequences = c - service;
+        t.push_str(&format!(
+            " The policy's own services cost {}; what follows from it (prison places, probation, beds, ...) {} {}.",
+            amount(service),
+            if consequences > 0.0 { "costs a further" } else { "saves" },
+            amount(consequences)
+        ));
     }
+    let part = |x: f64, saving: &str, spending: &str| {
+        if x < 0.0 {
+            format!("{} {saving}", amount(x))
+        } else {
+            format!("{} {spending}", amount(x))
+        }
+    };
+    if let (Some(cash), Some(opportunity)) = (
+        mean(s, "cost.public_sector_consequences.cash_releasing"),
+        mean(s, "cost.public_sector_consequences.opportunity"),
+    ) {
+        t.push_str(&format!(
+            " Of what follows, {} and {}.",
+            part(cash, "is a cash-releasing saving (a budget spends less)", "is cash a budget spends"),
+            part(
+                opportunity,
+                "is a non-cash-releasing (opportunity) saving: capacity freed, whose cost stays until it is closed",
+                "is capacity used (an opportunity cost, not cash)"
+            ),
+        ));
+    }
+    out.push(t);
+    let Some(q) = s
+        .get("qalys.total")
+        .filter(|r| r.difference.mean.is_finite())
+    else {
+        return out;
+    };
+    let e = &q.difference;
+    let mut t = format!(
+        "It {} {} QALYs ({}{}): QALYs lived in the window, plus the life lost after it by deaths in it (a lifetime view), plus per-unit lines such as a trial's QALY difference per participant. Costs stop at the window's end.",
+        if e.mean >= 0.0 { "gains" } else { "loses" },
+        qalys(e.mean.abs()).trim_start_matches('+'),
+        noise(e, &qalys),
+        psa_text("qalys.total", &qalys)
+    );
+    if includes_zero(e) {
+        t.push_str(" The noise interval includes zero: these runs cannot tell a gain from a loss.");
+    }
+    out.push(t);
+    let uncertain = includes_zero(e) || includes_zero(&cost.difference);
+    let ratio = || thousands((c / e.mean).abs());
+    let mut t = match quadrant(c, e.mean) {
+        "dominant" => "At the central estimates it costs the public sector no more and gains QALYs: it dominates the baseline.".to_string(),
+        "dominated" => "At the central estimates it costs the public sector no less and loses QALYs: the baseline dominates it.".to_string(),
+        "trade-off: more cost, more QALYs" if !uncertain => format!(
+            "At the central estimates it costs more and gains QALYs, at £{} per QALY gained (NICE's threshold range is £20,000 to £30,000).",
+            ratio()
+        ),
+        "trade-off: more cost, more QALYs" => "At the central estimates it costs more and gains QALYs.".to_string(),
+        "trade-off: less cost, fewer QALYs" if !uncertain => format!(
+            "At the central estimates it saves money and loses QALYs, £{} saved per QALY lost: here the rule reverses, and it is cost-effective only if that saving exceeds the value placed on a QALY.",
+            ratio()
+        ),
+        "trade-off: less cost, fewer QALYs" => "At the central estimates it saves money and loses QALYs; the rule reverses here: a saving is worth a QALY lost only above the value placed on a QALY.".to_string(),
+        _ => "Its QALY change is zero, so no cost per QALY is defined.".to_string(),
+    };
+    if uncertain {
+        t.push_str(" Simulation noise alone could move it to another quadrant, so no cost per QALY is quoted.");
+    }
+    if let Some((p, i)) = psa {
+        let pairs = psa_pairs(p, i);
+        let n = pairs.len();
+        if n > 0 {
+            let count =
+                |f: &dyn Fn(f64, f64) -> bool| pairs.iter().filter(|(q, c)| f(*q, *c)).count();
+            let dom = count(&|q, c| q > 0.0 && c <= 0.0);
+            let dtd = count(&|q, c| q < 0.0 && c >= 0.0);
+            let ne = count(&|q, c| q > 0.0 && c > 0.0);
+            let sw = count(&|q, c| q < 0.0 && c < 0.0);
+            t.push_str(&format!(
+                " Across the PSA draws it is dominant in {dom}, dominated in {dtd}, more cost and more QALYs in {ne}, and less cost and fewer QALYs in {sw} of {n} PSA draws{}.",
+                few_draws(n)
+            ));
+            let outside = |metric: &str, x: f64| {
+                p.intervals
+                    .get(s.name, metric)
+                    .is_some_and(|(l, h)| x < l || x > h)
+            };
+            if outside("qalys.total", e.mean) || outside("cost.public_sector", c) {
+                t.push_str(" The central estimate lies outside its PSA interval: the model is not linear in its parameters, so the PSA is the better guide to the decision.");
+            }
+        }
+    }
+    out.push(t);
     let mut nmb = Vec::new();
     for wtp in WILLINGNESS_TO_PAY {
         if let Some(r) = s.get(&format!("investment.nmb_{wtp:.0}")) {
@@ -368,18 +457,20 @@ fn paragraphs(
                 signed_pounds(r.difference.mean),
                 thousands(wtp)
             );
-            if let Some(share) = psa.and_then(|(p, i)| share_positive(p, i, wtp)) {
-                t.push_str(&format!(
-                    " (positive in {:.0}% of PSA draws)",
-                    share * 100.0
-                ));
+            if let Some((p, i)) = psa {
+                let pairs = psa_pairs(p, i);
+                let k = pairs.iter().filter(|(q, c)| wtp * q - c > 0.0).count();
+                if !pairs.is_empty() {
+                    // The warning on few draws is given once, with the quadrants above.
+                    t.push_str(&format!(" (positive in {k} of {} PSA draws)", pairs.len()));
+                }
             }
             nmb.push(t);
         }
     }
     if !nmb.is_empty() {
         out.push(format!(
-            "Its net monetary benefit to the public sector is {}. Positive means worth funding at that value of a QALY.",
+            "Its net monetary benefit to the public sector against {baseline} is {}. Positive means its QALYs, valued at that price, are worth more than its net cost; among options that exclude each other (a policy and a package containing it), the one with the highest net monetary benefit is preferred. It says nothing about affordability.",
             nmb.join(" and ")
         ));
     }
@@ -575,6 +666,7 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
             let ne = s.points.iter().filter(|p| p.0 > 0.0 && p.1 > 0.0).count() as f64;
             let dom = s.points.iter().filter(|p| p.0 > 0.0 && p.1 <= 0.0).count() as f64;
             let dtd = s.points.iter().filter(|p| p.0 < 0.0 && p.1 >= 0.0).count() as f64;
+            let sw = s.points.iter().filter(|p| p.0 < 0.0 && p.1 < 0.0).count() as f64;
             table.push(vec![
                 s.name.clone(),
                 s.points.len().to_string(),
@@ -583,6 +675,7 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
                 format!("{:.0}%", dom / n * 100.0),
                 format!("{:.0}%", dtd / n * 100.0),
                 format!("{:.0}%", ne / n * 100.0),
+                format!("{:.0}%", sw / n * 100.0),
             ]);
         }
         out.push(chart(
@@ -592,7 +685,7 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
                 "Points: each PSA draw's difference against {baseline}, QALYs gained across and public-sector net cost (£ million) up. Below the dashed lines a draw is cost-effective at £20,000 or £30,000 per QALY; right of the vertical axis and below the horizontal one it dominates."
             ),
             charts::plane(&series, &WILLINGNESS_TO_PAY, "QALYs gained", "net cost, £m"),
-            ["policy", "draws", "mean QALYs gained", "mean net cost, £m", "dominant", "dominated", "more cost, more QALYs"].map(String::from).to_vec(),
+            ["policy", "draws", "mean QALYs gained", "mean net cost, £m", "dominant", "dominated", "more cost, more QALYs", "less cost, fewer QALYs"].map(String::from).to_vec(),
             table,
         )?);
         let wtps: Vec<f64> = (0..=20).map(|k| k as f64 * 5_000.0).collect();
@@ -818,6 +911,19 @@ pub fn html(input: &Input) -> Result<String, String> {
             headline,
             payers,
             changes: evidence::changes(base_spec, spec),
+            groups: PARTS
+                .iter()
+                .map(|part| Group {
+                    label: group_label(part),
+                    cost: s
+                        .get(&format!("cost.public_sector.by_group.{part}"))
+                        .map(|r| figure(r, "difference_mean", 1e6, &pounds)),
+                    qalys: s
+                        .get(&format!("qalys.total.by_group.{part}"))
+                        .map(|r| figure(r, "difference_mean", 1.0, &q)),
+                })
+                .filter(|g| g.cost.is_some() || g.qalys.is_some())
+                .collect(),
             not_modelled: spec
                 .get("not_modelled")
                 .and_then(Value::as_array)
@@ -964,6 +1070,14 @@ pub fn html(input: &Input) -> Result<String, String> {
         ("catchments".into(), text("/catchments")),
         ("cohort (--cohort)".into(), text("/cohort")),
         ("report command".into(), input.command.clone()),
+        ("report made by".into(), {
+            let v = crate::output::manifest::Versions::current();
+            format!(
+                "cjmh {} (git revision {})",
+                v.cjmh,
+                v.git_revision.unwrap_or("unknown")
+            )
+        }),
     ];
     if let Some(a) = m.get("scenarios").and_then(Value::as_array) {
         for s in a {
@@ -991,8 +1105,32 @@ pub fn html(input: &Input) -> Result<String, String> {
     for (file, hash) in &input.hashes {
         reproducibility.push((format!("SHA-256 of {file}"), hash.clone()));
     }
+    let warmup = base_spec
+        .pointer("/simulation/warmup_days")
+        .and_then(num)
+        .map_or("-".into(), |d| format!("{} days", thousands(d)));
+    let population = base_spec
+        .pointer("/people/new_people_per_day")
+        .and_then(num)
+        .map_or_else(
+            || "as the baseline scenario describes it".to_string(),
+            |n| {
+                format!(
+                    "about {} people a day charged for the first time, and their reoffending ({})",
+                    tidy(n),
+                    base_spec
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or("the baseline scenario")
+                        .trim_end_matches('.')
+                )
+            },
+        );
     let page = Page {
         title: format!("Investment case against {baseline}"),
+        window: years_text(&years),
+        population,
+        warmup,
         charts: charts(input, &all, &baseline)?,
         baseline,
         years,
@@ -1064,7 +1202,10 @@ mod tests {
         // Cheaper, more QALYs; the QALY interval includes zero, and the words say so.
         assert!(html.contains("dominant"));
         assert!(html.contains("these runs cannot tell a gain from a loss"));
-        assert!(html.contains("Over the 5 measured years"));
+        assert!(html.contains("Over the 5 years measured"));
+        // Noise could move it to another quadrant: no ratio is quoted.
+        assert!(html.contains("so no cost per QALY is quoted"));
+        assert!(!html.contains("per QALY gained ("));
     }
 
     #[test]
