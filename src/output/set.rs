@@ -64,7 +64,7 @@ pub fn check_target(path: &Path) -> Result<(), OutputError> {
         Ok(m) if m.file_type().is_file() => Ok(()),
         Ok(m) => Err(OutputError::Refused(format!(
             "{} is {}; cjmh writes only regular files and does not replace anything else: \
-             remove it or choose another --out",
+             remove it or choose another path",
             path.display(),
             kind(path, &m)
         ))),

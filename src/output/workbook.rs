@@ -172,6 +172,18 @@ impl Sheet {
         Ok(())
     }
 
+    /// Finishes a table whose header is row 0 and whose last row is `rows - 1`: the header
+    /// frozen, a filter over the `columns` when there is a row to filter.
+    fn finish_table(mut self, rows: u32, columns: usize) -> Result<Worksheet, String> {
+        self.ws.set_freeze_panes(1, 0).map_err(err)?;
+        if rows > 1 {
+            self.ws
+                .autofilter(0, 0, rows - 1, columns as u16 - 1)
+                .map_err(err)?;
+        }
+        self.finish()
+    }
+
     fn finish(mut self) -> Result<Worksheet, String> {
         for (c, w) in self.widths.iter().enumerate() {
             // A little room for the filter button and the cell's padding.
@@ -333,14 +345,7 @@ fn summary(f: &Formats, all: &[Scenario]) -> Result<Worksheet, String> {
             }
         }
     }
-    sheet.ws.set_freeze_panes(1, 0).map_err(err)?;
-    if row > 1 {
-        sheet
-            .ws
-            .autofilter(0, 0, row - 1, SUMMARY_HEAD.len() as u16 - 1)
-            .map_err(err)?;
-    }
-    sheet.finish()
+    sheet.finish_table(row, SUMMARY_HEAD.len())
 }
 
 /// What the manifest says about the run, read leniently: a missing entry shows as "-".
@@ -634,14 +639,7 @@ fn parameters(
             row += 1;
         }
     }
-    sheet.ws.set_freeze_panes(1, 0).map_err(err)?;
-    if row > 1 {
-        sheet
-            .ws
-            .autofilter(0, 0, row - 1, PARAMETER_HEAD.len() as u16 - 1)
-            .map_err(err)?;
-    }
-    sheet.finish()
+    sheet.finish_table(row, PARAMETER_HEAD.len())
 }
 
 /// `About`: what ran and how to read the numbers.
@@ -1012,9 +1010,9 @@ mod tests {
             [
                 "policy",
                 "liaison_diversion.coverage",
-                "0.500",
-                "1.00",
-                "0.800 to 1.00",
+                "0.5",
+                "1",
+                "0.8 to 1",
                 "published figure",
                 "no",
                 "L3: A, figure",

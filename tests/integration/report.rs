@@ -48,6 +48,22 @@ fn small_comparison(dir: &Path) -> (PathBuf, [PathBuf; 2]) {
     (compare, psa)
 }
 
+/// `cjmh report COMPARE --psa A --psa B ...` with `more` arguments after, run in `dir`.
+fn report_with(
+    dir: &Path,
+    compare: &Path,
+    psa: &[&Path],
+    more: &[&std::ffi::OsStr],
+) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["report".as_ref(), compare.as_os_str()];
+    for p in psa {
+        args.push("--psa".as_ref());
+        args.push(p.as_os_str());
+    }
+    args.extend_from_slice(more);
+    cjmh_in(dir, args)
+}
+
 /// The `(scenario, metric, column)` cell of `comparison.csv`, as written.
 fn cell(csv: &str, scenario: &str, metric: &str, column: &str) -> String {
     let mut lines = csv.lines();
@@ -78,18 +94,11 @@ fn the_paper_shows_comparison_csv_exactly_with_every_chart_and_nothing_fetched()
     let tmp = TempDir::new("report");
     let (compare, psa) = small_comparison(tmp.path());
     let html_path = tmp.path().join("paper.html");
-    let o = cjmh_in(
+    let o = report_with(
         tmp.path(),
-        [
-            "report".as_ref(),
-            compare.as_os_str(),
-            "--psa".as_ref(),
-            psa[0].as_os_str(),
-            "--psa".as_ref(),
-            psa[1].as_os_str(),
-            "--out".as_ref(),
-            html_path.as_os_str(),
-        ],
+        &compare,
+        &[&psa[0], &psa[1]],
+        &["--out".as_ref(), html_path.as_os_str()],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(&html_path).unwrap();
@@ -176,17 +185,7 @@ fn without_psa_the_paper_says_its_intervals_are_noise_only() {
 fn psa_sweeps_out_of_the_comparisons_order_are_refused() {
     let tmp = TempDir::new("report-psa-order");
     let (compare, psa) = small_comparison(tmp.path());
-    let o = cjmh_in(
-        tmp.path(),
-        [
-            "report".as_ref(),
-            compare.as_os_str(),
-            "--psa".as_ref(),
-            psa[1].as_os_str(),
-            "--psa".as_ref(),
-            psa[0].as_os_str(),
-        ],
-    );
+    let o = report_with(tmp.path(), &compare, &[&psa[1], &psa[0]], &[]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
@@ -245,15 +244,7 @@ fn a_directory_that_is_not_a_comparison_is_refused_and_nothing_written() {
 fn psa_sweeps_must_match_the_comparison() {
     let tmp = TempDir::new("report-psa");
     let (compare, psa) = small_comparison(tmp.path());
-    let o = cjmh_in(
-        tmp.path(),
-        [
-            "report".as_ref(),
-            compare.as_os_str(),
-            "--psa".as_ref(),
-            psa[0].as_os_str(),
-        ],
-    );
+    let o = report_with(tmp.path(), &compare, &[&psa[0]], &[]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
@@ -311,18 +302,11 @@ fn the_workbook_totals_are_comparison_csv_and_the_same_results_give_the_same_byt
     let (compare, psa) = small_comparison(tmp.path());
     let books = [tmp.path().join("one.xlsx"), tmp.path().join("two.xlsx")];
     for book in &books {
-        let o = cjmh_in(
+        let o = report_with(
             tmp.path(),
-            [
-                "report".as_ref(),
-                compare.as_os_str(),
-                "--psa".as_ref(),
-                psa[0].as_os_str(),
-                "--psa".as_ref(),
-                psa[1].as_os_str(),
-                "--xlsx".as_ref(),
-                book.as_os_str(),
-            ],
+            &compare,
+            &[&psa[0], &psa[1]],
+            &["--xlsx".as_ref(), book.as_os_str()],
         );
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(
