@@ -26,17 +26,9 @@ step() { echo "== $* (at $((SECONDS - start)) s)"; }
 
 # 1. The Python environment.
 step "python environment"
-if [ ! -x "$venv/bin/python" ]; then
-    python="${PYTHON:-}"
-    if [ -z "$python" ]; then
-        python="$(command -v python3.11 || command -v python3)"
-    fi
-    "$python" -m venv "$venv"
-fi
-if ! cmp -s "$here/requirements.txt" "$venv/requirements.installed"; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-    cp "$here/requirements.txt" "$venv/requirements.installed"
-fi
+# shellcheck source=../.ci/python-venv.sh
+. "$repo/.ci/python-venv.sh"
+python_venv "$venv" "$here/requirements.txt"
 export PATH="$venv/bin:$PATH"
 "$venv/bin/python" "$here/ci/check_clean.py" "$here"/*.ipynb
 pip_done=$SECONDS

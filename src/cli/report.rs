@@ -3,14 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::args::ReportArgs;
 use super::{CliError, check_output, write_output};
 use crate::output::comparison;
 use crate::output::investment::PsaIntervals;
 use crate::output::report::{self, Psa, Table};
-use crate::output::summary::ReplicationResult;
+use crate::output::summary::{self, ReplicationResult};
+use crate::output::sweep::sha256_hex;
 use crate::output::workbook;
 use crate::output::write::read_own_file;
 use crate::validation::{self, Setup};
@@ -35,46 +35,6 @@ fn read(dir: &Path, name: &str) -> Result<(PathBuf, Vec<u8>), CliError> {
         ))
     })?;
     Ok((path, bytes))
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// `summary.csv` read back, one result per (scenario, replication), in file order.
-fn summary(path: &Path, bytes: &[u8]) -> Result<Vec<ReplicationResult>, CliError> {
-    let mut r = csv::Reader::from_reader(bytes);
-    let mut out: Vec<ReplicationResult> = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let bad =
-            |what: &str| CliError::BadInput(format!("{}: line {}: {what}", path.display(), i + 2));
-        let rec = rec.map_err(|e| bad(&e.to_string()))?;
-        if rec.len() != 4 {
-            return Err(bad("not 4 cells (scenario, replication, metric, value)"));
-        }
-        let replication: u64 = rec[1]
-            .parse()
-            .map_err(|_| bad("replication is not a count"))?;
-        let value = if rec[3].is_empty() {
-            f64::NAN
-        } else {
-            rec[3].parse().map_err(|_| bad("value is not a number"))?
-        };
-        match out.last_mut() {
-            Some(last) if last.scenario == rec[0] && last.replication == replication => {
-                last.metrics.push((rec[2].to_string(), value));
-            }
-            _ => out.push(ReplicationResult {
-                scenario: rec[0].to_string(),
-                replication,
-                metrics: vec![(rec[2].to_string(), value)],
-            }),
-        }
-    }
-    Ok(out)
 }
 
 /// The scale each scenario ran at (`--cohort`), by name.
@@ -289,7 +249,8 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
         )));
     }
     let (spath, sbytes) = read(&args.dir, "summary.csv")?;
-    let results = summary(&spath, &sbytes)?;
+    let results = summary::from_csv(&sbytes)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", spath.display())))?;
     let names: Vec<String> = manifest
         .get("scenarios")
         .and_then(Value::as_array)
@@ -337,13 +298,13 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
         })
     };
     let mut hashes = vec![
-        (cpath.display().to_string(), sha256(&cbytes)),
-        (spath.display().to_string(), sha256(&sbytes)),
-        (mpath.display().to_string(), sha256(&mbytes)),
+        (cpath.display().to_string(), sha256_hex(&cbytes)),
+        (spath.display().to_string(), sha256_hex(&sbytes)),
+        (mpath.display().to_string(), sha256_hex(&mbytes)),
     ];
     for d in &args.psa {
         if let Ok((p, b)) = read(d, "summary.csv") {
-            hashes.push((p.display().to_string(), sha256(&b)));
+            hashes.push((p.display().to_string(), sha256_hex(&b)));
         }
     }
     let command = std::iter::once("cjmh".to_string())

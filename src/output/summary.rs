@@ -55,6 +55,40 @@ pub fn to_csv(results: &[ReplicationResult]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
+/// Reads `summary.csv` back (as [`to_csv`] writes it): one result per (scenario, replication),
+/// in file order; an empty cell is a value that does not exist (NaN). The error names the line
+/// of the first row that cannot be read.
+pub fn from_csv(bytes: &[u8]) -> Result<Vec<ReplicationResult>, String> {
+    let mut r = csv::Reader::from_reader(bytes);
+    let mut out: Vec<ReplicationResult> = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let bad = |what: &str| format!("line {}: {what}", i + 2);
+        let rec = rec.map_err(|e| bad(&e.to_string()))?;
+        if rec.len() != HEADER.len() {
+            return Err(bad("not 4 cells (scenario, replication, metric, value)"));
+        }
+        let replication: u64 = rec[1]
+            .parse()
+            .map_err(|_| bad("replication is not a count"))?;
+        let value = if rec[3].is_empty() {
+            f64::NAN
+        } else {
+            rec[3].parse().map_err(|_| bad("value is not a number"))?
+        };
+        match out.last_mut() {
+            Some(last) if last.scenario == rec[0] && last.replication == replication => {
+                last.metrics.push((rec[2].to_string(), value));
+            }
+            _ => out.push(ReplicationResult {
+                scenario: rec[0].to_string(),
+                replication,
+                metrics: vec![(rec[2].to_string(), value)],
+            }),
+        }
+    }
+    Ok(out)
+}
+
 /// Writes `summary.csv` rows as replications finish, under a temporary name, so that memory
 /// does not grow with the number of replications and a reader never sees half a file. Dropped
 /// without [`SummaryWriter::finish`] (an error, an early return), it removes its file.
@@ -148,6 +182,31 @@ impl Drop for SummaryWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_csv_reads_back_as_written() {
+        let results = vec![
+            ReplicationResult {
+                scenario: "a".into(),
+                replication: 0,
+                metrics: vec![("x".into(), 1.5), ("y".into(), f64::NAN)],
+            },
+            ReplicationResult {
+                scenario: "a".into(),
+                replication: 1,
+                metrics: vec![("x".into(), -2.0)],
+            },
+        ];
+        let back = from_csv(&to_csv(&results)).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].metrics[0], ("x".to_string(), 1.5));
+        assert!(back[0].metrics[1].1.is_nan());
+        assert_eq!(back[1], results[1]);
+        assert_eq!(
+            from_csv(b"scenario,replication,metric,value\na,x,m,1\n").unwrap_err(),
+            "line 2: replication is not a count"
+        );
+    }
 
     #[test]
     fn csv_is_tidy_and_missing_values_are_empty() {

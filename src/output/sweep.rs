@@ -94,7 +94,7 @@ fn unit_title(hash: &str, point: usize, replication: u64) -> String {
 const CHECKSUM_LINE: &str = "# sha256 ";
 
 /// The SHA-256 of `bytes` in lower-case hex, as `sha256sum` prints it.
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

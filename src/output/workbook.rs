@@ -16,7 +16,7 @@ use crate::economics::{PAYERS, PUBLIC_PAYERS};
 use crate::output::comparison::Row;
 use crate::output::investment::{Scenario, scenarios};
 use crate::output::report::{
-    Input, evidence, includes_zero, manifest_scenarios, payer_name, quadrant,
+    Input, Settings, evidence, includes_zero, manifest_scenarios, payer_name, quadrant,
 };
 
 /// The sheets every workbook has; a policy's sheet may not take their names.
@@ -357,32 +357,11 @@ fn manifest_text(m: &Value, pointer: &str) -> String {
     }
 }
 
-/// A scenario parameter's number (`{ value = x }` or a bare number).
-fn number(spec: &Value, pointer: &str) -> Option<f64> {
-    let v = spec.pointer(pointer)?;
-    v.get("value")
-        .and_then(Value::as_f64)
-        .or_else(|| v.as_f64())
-}
-
 /// The run's settings the sheets explain themselves with.
 struct Context {
     baseline: String,
-    years: String,
-    price_year: String,
-    discount: String,
+    settings: Settings,
     psa_draws: Option<usize>,
-}
-
-impl Context {
-    /// "1 year", "5 years".
-    fn window(&self) -> String {
-        format!(
-            "{} year{}",
-            self.years,
-            if self.years == "1" { "" } else { "s" }
-        )
-    }
 }
 
 /// One policy's sheet.
@@ -435,7 +414,7 @@ fn policy_sheet(
     row += 1;
 
     // Headline measures.
-    let window = format!("£m, {}-year total", cx.years);
+    let window = format!("£m, {}-year total", cx.settings.years);
     let mut head = vec![
         "measure",
         "unit",
@@ -666,16 +645,16 @@ fn about(
     let mut lines: Vec<(String, String)> = vec![
         ("what this is".into(), format!(
             "The investment case of a `cjmh compare` run: each policy against {}, the baseline, over the measured window of {}.",
-            cx.baseline, cx.window()
+            cx.baseline, cx.settings.window()
         )),
         ("difference".into(), "Policy minus baseline, mean over paired replications (the same random numbers in both arms). A positive cost is more spending; a negative one a saving.".into()),
         ("units".into(), format!(
             "£ million (£m) at {} prices, discounted at {} a year, unless a header says otherwise. QALYs are quality-adjusted life years over a lifetime view of the deaths in the window. Cells hold the full value; the format shows one decimal.",
-            cx.price_year, cx.discount
+            cx.settings.price_year, cx.settings.discount
         )),
         ("year".into(), format!(
             "In Summary: 1, 2, ... is the year of the measured window (after the warm-up), where comparison.csv has that year's row (cost.payer.PAYER.yearK); all is the whole window's total ({}), comparison.csv's cost.payer.PAYER or cost.public_sector.",
-            cx.window()
+            cx.settings.window()
         )),
         ("payer".into(), format!(
             "In Summary, the payer's key as in comparison.csv: {}. public_sector is the sum of the public payers; the wider costs of crime fall on victims and society, outside it.",
@@ -721,24 +700,9 @@ pub fn workbook(input: &Input) -> Result<Vec<u8>, String> {
         .first()
         .map(|(n, v)| (n.clone(), *v))
         .ok_or("manifest.json lists no scenarios")?;
-    let years = number(base_spec, "/simulation/horizon_days").map_or("-".into(), |d| {
-        let y = d / 365.25;
-        if (y - y.round()).abs() < 0.01 {
-            format!("{}", y.round())
-        } else {
-            format!("{y:.2}")
-        }
-    });
     let cx = Context {
         baseline,
-        years,
-        price_year: base_spec
-            .pointer("/costs/price_year")
-            .and_then(Value::as_str)
-            .unwrap_or("-")
-            .to_string(),
-        discount: number(base_spec, "/costs/discount_rate")
-            .map_or("-".into(), |r| format!("{:.1}%", r * 100.0)),
+        settings: Settings::of(base_spec),
         psa_draws: input.psa.map(|p| p.intervals.draws),
     };
     let all = scenarios(input.rows);

@@ -488,20 +488,25 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
     let cmp = tmp.path().join("cmp");
     let base_file = tmp.path().join("base.toml");
     let support_file = tmp.path().join("support.toml");
-    let o = cjmh([
-        "compare".as_ref(),
-        "--baseline".as_ref(),
-        base_file.as_os_str(),
-        support_file.as_os_str(),
-        "-r".as_ref(),
-        "2".as_ref(),
-        "--psa".as_ref(),
-        dirs[0].as_os_str(),
-        "--psa".as_ref(),
-        dirs[1].as_os_str(),
-        "--out".as_ref(),
-        cmp.as_os_str(),
-    ]);
+    // `compare` of the support scenario against the base, with these PSA directories, into `out`.
+    let compare_with_psa = |psa: &[&std::path::Path], out: &std::path::Path| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "compare".as_ref(),
+            "--baseline".as_ref(),
+            base_file.as_os_str(),
+            support_file.as_os_str(),
+            "-r".as_ref(),
+            "2".as_ref(),
+        ];
+        for d in psa {
+            args.push("--psa".as_ref());
+            args.push(d.as_os_str());
+        }
+        args.push("--out".as_ref());
+        args.push(out.as_os_str());
+        cjmh(args)
+    };
+    let o = compare_with_psa(&[&dirs[0], &dirs[1]], &cmp);
     assert!(o.status.success(), "{}", stderr(&o));
     let printed = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(
@@ -551,20 +556,7 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
         "{row}"
     );
     // One PSA directory per scenario and the baseline's, or nothing runs.
-    let o = cjmh([
-        "compare".as_ref(),
-        "--baseline".as_ref(),
-        base_file.as_os_str(),
-        support_file.as_os_str(),
-        "--psa".as_ref(),
-        dirs[1].as_os_str(),
-        "--psa".as_ref(),
-        dirs[1].as_os_str(),
-        "--psa".as_ref(),
-        dirs[0].as_os_str(),
-        "--out".as_ref(),
-        tmp.path().join("cmp-bad").as_os_str(),
-    ]);
+    let o = compare_with_psa(&[&dirs[1], &dirs[1], &dirs[0]], &tmp.path().join("cmp-bad"));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("--psa gives 3 directories for 2 scenarios"),
@@ -572,18 +564,7 @@ fn ceac_and_evpi_come_from_paired_psa_sweeps() {
         stderr(&o)
     );
     // A sweep given twice is no comparison: its differences would all be zero.
-    let o = cjmh([
-        "compare".as_ref(),
-        "--baseline".as_ref(),
-        base_file.as_os_str(),
-        support_file.as_os_str(),
-        "--psa".as_ref(),
-        dirs[1].as_os_str(),
-        "--psa".as_ref(),
-        dirs[1].as_os_str(),
-        "--out".as_ref(),
-        tmp.path().join("cmp-twice").as_os_str(),
-    ]);
+    let o = compare_with_psa(&[&dirs[1], &dirs[1]], &tmp.path().join("cmp-twice"));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("are the same directory"),

@@ -308,6 +308,49 @@ fn few_draws(n: usize) -> String {
     }
 }
 
+/// A scenario parameter's number at `pointer` (`{ value = x }` or a bare number).
+pub(crate) fn number(spec: &Value, pointer: &str) -> Option<f64> {
+    let v = spec.pointer(pointer)?;
+    v.get("value")
+        .and_then(Value::as_f64)
+        .or_else(|| v.as_f64())
+}
+
+/// The run's settings the paper and the workbook state, read from the baseline's resolved
+/// scenario: the window in years ("5", not "5.00"), the price year and the discount rate.
+pub(crate) struct Settings {
+    pub(crate) years: String,
+    pub(crate) price_year: String,
+    pub(crate) discount: String,
+}
+
+impl Settings {
+    pub(crate) fn of(base_spec: &Value) -> Self {
+        Self {
+            years: number(base_spec, "/simulation/horizon_days").map_or("-".into(), |d| {
+                let y = d / 365.25;
+                if (y - y.round()).abs() < 0.01 {
+                    format!("{}", y.round())
+                } else {
+                    tidy(y)
+                }
+            }),
+            price_year: base_spec
+                .pointer("/costs/price_year")
+                .and_then(Value::as_str)
+                .unwrap_or("-")
+                .to_string(),
+            discount: number(base_spec, "/costs/discount_rate")
+                .map_or("-".into(), |r| format!("{:.1}%", r * 100.0)),
+        }
+    }
+
+    /// "1 year", "5 years".
+    pub(crate) fn window(&self) -> String {
+        years_text(&self.years)
+    }
+}
+
 /// "1 year", "5 years", "2.5 years".
 fn years_text(years: &str) -> String {
     if years == "1" {
@@ -577,13 +620,12 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
     let mut out = Vec::new();
     let names: Vec<String> = all.iter().map(|s| s.name.to_string()).collect();
     // Cost by payer.
+    // Whether any policy has the metric.
+    let present = |metric: &str| all.iter().any(|s| s.get(metric).is_some());
     let payers: Vec<&str> = PAYERS
         .iter()
         .copied()
-        .filter(|p| {
-            all.iter()
-                .any(|s| s.get(&format!("cost.payer.{p}")).is_some())
-        })
+        .filter(|p| present(&format!("cost.payer.{p}")))
         .collect();
     if !payers.is_empty() {
         let points: Vec<(f64, String)> = payers
@@ -616,10 +658,7 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
     }
     // Costs year by year.
     let years: Vec<u32> = (1..=50)
-        .take_while(|k| {
-            all.iter()
-                .any(|s| s.get(&format!("cost.public_sector.year{k}")).is_some())
-        })
+        .take_while(|k| present(&format!("cost.public_sector.year{k}")))
         .collect();
     if !years.is_empty() {
         let points: Vec<(f64, String)> = years
@@ -740,7 +779,7 @@ fn charts(input: &Input, all: &[Scenario], baseline: &str) -> Result<Vec<Chart>,
         ("p95", 95.0),
     ];
     let metric = |p: &str| format!("transfer_wait_from_referral_days_{p}");
-    if all.iter().any(|s| s.get(&metric("median")).is_some()) {
+    if present(&metric("median")) {
         let base_of = |p: &str| {
             all.iter()
                 .find_map(|s| s.get(&metric(p)))
@@ -785,32 +824,11 @@ pub fn html(input: &Input) -> Result<String, String> {
         .first()
         .map(|(n, v)| (n.clone(), *v))
         .ok_or("manifest.json lists no scenarios")?;
-    let num = |v: &Value| {
-        v.get("value")
-            .and_then(Value::as_f64)
-            .or_else(|| v.as_f64())
-    };
-    let years = base_spec
-        .pointer("/simulation/horizon_days")
-        .and_then(num)
-        .map_or("-".into(), |d| {
-            // Whole years as "5", not "5.00".
-            let y = d / 365.25;
-            if (y - y.round()).abs() < 0.01 {
-                format!("{}", y.round())
-            } else {
-                tidy(y)
-            }
-        });
-    let price_year = base_spec
-        .pointer("/costs/price_year")
-        .and_then(Value::as_str)
-        .unwrap_or("-")
-        .to_string();
-    let discount = base_spec
-        .pointer("/costs/discount_rate")
-        .and_then(num)
-        .map_or("-".into(), |r| format!("{:.1}%", r * 100.0));
+    let Settings {
+        years,
+        price_year,
+        discount,
+    } = Settings::of(base_spec);
     let all = scenarios(input.rows);
     let mut policies = Vec::new();
     for (i, s) in all.iter().enumerate() {
@@ -1032,27 +1050,22 @@ pub fn html(input: &Input) -> Result<String, String> {
     for (file, hash) in &input.hashes {
         reproducibility.push((format!("SHA-256 of {file}"), hash.clone()));
     }
-    let warmup = base_spec
-        .pointer("/simulation/warmup_days")
-        .and_then(num)
+    let warmup = number(base_spec, "/simulation/warmup_days")
         .map_or("-".into(), |d| format!("{} days", thousands(d)));
-    let population = base_spec
-        .pointer("/people/new_people_per_day")
-        .and_then(num)
-        .map_or_else(
-            || "as the baseline scenario describes it".to_string(),
-            |n| {
-                format!(
-                    "about {} people a day charged for the first time, and their reoffending ({})",
-                    tidy(n),
-                    base_spec
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .unwrap_or("the baseline scenario")
-                        .trim_end_matches('.')
-                )
-            },
-        );
+    let population = number(base_spec, "/people/new_people_per_day").map_or_else(
+        || "as the baseline scenario describes it".to_string(),
+        |n| {
+            format!(
+                "about {} people a day charged for the first time, and their reoffending ({})",
+                tidy(n),
+                base_spec
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("the baseline scenario")
+                    .trim_end_matches('.')
+            )
+        },
+    );
     let page = Page {
         title: format!("Investment case against {baseline}"),
         window: years_text(&years),
