@@ -160,6 +160,15 @@ impl<E> Calendar<E> {
         }
     }
 
+    /// An event due soon: the `k`-th after the next in the loaded epoch's sorted run (events
+    /// scheduled into the epoch since it was loaded may come before it). For a model to fetch
+    /// what that event will touch while it handles the ones before.
+    #[inline]
+    pub fn upcoming(&self, k: usize) -> Option<&E> {
+        let n = self.current.len();
+        (k < n).then(|| &self.current[n - 1 - k].event)
+    }
+
     /// The time of the earliest event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<Tick> {

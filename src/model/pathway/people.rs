@@ -175,6 +175,24 @@ impl Person {
     }
 }
 
+/// Asks for `person`'s record to be brought into cache: all three of its lines, as an event
+/// reads its tokens and place in the first and its stage's part further on.
+#[inline]
+pub(super) fn prefetch(person: &Person) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let at = std::ptr::from_ref(person).cast::<i8>();
+        for line in 0..std::mem::size_of::<Person>().div_ceil(64) {
+            // SAFETY: a prefetch is a hint that never faults or reads into the program, and
+            // SSE, which it needs, is part of every x86_64 target.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(64 * line)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = person;
+}
+
 /// What each place counts.
 #[derive(Debug, Default, Clone)]
 pub(super) struct PlaceStats {

@@ -140,6 +140,22 @@ pub(super) enum TransferEvent {
     },
 }
 
+impl TransferEvent {
+    /// The person the event is for.
+    pub(super) fn slot(&self) -> u32 {
+        match *self {
+            Self::Onset { slot, .. }
+            | Self::Assessed { slot, .. }
+            | Self::RoundEnds { slot, .. }
+            | Self::Step { slot, .. }
+            | Self::Deadline { slot, .. }
+            | Self::LimitPassed { slot, .. }
+            | Self::Discharge { slot, .. }
+            | Self::Death { slot, .. } => slot,
+        }
+    }
+}
+
 tally! {
     /// What the transfer pathway and the secure estate count in the measured window.
     pub(super) struct TransferTally {
