@@ -13,8 +13,9 @@ use super::time::Tick;
 ///
 /// Models never do I/O: what they observe goes to the recorder they own.
 pub trait Model {
-    /// The events this model schedules for itself.
-    type Event;
+    /// The events this model schedules for itself: small values, copied as the calendar sorts
+    /// them.
+    type Event: Copy;
 
     /// Handles one event at time `ctx.now()`.
     fn handle(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
@@ -38,7 +39,7 @@ pub struct Context<'a, E> {
     calendar: &'a mut Calendar<E>,
 }
 
-impl<E> Context<'_, E> {
+impl<E: Copy> Context<'_, E> {
     /// The current time.
     #[inline]
     pub fn now(&self) -> Tick {

@@ -69,6 +69,7 @@ struct Person {
     arrived: Tick,
 }
 
+#[derive(Clone, Copy)]
 enum Event {
     Arrival,
     Departure(Person),

@@ -30,6 +30,7 @@ struct Person {
     stage_start: Tick,
 }
 
+#[derive(Clone, Copy)]
 enum Event {
     Arrival { stream: u16 },
     Finish { slot: u32, stage: u16 },
