@@ -199,7 +199,7 @@ impl<E: Copy> Calendar<E> {
     /// the same size would jump about it (a national 3-million-person catchment spent 28% of
     /// its time in a heap's `pop`). A bucket holds its events in the order they were scheduled,
     /// so a stable sort on time alone gives the (time, sequence) order, and time within the
-    /// epoch is a 14-bit key: a radix sort, two passes of counting, where a comparison sort
+    /// epoch is an 11-bit key: a radix sort, two passes of counting, where a comparison sort
     /// had been 23% of a national run's instructions.
     #[cold]
     fn load_next_epoch(&mut self) {
