@@ -7,6 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use cjmh::model::{self, recorder::NullRecorder};
+#[global_allocator]
+static ALLOCATOR: cjmh::alloc::HugePages = cjmh::alloc::HugePages;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn pathway(c: &mut Criterion) {

@@ -9,6 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use cjmh::model;
+#[global_allocator]
+static ALLOCATOR: cjmh::alloc::HugePages = cjmh::alloc::HugePages;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 const PEOPLE: u64 = 1_000_000;

@@ -9,8 +9,10 @@
 //! - [`output`]: the summary table, the manifest, atomic writing, progress;
 //! - [`verify`]: the engine's verification models against closed-form results;
 //! - [`cli`]: the `cjmh` command;
-//! - [`limits`]: the bound on every count a user or a file can ask for.
+//! - [`limits`]: the bound on every count a user or a file can ask for;
+//! - [`alloc`]: the memory allocator, with huge pages for large tables.
 
+pub mod alloc;
 pub mod calibration;
 pub mod cli;
 pub mod economics;

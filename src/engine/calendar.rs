@@ -259,7 +259,7 @@ impl<E: Copy> Calendar<E> {
 
 /// Sorts `bucket`, whose entries are in ascending sequence, into descending (time, sequence):
 /// a stable radix sort of the reversed input on the time's place in the epoch, reversed.
-fn sort_descending<E: Copy>(bucket: &mut Vec<Entry<E>>, scratch: &mut Vec<Entry<E>>) {
+fn sort_descending<E: Copy>(bucket: &mut [Entry<E>], scratch: &mut Vec<Entry<E>>) {
     const BINS: usize = 1 << DIGIT;
     const LOW: Tick = (1 << DIGIT) - 1;
     if bucket.len() < 64 {
