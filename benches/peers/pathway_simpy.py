@@ -409,7 +409,6 @@ class Pathway:
             release_at = supervision_end = 0.0
             group = OTHER_GROUP
             died_in_hospital = False
-            from_custody = False
             # Until the person is in the community: the first of the court's outcome, the
             # release date, a death in custody, an admission, the end of a hospital stay.
             while True:
@@ -451,7 +450,6 @@ class Pathway:
                         custody_over = True
                     else:
                         self.leave_prison(q, True)
-                        from_custody = True
                         break
                 elif death is not None and death in fired:
                     self.count("deaths_in_custody")
@@ -479,9 +477,10 @@ class Pathway:
                         self.move(q, SENTENCED if sentenced else REMAND)
                         death = self.start_spell(q, False)
                     else:
-                        # The sentence's pending release date no longer applies.
+                        # The sentence's pending release date no longer applies. (Whether the
+                        # person comes from custody matters in cjmh only for deaths in the
+                        # community, which are switched off.)
                         release = None
-                        from_custody = sentenced
                         break
             # The community: reoffend (back to a police contact) or leave after follow-up.
             self.move(q, COMMUNITY)

@@ -13,7 +13,7 @@
 #     The reduced pathway (scenarios/reduced-pathway.toml) in cjmh and in SimPy
 #     (pathway_simpy.py), on the same cohort: speed per person, and the headline metrics with
 #     their 95% intervals over replications, and whether the two tools agree.
-#     COHORT  new people over warm-up and horizon, as `cjmh run --cohort` (default 200000; or
+#     COHORT  new people over warm-up and horizon, as `cjmh run --cohort` (default 100000; or
 #             env COHORT)
 #     REPS    replications of each tool (default 10; or env REPS); at least 2
 #
@@ -37,7 +37,7 @@ case "${1:-}" in
 esac
 
 if [[ "$MODE" == pathway ]]; then
-    COHORT="${1:-${COHORT:-200000}}"
+    COHORT="${1:-${COHORT:-100000}}"
     REPS="${2:-${REPS:-10}}"
     N_PY=1 N_RS=1 RUNS=1
 else
