@@ -87,7 +87,10 @@ fn the_simpy_peer_runs_the_reduced_pathway_with_the_capacities_cjmh_scales() {
             })
             .unwrap_or_else(|| panic!("no {name}"))
     };
-    assert_eq!(peer["assessors"].as_f64().unwrap(), metric("transfer_assessors"));
+    assert_eq!(
+        peer["assessors"].as_f64().unwrap(),
+        metric("transfer_assessors")
+    );
     for (i, level) in ["high", "medium", "low"].iter().enumerate() {
         assert_eq!(
             peer["beds"][i].as_f64().unwrap(),
