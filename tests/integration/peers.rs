@@ -99,3 +99,44 @@ fn the_simpy_peer_runs_the_reduced_pathway_with_the_capacities_cjmh_scales() {
         );
     }
 }
+
+/// The peer refuses a scenario in which something it does not model is switched on, rather
+/// than simulating a different model from cjmh's (the national baseline has L&D, reports,
+/// recall, therapy and deaths in the community).
+#[test]
+fn the_simpy_peer_refuses_the_full_baseline() {
+    let Some(py) = python_with_simpy() else {
+        eprintln!("note: no Python with SimPy; the SimPy peer is not tested");
+        return;
+    };
+    let o = Command::new(&py)
+        .arg(root().join("benches/peers/pathway_simpy.py"))
+        .args(["1000", "--scenario", "scenarios/baseline.toml", "--cjmh"])
+        .arg(env!("CARGO_BIN_EXE_cjmh"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    for key in [
+        "liaison_diversion.coverage",
+        "court.report_share",
+        "custody.recall_share",
+        "people.prevalence.remand_male.depression_anxiety",
+    ] {
+        assert!(err.contains(key), "{key} not named in: {err}");
+    }
+}
+
+/// The comparison's scripts at least parse (running them takes minutes and a venv).
+#[test]
+fn the_peer_scripts_parse() {
+    for script in ["run.sh", "pathway.sh"] {
+        let o = Command::new("bash")
+            .arg("-n")
+            .arg(root().join("benches/peers").join(script))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{script}: {}", stderr(&o));
+    }
+}
