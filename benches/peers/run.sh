@@ -1,33 +1,64 @@
 #!/usr/bin/env bash
-# Compares cjmh's M/M/c reference model with the same model in SimPy and in Ciw, one core each.
+# Compares cjmh with the same models written for other discrete-event simulators, one core each.
 #
-# Usage: benches/peers/run.sh [N_PY [N_RS [RUNS]]]
-#   N_PY  customers for each Python peer run   (default 100000; or env N_PY)
-#   N_RS  customers for each cjmh run           (default 10000000; or env N_RS)
-#   RUNS  runs of each tool; the fastest counts (default 3; or env RUNS)
-# Other environment: SEED (first seed of the Python peers, default 1), PYTHON (the interpreter
-# that makes the venv, default python3).
+# Two comparisons (see README.md beside this):
+#
+#   benches/peers/run.sh [mmc] [N_PY [N_RS [RUNS]]]
+#     The M/M/c reference model in cjmh, SimPy and Ciw (the default).
+#     N_PY  customers for each Python peer run   (default 100000; or env N_PY)
+#     N_RS  customers for each cjmh run           (default 10000000; or env N_RS)
+#     RUNS  runs of each tool; the fastest counts (default 3; or env RUNS)
+#
+#   benches/peers/run.sh pathway [COHORT [REPS]]
+#     The reduced pathway (scenarios/reduced-pathway.toml) in cjmh and in SimPy
+#     (pathway_simpy.py), on the same cohort: speed per person, and the headline metrics with
+#     their 95% intervals over replications, and whether the two tools agree.
+#     COHORT  new people over warm-up and horizon, as `cjmh run --cohort` (default 100000; or
+#             env COHORT)
+#     REPS    replications of each tool (default 10; or env REPS); at least 2
+#
+# Other environment: SEED (first seed, default 1), PYTHON (the interpreter that makes the venv,
+# default python3).
 #
 # Creates benches/peers/.venv (pinned requirements.txt) if missing, builds cjmh with
 # `cargo build --release`, runs the tools interleaved (run 1 of each, then run 2 of each, ...),
-# and prints a Markdown report on stdout; progress goes to stderr. See README.md beside this.
+# and prints a Markdown report on stdout; progress goes to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-N_PY="${1:-${N_PY:-100000}}"
-N_RS="${2:-${N_RS:-10000000}}"
-RUNS="${3:-${RUNS:-3}}"
+MODE=mmc
+case "${1:-}" in
+    mmc | pathway)
+        MODE="$1"
+        shift
+        ;;
+esac
+
+if [[ "$MODE" == pathway ]]; then
+    COHORT="${1:-${COHORT:-100000}}"
+    REPS="${2:-${REPS:-10}}"
+    N_PY=1 N_RS=1 RUNS=1
+else
+    N_PY="${1:-${N_PY:-100000}}"
+    N_RS="${2:-${N_RS:-10000000}}"
+    RUNS="${3:-${RUNS:-3}}"
+    COHORT=1 REPS=2
+fi
 SEED="${SEED:-1}"
 PYTHON="${PYTHON:-python3}"
 
-for v in N_PY N_RS RUNS SEED; do
+for v in N_PY N_RS RUNS SEED COHORT REPS; do
     if ! [[ "${!v}" =~ ^[1-9][0-9]*$ ]]; then
         echo "run.sh: $v must be a positive integer, got '${!v}'" >&2
         exit 2
     fi
 done
+if ((REPS < 2)); then
+    echo "run.sh: REPS must be at least 2, so that the metrics have intervals" >&2
+    exit 2
+fi
 
 say() { echo "run.sh: $*" >&2; }
 
@@ -49,6 +80,10 @@ fi
 say "cargo build --release (in $root)"
 (cd "$root" && cargo build --release) >&2
 cjmh="$root/target/release/cjmh"
+
+if [[ "$MODE" == pathway ]]; then
+    exec "$here/pathway.sh" "$COHORT" "$REPS" "$SEED"
+fi
 
 # --- runs ----------------------------------------------------------------------------------
 out="$(mktemp -d)"

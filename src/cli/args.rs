@@ -442,6 +442,12 @@ pub(super) struct ReportArgs {
 pub(super) struct ShowArgs {
     /// The scenario file to show.
     pub scenario: PathBuf,
+    /// Prints instead the whole merged scenario, [simulation] included, as one JSON object:
+    /// every table and parameter as written (a parameter with its `value`, `source` and range, a
+    /// distribution with its `dist` and keys), over the `extends` chain. For programs that read
+    /// a scenario's parameters, such as the SimPy peer in benches/peers.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]

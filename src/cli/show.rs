@@ -10,7 +10,14 @@ pub(super) fn show(args: ShowArgs) -> Result<(), CliError> {
     scenario::load(&args.scenario)?;
     let doc =
         Document::load(&args.scenario).map_err(|problems| scenario::ScenarioError { problems })?;
-    print!("{}", table(&doc));
+    if args.json {
+        // A TOML document always converts: its dates become strings.
+        let json = serde_json::to_string_pretty(&doc.to_value())
+            .map_err(|e| CliError::BadInput(format!("the scenario as JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        print!("{}", table(&doc));
+    }
     Ok(())
 }
 

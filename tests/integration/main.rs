@@ -14,6 +14,7 @@ mod hostile_input;
 mod liaison_diversion;
 mod malformed_scenarios;
 mod pathway;
+mod peers;
 mod release_and_secure;
 mod report;
 mod rollout;
