@@ -37,11 +37,7 @@ fn advise(ptr: *mut u8, size: usize) {
             // MADV_HUGEPAGE changes how it is backed, never its contents. A failure (a kernel
             // without transparent huge pages) leaves the block as it was, so it is ignored.
             unsafe {
-                libc::madvise(
-                    start as *mut libc::c_void,
-                    end - start,
-                    libc::MADV_HUGEPAGE,
-                );
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
             }
         }
     }

@@ -376,7 +376,11 @@ mod tests {
             if e < 100 {
                 // The next arrival, more than an epoch later.
                 cal.schedule(t + 3000, e + 1);
-                assert!(cal.late.is_empty(), "event {}'s went through the heap", e + 1);
+                assert!(
+                    cal.late.is_empty(),
+                    "event {}'s went through the heap",
+                    e + 1
+                );
                 handled += 1;
             }
         }
