@@ -12,6 +12,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=report.sh
+source "$here/report.sh"
 COHORT="$1"
 REPS="$2"
 SEED="$3"
@@ -34,7 +36,7 @@ run() {
 # The parameters both tools read: cjmh's own merge of the scenario, read once.
 (cd "$root" && target/release/cjmh show --json "$scenario") >"$out/params.json"
 
-load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+load_before="$(loadavg)"
 started=$SECONDS
 for ((r = 0; r < REPS; r++)); do
     say "round $((r + 1)) of $REPS"
@@ -51,20 +53,10 @@ cjmh_start=$(date +%s.%N)
     --threads 1 --quiet --out "$out/cjmh-run")
 cjmh_end=$(date +%s.%N)
 elapsed=$((SECONDS - started))
-load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+load_after="$(loadavg)"
 
-cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
-rev="$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
-
-echo "# cjmh vs SimPy: the reduced pathway ($scenario)"
-echo
-echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-echo "- machine: $(nproc) cores (nproc), CPU: ${cpu:-unknown}, $(uname -sr)"
-echo "- cjmh: $rev ($(cd "$root" && cargo --version)), $(rustc --version 2>/dev/null || echo 'rustc ?')"
-echo "- load average (1, 5, 15 min) before the runs: $load_before; after: $load_after"
-echo "- Python: $("$py" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
-echo "- cohort $COHORT new people over warm-up and horizon; $REPS replications of each tool; one core each"
-echo
+report_header "cjmh vs SimPy: the reduced pathway ($scenario)" "$load_before" "$load_after" \
+    "cohort $COHORT new people over warm-up and horizon; $REPS replications of each tool; one core each"
 "$py" - "$out" "$cjmh_start" "$cjmh_end" <<'PY'
 import csv, json, math, statistics, sys
 from pathlib import Path

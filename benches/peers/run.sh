@@ -27,6 +27,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=report.sh
+source "$here/report.sh"
 
 MODE=mmc
 case "${1:-}" in
@@ -99,7 +101,7 @@ run() {
     (cd "$root" && "$@") >>"$out/$name.jsonl"
 }
 
-load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+load_before="$(loadavg)"
 started=$SECONDS
 for ((r = 0; r < RUNS; r++)); do
     say "round $((r + 1)) of $RUNS"
@@ -112,21 +114,11 @@ for ((r = 0; r < RUNS; r++)); do
     run ciw benches/peers/.venv/bin/python benches/peers/ciw_mmc.py "$N_PY" --seed $((SEED + r))
 done
 elapsed=$((SECONDS - started))
-load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+load_after="$(loadavg)"
 
 # --- report --------------------------------------------------------------------------------
-cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
-rev="$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
-
-echo "# cjmh vs SimPy vs Ciw: M/M/c (0.9 arrivals/day, 10 servers, mean service 10 days)"
-echo
-echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-echo "- machine: $(nproc) cores (nproc), CPU: ${cpu:-unknown}, $(uname -sr)"
-echo "- cjmh: $rev ($(cd "$root" && cargo --version)), $(rustc --version 2>/dev/null || echo 'rustc ?')"
-echo "- load average (1, 5, 15 min) before the runs: $load_before; after: $load_after"
-echo "- Python: $("$py" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
-echo "- runs: $RUNS of each tool, interleaved; the fastest run's time counts; single core each"
-echo
+report_header "cjmh vs SimPy vs Ciw: M/M/c (0.9 arrivals/day, 10 servers, mean service 10 days)" "$load_before" "$load_after" \
+    "runs: $RUNS of each tool, interleaved; the fastest run's time counts; single core each"
 "$py" - "$out" "$N_PY" "$N_RS" <<'PY'
 import json, sys
 from pathlib import Path
