@@ -98,6 +98,8 @@ pub enum Unit {
     PerThousandPy,
     /// A rate per 100,000 person-years.
     PerHundredThousandPy,
+    /// A number of therapy sessions.
+    Sessions,
 }
 
 /// The band a case's value must lie in.
@@ -625,11 +627,11 @@ pub const NOT_INDEPENDENT: &[NotIndependent] = &[
         what: "Share of IAPT referrals that enter treatment",
         source: "P2, P1",
         published: "71% (29% never enter)",
-        basis: "echoes input `community.iapt_entered_share` = 0.71 (P2). Plumbing value: \
-                `iapt_courses_started` / `iapt_referrals`, baseline",
+        basis: "echoes input `iapt.community.entered_share` = 0.71 (P2). Plumbing value: \
+                `iapt_entered.community` / `iapt_referrals.community`, baseline",
         plumbing: Some((Unit::Share, |r| {
             per_replication(r.of(Setup::Baseline), |x| {
-                Some(metric(x, "iapt_courses_started")? / metric(x, "iapt_referrals")?)
+                Some(metric(x, "iapt_entered.community")? / metric(x, "iapt_referrals.community")?)
             })
         })),
     },
@@ -638,10 +640,10 @@ pub const NOT_INDEPENDENT: &[NotIndependent] = &[
         what: "Share of those entering IAPT who complete",
         source: "P2",
         published: "57% (43% do not complete)",
-        basis: "echoes input `community.iapt_completed_share` = 0.57 (P2). Plumbing value: \
+        basis: "echoes input `iapt.completed_share` = 0.57 (P2). Plumbing value: \
                 `iapt_courses_completed` / `iapt_courses_started`, baseline; it is lower than the \
-                input because courses are also cut short by the spell's first event \
-                (reoffence, recall, death) on top of P2's all-cause attrition",
+                input because courses are also cut short when the community spell ends \
+                (reoffence, recall, death, the end of follow-up) on top of P2's all-cause attrition",
         plumbing: Some((Unit::Share, |r| {
             per_replication(r.of(Setup::Baseline), |x| {
                 Some(metric(x, "iapt_courses_completed")? / metric(x, "iapt_courses_started")?)
@@ -653,9 +655,15 @@ pub const NOT_INDEPENDENT: &[NotIndependent] = &[
         what: "Mean IAPT sessions",
         source: "P1",
         published: "6.9",
-        basis: "echoes input `community.iapt_course_days` (derived from P1's 6.9 sessions); the \
-                model counts days, not sessions",
-        plumbing: None,
+        basis: "echoes inputs `iapt.sessions_low_intensity` and `iapt.sessions_high_intensity` \
+                (derived from C8 and C9) mixed by `iapt.high_intensity_share`, derived so that \
+                completed courses average P1's 6.9. Plumbing value: \
+                `iapt_completed_course_sessions_mean.community`, baseline",
+        plumbing: Some((Unit::Sessions, |r| {
+            per_replication(r.of(Setup::Baseline), |x| {
+                metric(x, "iapt_completed_course_sessions_mean.community")
+            })
+        })),
     },
     NotIndependent {
         id: "VI",
@@ -840,6 +848,7 @@ pub fn format(x: f64, unit: Unit) -> String {
         Unit::Ratio => format!("{x:.2}"),
         Unit::PerThousandPy => format!("{x:.1} per 1,000 py"),
         Unit::PerHundredThousandPy => format!("{} per 100,000 py", thousands(x.round())),
+        Unit::Sessions => format!("{x:.1} sessions"),
     }
 }
 

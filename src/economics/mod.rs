@@ -369,6 +369,16 @@ impl Economics {
     }
 
     /// The same, undiscounted.
+    /// The undiscounted cost over the window of every line priced on `driver`, in pounds at the
+    /// target price year (a cost per outcome is a ratio within the window, so not discounted).
+    pub fn undiscounted_cost_of(&self, drivers: &Drivers, driver: Driver) -> f64 {
+        self.cost_lines
+            .iter()
+            .filter(|l| l.driver == driver)
+            .map(|l| self.undiscounted(drivers, driver, l.unit_cost_at_target()))
+            .sum()
+    }
+
     fn undiscounted(&self, drivers: &Drivers, driver: Driver, per_unit: f64) -> f64 {
         (0..drivers.years())
             .map(|y| drivers.get(driver, y) * per_unit)

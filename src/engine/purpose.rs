@@ -47,8 +47,12 @@ pub mod pathway {
         TRANSFER = 107;
         /// A release: housing, GP, CMHT contact, release support.
         RELEASE = 108;
-        /// A community spell: reoffending, deaths, recall, IAPT.
+        /// A community spell: reoffending, deaths, recall, and whether probation refers to
+        /// IAPT.
         COMMUNITY = 109;
+        /// A referral to psychological therapy in the community, numbered by the community
+        /// spell: the team and entry into treatment (index 0), the course (index 1).
+        IAPT = 122;
         /// Whether a spot-purchased bed is found under a transfer limit (index: the search).
         SPOT_BED = 110;
         /// Whether a person with a mental health need is one L&D is for (L5's third of police

@@ -4,7 +4,8 @@
 //! amounts by year, and `economics` prices whatever is declared. This file only gathers them.
 
 use super::pathway::{
-    community, court, custody, health, liaison_diversion, people, probation, release, transfer,
+    community, court, custody, health, iapt, liaison_diversion, people, probation, release,
+    transfer,
 };
 use crate::economics::Driver;
 
@@ -17,6 +18,7 @@ pub fn all() -> Vec<Driver> {
         court::DRIVERS,
         release::DRIVERS,
         community::DRIVERS,
+        iapt::DRIVERS,
         probation::DRIVERS,
         people::DRIVERS,
         health::DRIVERS,
@@ -34,7 +36,7 @@ mod tests {
     #[test]
     fn driver_names_are_distinct_and_found() {
         let all = super::all();
-        assert_eq!(all.len(), 22, "{all:?}");
+        assert_eq!(all.len(), 23, "{all:?}");
         for (i, d) in all.iter().enumerate() {
             assert_eq!(super::by_name(d.name()), Some(*d));
             assert!(all[i + 1..].iter().all(|e| e.name() != d.name()), "{d:?}");

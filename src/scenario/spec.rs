@@ -82,6 +82,8 @@ pub struct ScenarioSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub community: Option<pathway::CommunitySpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iapt: Option<pathway::IaptSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secure_hospital: Option<pathway::SecureHospitalSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<pathway::HealthSpec>,
@@ -114,6 +116,7 @@ impl ScenarioSpec {
             &self.release,
             &self.probation,
             &self.community,
+            &self.iapt,
             &self.secure_hospital,
             &self.health,
         ) {
@@ -128,6 +131,7 @@ impl ScenarioSpec {
                 Some(release),
                 Some(probation),
                 Some(community),
+                Some(iapt),
                 Some(secure_hospital),
                 Some(health),
             ) => Ok(pathway::PathwaySpec {
@@ -141,6 +145,7 @@ impl ScenarioSpec {
                 release: release.clone(),
                 probation: probation.clone(),
                 community: community.clone(),
+                iapt: iapt.clone(),
                 secure_hospital: secure_hospital.clone(),
                 health: health.clone(),
                 transfer_limit: self.transfer_limit.clone(),
@@ -166,7 +171,7 @@ impl ScenarioSpec {
 
     /// The sections a pathway scenario must have, in the order a missing one is reported, each
     /// with whether it is here.
-    fn required_pathway_sections(&self) -> [(&'static str, bool); 12] {
+    fn required_pathway_sections(&self) -> [(&'static str, bool); 13] {
         [
             ("people", self.people.is_some()),
             ("police", self.police.is_some()),
@@ -178,6 +183,7 @@ impl ScenarioSpec {
             ("release", self.release.is_some()),
             ("probation", self.probation.is_some()),
             ("community", self.community.is_some()),
+            ("iapt", self.iapt.is_some()),
             ("secure_hospital", self.secure_hospital.is_some()),
             ("health", self.health.is_some()),
         ]
@@ -314,6 +320,8 @@ pub(super) fn keys_of(table: &super::error::KeyPath) -> &'static [&'static str] 
         ["release_support"] => fields_of::<ReleaseSupportSpec>(),
         ["probation"] => fields_of::<ProbationSpec>(),
         ["community"] => fields_of::<CommunitySpec>(),
+        ["iapt"] => fields_of::<IaptSpec>(),
+        ["iapt", "community" | "probation"] => fields_of::<IaptServiceSpec>(),
         ["secure_hospital"] => fields_of::<SecureHospitalSpec>(),
         ["health"] => fields_of::<HealthSpec>(),
         ["costs"] => fields_of::<costs::CostsSpec>(),

@@ -82,6 +82,17 @@ fn services_without_places(doc: &Document, p: &Pathway, out: &mut Vec<Problem>) 
                 .into(),
         );
     }
+    if p.iapt.services[crate::scenario::pathway::iapt::COMMUNITY].places == 0
+        && (p.probation_therapy_referral_share > 0.0 || p.onward_referral_share > 0.0)
+    {
+        warn(
+            "iapt.community.therapists",
+            "no places: everyone referred to the local IAPT services waits until their community \
+             spell ends, and none is treated (to model no referrals, set \
+             `probation.therapy_referral_share` and `prison_care.onward_referral_share` to 0)"
+                .into(),
+        );
+    }
     if p.assessors == 0 && p.acute_share > 0.0 {
         warn(
             "transfer.assessors",

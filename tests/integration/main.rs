@@ -11,6 +11,7 @@ mod costs;
 mod determinism;
 mod extends;
 mod hostile_input;
+mod iapt;
 mod liaison_diversion;
 mod malformed_scenarios;
 mod pathway;

@@ -512,6 +512,7 @@ fn missing_pathway_sections_are_named_and_stray_ones_refused() {
             "release",
             "probation",
             "community",
+            "iapt",
             "secure_hospital",
             "health"
         ]

@@ -13,9 +13,9 @@
 //! - otherwise **leaving the model** after the follow-up period (or the end of supervision).
 //!
 //! **IAPT**: people referred on from prison therapy, and people with depression or anxiety
-//! referred by probation (`probation_therapy_referral_share`), wait, may enter a course, may
-//! complete it and may recover (P1-P4). Courses are counted in the window they happen in; they
-//! change nothing else in the person's path (P6 has no comparison group).
+//! referred by probation (`probation_therapy_referral_share`), are referred to psychological
+//! therapy at the start of the spell ([`super::iapt`]); the course ends with the spell at the
+//! latest, and changes nothing else in the person's path (P6 has no comparison group).
 
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1};
@@ -28,7 +28,7 @@ use super::{Event, Out, PathwayModel, days, purpose, share};
 use crate::economics::Drivers;
 use crate::engine::{Context, Stamp, TICKS_PER_DAY, Tick, ticks_to_days};
 use crate::model::recorder::Recorder;
-use crate::scenario::pathway::community::{IAPT_COURSES_COMPLETED, REOFFENCES};
+use crate::scenario::pathway::community::REOFFENCES;
 use crate::scenario::pathway::probation::PROBATION_DAYS;
 
 /// The person's current spell in the community.
@@ -47,6 +47,8 @@ pub(super) struct Spell {
     /// This spell began at a discharge from secure hospital.
     pub(super) post_secure: bool,
     pub(super) cohort_release: Stamp,
+    /// A course of psychological therapy referred in this spell ([`super::iapt`]).
+    pub(super) iapt: super::iapt::Course,
 }
 
 /// What happens first in a community spell.
@@ -100,14 +102,9 @@ tally! {
         community_suicides: u64,
         community_drug_deaths: u64,
         community_other_deaths: u64,
-        iapt_referrals: u64,
-        iapt_started: u64,
-        iapt_completed: u64,
-        iapt_recovered: u64,
         /// Supervision by year of the window (probation days are priced).
         probation_by_year: ByGroup<ByYear>,
         reoffences_by_year: ByGroup<ByYear>,
-        iapt_completed_by_year: ByGroup<ByYear>,
     }
 }
 
@@ -137,13 +134,8 @@ impl CommunityTally {
             community_suicides: 0,
             community_drug_deaths: 0,
             community_other_deaths: 0,
-            iapt_referrals: 0,
-            iapt_started: 0,
-            iapt_completed: 0,
-            iapt_recovered: 0,
             probation_by_year: by_group(|| ByYear::new(warm, end)),
             reoffences_by_year: by_group(|| ByYear::new(warm, end)),
-            iapt_completed_by_year: by_group(|| ByYear::new(warm, end)),
         }
     }
 }
@@ -209,11 +201,6 @@ impl<R: Recorder> PathwayModel<'_, R> {
             .then_some(recall_at * supervised_days);
         let leave = p.follow_up_days.max(supervised_days);
         let iapt_u: f64 = rng.random();
-        let iapt_wait = p.iapt_wait_days.sample(&mut rng);
-        let iapt_course = p.iapt_course_days.sample(&mut rng);
-        let iapt_entered: f64 = rng.random();
-        let iapt_completed: f64 = rng.random();
-        let iapt_recovered: f64 = rng.random();
 
         // The first thing to happen; on equal times the earlier in this list.
         let mut first = (f64::INFINITY, Next::Leave);
@@ -275,36 +262,13 @@ impl<R: Recorder> PathwayModel<'_, R> {
         t.probation_days += clip(now, at.min(supervision_end));
         t.probation_by_year[q.who()].span(now, at.min(supervision_end), 1);
 
-        // Psychological therapy in the community (the IAPT pipeline, P1-P4): onward referral
-        // from prison therapy, or referral by probation for people with depression or anxiety.
-        let referred = onward
-            || (supervised_days > 0.0
-                && q.has(DEPRESSION_ANXIETY)
-                && iapt_u < p.probation_therapy_referral_share);
-        if referred {
-            let start = now + days(iapt_wait);
-            let finish = start + days(iapt_course);
-            let measured = |t: Tick| t >= warm && t < end;
-            if measured(now) {
-                t.iapt_referrals += 1;
-            }
-            // Each count is of what happens in the window: a course started in the warm-up
-            // and finished in the window is a completion of the window.
-            if iapt_entered < p.iapt_entered_share && start < at {
-                if measured(start) {
-                    t.iapt_started += 1;
-                }
-                let completed = iapt_completed < p.iapt_completed_share && finish < at;
-                let recovered = completed && iapt_recovered < p.iapt_recovery_share;
-                if completed && measured(finish) {
-                    t.iapt_completed += 1;
-                    t.iapt_completed_by_year[q.who()].count(finish);
-                    t.iapt_recovered += recovered as u64;
-                }
-                if recovered {
-                    self.schedule_recovery(slot, token, finish, ctx);
-                }
-            }
+        // Psychological therapy in the community: onward referral from prison therapy, or
+        // referral by probation for people with depression or anxiety.
+        let by_probation = supervised_days > 0.0
+            && q.has(DEPRESSION_ANXIETY)
+            && iapt_u < p.probation_therapy_referral_share;
+        if onward || by_probation {
+            self.refer_to_iapt(slot, now, n, by_probation, ctx);
         }
         if at < end {
             ctx.schedule_at(
@@ -325,6 +289,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
         if q.place != Place::Community || q.tokens.community != token {
             return;
         }
+        // Whatever comes first ends the spell, and with it any therapy referred in it.
+        self.end_community_therapy(slot, now, ctx);
         let measured = self.measured(now);
         let since_release = now.saturating_sub(q.release.last.tick());
         let post_release = q.community.post_release && since_release <= days(365.25);
@@ -419,7 +385,7 @@ pub(super) fn reoffending_metrics(t: &CommunityTally, out: &mut Out) {
     out.count("left_model", t.left_model);
 }
 
-/// Deaths after release and under supervision, and IAPT.
+/// Deaths after release and under supervision.
 pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
     let rate =
         |deaths: u64, per: f64, days: f64| super::tally::ratio(deaths as f64 * per, days / 365.25);
@@ -483,19 +449,10 @@ pub(super) fn metrics(t: &CommunityTally, out: &mut Out) {
     out.count("community_suicides", t.community_suicides);
     out.count("community_drug_deaths", t.community_drug_deaths);
     out.count("community_other_deaths", t.community_other_deaths);
-    out.count("iapt_referrals", t.iapt_referrals);
-    out.count("iapt_courses_started", t.iapt_started);
-    out.count("iapt_courses_completed", t.iapt_completed);
-    out.count("iapt_recovered", t.iapt_recovered);
-    out.push(
-        "iapt_recovery_rate",
-        share(t.iapt_recovered, t.iapt_completed),
-    );
 }
 
 pub(super) fn drivers(t: &CommunityTally, d: &mut Drivers) {
     let day = TICKS_PER_DAY as f64;
-    set_group_years(d, IAPT_COURSES_COMPLETED, &t.iapt_completed_by_year, 1.0);
     set_group_years(d, PROBATION_DAYS, &t.probation_by_year, day);
     set_group_years(d, REOFFENCES, &t.reoffences_by_year, 1.0);
 }

@@ -27,9 +27,9 @@
 use super::metrics::set_group_years;
 use super::people::{DEPRESSION_ANXIETY, PSYCHOSIS, Person, Place};
 use super::tally::{ByYear, YEAR_TICKS, tally};
-use super::{Event, PathwayModel, days};
+use super::{PathwayModel, days};
 use crate::economics::{Drivers, PEOPLE_GROUPS};
-use crate::engine::{Context, Stamp, Tick};
+use crate::engine::{Stamp, Tick};
 use crate::model::recorder::Recorder;
 use crate::scenario::Pathway;
 use crate::scenario::pathway::health::{LIFE_YEARS_LOST_AFTER_WINDOW, STATE_YEARS, STATES};
@@ -75,14 +75,6 @@ impl State {
             _ => Tick::MAX,
         }
     }
-}
-
-/// This stage's events.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum HealthEvent {
-    /// A course of IAPT in the community ends in recovery (carries the community spell's token:
-    /// the course was drawn with the spell, and ends before anything else in it happens).
-    Recovered { slot: u32, token: u32 },
 }
 
 tally! {
@@ -189,25 +181,6 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
     }
 
-    /// A course of IAPT in the community that ends in recovery at `at`.
-    pub(super) fn schedule_recovery(
-        &mut self,
-        slot: u32,
-        token: u32,
-        at: Tick,
-        ctx: &mut Context<'_, Event>,
-    ) {
-        ctx.schedule_at(at, Event::Health(HealthEvent::Recovered { slot, token }));
-    }
-
-    pub(super) fn health_event(&mut self, e: HealthEvent, now: Tick) {
-        let HealthEvent::Recovered { slot, token } = e;
-        let q = &self.people[slot as usize];
-        if q.place == Place::Community && q.tokens.community == token {
-            self.recovered(slot, now);
-        }
-    }
-
     /// The person leaves the model at `now`: dead, or alive at the end of follow-up. A death
     /// in the window takes away the rest of the person's life after the window. Someone alive
     /// goes on in their state (and then their usual state) until the window ends, whenever
@@ -308,6 +281,7 @@ mod tests {
             ],
             free: Vec::new(),
             next_id: 2,
+            iapt: super::super::iapt::Teams::new(p, p),
             t: Tally::new(p, 0, end),
             visits: VisitBuffer::<NullRecorder>::new(),
         };
@@ -325,7 +299,7 @@ mod tests {
         m.move_to(1, Place::Community, 50 * DAY);
         m.exit(1, 100 * DAY, false);
         let mut t = Tally::of(m);
-        let d = super::super::metrics::drivers(&mut t);
+        let d = super::super::metrics::drivers(&mut t, p.iapt.sessions_per_therapist_week);
         let metrics = e.metrics(&d);
         let get = |name: &str| metrics.iter().find(|(n, _)| n == name).unwrap().1;
 

@@ -4,7 +4,7 @@
 
 use super::tally::{ByYear, Merge, ratio};
 use super::{
-    PathwayModel, care, community, court, custody, health, people, police, release, transfer,
+    PathwayModel, care, community, court, custody, health, iapt, people, police, release, transfer,
 };
 use crate::economics::{Driver, Drivers};
 use crate::engine::{Tick, ticks_to_days};
@@ -28,6 +28,7 @@ pub(super) struct Tally {
     pub(super) secure: transfer::SecureStayTally,
     pub(super) release: release::ReleaseTally,
     pub(super) community: community::CommunityTally,
+    pub(super) iapt: iapt::IaptTally,
     pub(super) health: health::HealthTally,
 }
 
@@ -45,6 +46,7 @@ impl Tally {
             secure: transfer::SecureStayTally::new(),
             release: release::ReleaseTally::new(warm, end),
             community: community::CommunityTally::new(warm, end),
+            iapt: iapt::IaptTally::new(p, warm, end),
             health: health::HealthTally::new(warm, end),
         }
     }
@@ -65,6 +67,7 @@ impl Tally {
         t.secure.finish(end);
         t.release.finish(end);
         t.community.finish(end);
+        t.iapt.finish(end);
         t.health.finish(end);
         t
     }
@@ -80,6 +83,7 @@ impl Tally {
         self.secure.merge(&o.secure);
         self.release.merge(&o.release);
         self.community.merge(&o.community);
+        self.iapt.merge(&o.iapt);
         self.health.merge(&o.health);
     }
 }
@@ -133,16 +137,25 @@ pub(super) fn metrics(m: &mut Tally, scenario: &Scenario) -> Metrics {
     custody::death_metrics(&m.custody, &mut out);
     transfer::secure_death_metrics(&m.secure, &mut out);
     community::metrics(&m.community, &mut out);
+    iapt::metrics(&m.iapt, &mut out);
     people::prevalence_metrics(&m.people, &mut out);
     people::place_metrics(&mut m.people, end, &mut out);
+    // Places are turned into therapists at the scenario's (the policy's) sessions a week.
+    let sessions = scenario
+        .pathway
+        .as_ref()
+        .map_or(1, |p| p.iapt.sessions_per_therapist_week);
+    iapt::service_metrics(&mut m.iapt, sessions, m.warm, end, &mut out);
     if let Some(e) = &scenario.economics {
-        out.metrics.extend(e.metrics(&drivers(m)));
+        let d = drivers(m, sessions);
+        out.metrics.extend(e.metrics(&d));
+        iapt::cost_metrics(&m.iapt, e, &d, &mut out);
     }
     out.metrics
 }
 
 /// The economic drivers of the run, by year of the window: each stage sets its own.
-pub(super) fn drivers(m: &mut Tally) -> Drivers {
+pub(super) fn drivers(m: &mut Tally, sessions_per_week: u32) -> Drivers {
     let (warm, end) = (m.warm, m.end);
     let mut d = Drivers::new(ByYear::new(warm, end).years().len());
     police::drivers(&m.police, &mut d);
@@ -151,6 +164,7 @@ pub(super) fn drivers(m: &mut Tally) -> Drivers {
     transfer::drivers(&mut m.transfer, warm, end, &mut d);
     release::drivers(&m.release, &mut d);
     community::drivers(&m.community, &mut d);
+    iapt::drivers(&mut m.iapt, sessions_per_week, end, &mut d);
     people::drivers(&m.people, &mut d);
     health::drivers(&m.health, &mut d);
     d

@@ -44,6 +44,7 @@ mod community;
 mod court;
 mod custody;
 mod health;
+mod iapt;
 mod metrics;
 mod people;
 mod police;
@@ -77,7 +78,7 @@ enum Event {
     Care(care::CareEvent),
     Transfer(transfer::TransferEvent),
     Community(community::CommunityEvent),
-    Health(health::HealthEvent),
+    Iapt(iapt::IaptEvent),
 }
 
 impl Event {
@@ -91,9 +92,9 @@ impl Event {
             | Event::Custody(custody::CustodyEvent::Release { slot, .. })
             | Event::Custody(custody::CustodyEvent::Death { slot, .. })
             | Event::Care(care::CareEvent::TherapyEnd { slot, .. })
-            | Event::Community(community::CommunityEvent::Next { slot, .. })
-            | Event::Health(health::HealthEvent::Recovered { slot, .. }) => slot,
+            | Event::Community(community::CommunityEvent::Next { slot, .. }) => slot,
             Event::Transfer(e) => e.slot(),
+            Event::Iapt(e) => e.slot(),
         })
     }
 }
@@ -111,6 +112,8 @@ struct PathwayModel<'a, R: Recorder> {
     /// Slots of people who have left, for reuse.
     free: Vec<u32>,
     next_id: u64,
+    /// The teams of psychological therapy in the community, with their queues.
+    iapt: iapt::Teams,
     /// Everything the metrics are computed from, accumulated as the run goes.
     t: Tally,
     visits: VisitBuffer<R>,
@@ -152,6 +155,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         self.p = self.policy;
         self.start_policy_care(now, ctx);
         self.start_policy_transfer(before, now, ctx);
+        self.start_policy_iapt(before, now, ctx);
     }
 }
 
@@ -169,7 +173,7 @@ impl<R: Recorder> Model for PathwayModel<'_, R> {
             Event::Care(e) => self.care_event(e, now, ctx),
             Event::Transfer(e) => self.transfer_event(e, now, ctx),
             Event::Community(e) => self.community_event(e, now, ctx),
-            Event::Health(e) => self.health_event(e, now),
+            Event::Iapt(e) => self.iapt_event(e, now, ctx),
         }
     }
 
@@ -300,6 +304,7 @@ fn simulate<R: Recorder>(
         people: Vec::new(),
         free: Vec::new(),
         next_id: 0,
+        iapt: iapt::Teams::new(p, policy),
         t: Tally::new(p, warm, end),
         visits: VisitBuffer::new(),
     };
@@ -322,7 +327,7 @@ mod tests {
 
     /// Each stage's tally, field by field: (stage, field, total).
     fn fields(t: &Tally) -> Vec<(&'static str, &'static str, f64)> {
-        let stages: [(&str, Vec<(&'static str, f64)>); 10] = [
+        let stages: [(&str, Vec<(&'static str, f64)>); 11] = [
             ("people", t.people.totals()),
             ("police", t.police.totals()),
             ("court", t.court.totals()),
@@ -332,6 +337,7 @@ mod tests {
             ("secure", t.secure.totals()),
             ("release", t.release.totals()),
             ("community", t.community.totals()),
+            ("iapt", t.iapt.totals()),
             ("health", t.health.totals()),
         ];
         stages

@@ -1,4 +1,4 @@
-//! `[community]`: community psychological therapy (IAPT), reoffending, and leaving the model.
+//! `[community]`: reoffending, and leaving the model.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,25 +9,18 @@ use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
 use crate::scenario::param::Param;
 
-/// Completed courses of community psychological therapy. A cost or QALY line's `driver`.
-pub const IAPT_COURSES_COMPLETED: Driver = Driver("iapt_courses_completed");
 /// Reoffences. A cost or QALY line's `driver`.
 pub const REOFFENCES: Driver = Driver("reoffences");
 /// What this section's mechanisms measure for pricing (see [`super::super::drivers`]).
-pub const DRIVERS: &[Driver] = &[IAPT_COURSES_COMPLETED, REOFFENCES];
+pub const DRIVERS: &[Driver] = &[REOFFENCES];
 
 /// One-year reoffending groups, in the order of [`ReoffendSpec`]'s fields.
 pub const SENTENCE_GROUPS: [&str; 4] =
     ["short_custody", "long_custody", "community_order", "other"];
 
-/// `[community]`: community care, reoffending, leaving the model.
+/// `[community]`: reoffending, leaving the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommunitySpec {
-    pub iapt_entered_share: Param,
-    pub iapt_wait_days: Distribution,
-    pub iapt_completed_share: Param,
-    pub iapt_recovery_share: Param,
-    pub iapt_course_days: Distribution,
     pub reoffend_1y_share: ReoffendSpec,
     /// Time to the next proven offence among those who reoffend.
     pub reoffend_days: Distribution,
@@ -51,11 +44,6 @@ const CDF_DRAWS: u32 = 200_000;
 
 /// `[community]` resolved.
 pub(super) struct Community {
-    pub iapt_entered_share: f64,
-    pub iapt_wait_days: Sampler,
-    pub iapt_completed_share: f64,
-    pub iapt_recovery_share: f64,
-    pub iapt_course_days: Sampler,
     pub reoffend_ever: [f64; 4],
     pub reoffend_1y: [f64; 4],
     pub reoffend_days: Sampler,
@@ -68,11 +56,6 @@ pub(super) struct Community {
 /// every value being usable.
 pub(super) fn resolve(c: &mut Checker, cm: &CommunitySpec, before: usize) -> Community {
     let k = KeyPath::root().key("community");
-    let iapt_entered_share = share(c, k.key("iapt_entered_share"), &cm.iapt_entered_share);
-    let iapt_wait_days = dist(c, k.key("iapt_wait_days"), &cm.iapt_wait_days);
-    let iapt_completed_share = share(c, k.key("iapt_completed_share"), &cm.iapt_completed_share);
-    let iapt_recovery_share = share(c, k.key("iapt_recovery_share"), &cm.iapt_recovery_share);
-    let iapt_course_days = dist(c, k.key("iapt_course_days"), &cm.iapt_course_days);
     let reoffend_days = dist(c, k.key("reoffend_days"), &cm.reoffend_days);
     let ro = &cm.reoffend_1y_share;
     let reoffend_1y = [
@@ -122,11 +105,6 @@ pub(super) fn resolve(c: &mut Checker, cm: &CommunitySpec, before: usize) -> Com
         }
     }
     Community {
-        iapt_entered_share,
-        iapt_wait_days,
-        iapt_completed_share,
-        iapt_recovery_share,
-        iapt_course_days,
         reoffend_ever,
         reoffend_1y,
         reoffend_days,

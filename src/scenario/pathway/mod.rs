@@ -15,6 +15,7 @@ pub mod community;
 pub mod court;
 pub mod custody;
 pub mod health;
+pub mod iapt;
 pub mod liaison_diversion;
 pub mod people;
 pub mod police;
@@ -31,6 +32,7 @@ pub use community::{CommunitySpec, ReoffendSpec, SENTENCE_GROUPS};
 pub use court::CourtSpec;
 pub use custody::CustodySpec;
 pub use health::{AgeBandsSpec, HealthSpec};
+pub use iapt::{Iapt, IaptService, IaptServiceSpec, IaptSpec};
 pub use liaison_diversion::LiaisonDiversionSpec;
 pub use people::{
     CONDITION_NAMES, CONDITIONS, ConditionsSpec, DISORDERS, GROUP_NAMES, MH_NEED_CONDITIONS,
@@ -61,6 +63,7 @@ pub struct PathwaySpec {
     pub release: ReleaseSpec,
     pub probation: ProbationSpec,
     pub community: CommunitySpec,
+    pub iapt: IaptSpec,
     pub secure_hospital: SecureHospitalSpec,
     pub health: HealthSpec,
     /// Optional: a time limit on transfer to secure hospital (policy scenarios).
@@ -186,11 +189,8 @@ pub struct Pathway {
     pub community_drug_death_rate: f64,
     pub community_other_death_rate: f64,
 
-    pub iapt_entered_share: f64,
-    pub iapt_wait_days: Sampler,
-    pub iapt_completed_share: f64,
-    pub iapt_recovery_share: f64,
-    pub iapt_course_days: Sampler,
+    /// `[iapt]`: the course of psychological therapy in the community and its services.
+    pub iapt: Iapt,
     /// Probability of ever reoffending, by [`SENTENCE_GROUPS`], derived from the one-year shares
     /// and the time-to-reoffence distribution.
     pub reoffend_ever: [f64; 4],
@@ -240,6 +240,9 @@ impl Pathway {
         p.inreach_caseload = cap(p.inreach_caseload);
         p.beds = p.beds.map(cap);
         p.assessors = cap(p.assessors);
+        for s in &mut p.iapt.services {
+            s.places = cap(s.places);
+        }
         if let Some(l) = &mut p.transfer_limit {
             l.spot_beds = l.spot_beds.map(cap);
         }
@@ -264,6 +267,13 @@ impl Pathway {
             v.push((format!("transfer.beds.{level}"), beds));
         }
         v.push(("transfer.assessors".to_string(), self.assessors));
+        // A service with no therapists is no service, not a capacity to split. Its places are
+        // courses at once (therapists x sessions a week).
+        for (name, s) in iapt::SERVICE_NAMES.iter().zip(&self.iapt.services) {
+            if s.places > 0 {
+                v.push((format!("iapt.{name}.therapists"), s.places));
+            }
+        }
         if let Some(l) = &self.transfer_limit {
             for (level, beds) in LEVEL_NAMES.iter().zip(l.spot_beds).skip(1) {
                 v.push((format!("transfer_limit.spot_beds.{level}"), beds));
@@ -290,6 +300,9 @@ impl Pathway {
         p.inreach_caseload = share(p.inreach_caseload);
         p.beds = p.beds.map(share);
         p.assessors = share(p.assessors);
+        for s in &mut p.iapt.services {
+            s.places = share(s.places);
+        }
         if let Some(l) = &mut p.transfer_limit {
             l.spot_beds = l.spot_beds.map(share);
         }
@@ -346,6 +359,7 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         probation.community_other_death_rate,
     );
     let community = community::resolve(c, &s.community, before);
+    let iapt = iapt::resolve(c, &s.iapt, before);
     let secure = secure_hospital::resolve(c, &s.secure_hospital);
     let health = health::resolve(c, &s.health);
     if c.problems.len() != before {
@@ -457,11 +471,7 @@ pub(super) fn resolve(c: &mut Checker, s: &PathwaySpec) -> Option<Pathway> {
         probation_therapy_referral_share: probation.probation_therapy_referral_share,
         community_drug_death_rate: probation.community_drug_death_rate,
         community_other_death_rate: probation.community_other_death_rate,
-        iapt_entered_share: community.iapt_entered_share,
-        iapt_wait_days: community.iapt_wait_days,
-        iapt_completed_share: community.iapt_completed_share,
-        iapt_recovery_share: community.iapt_recovery_share,
-        iapt_course_days: community.iapt_course_days,
+        iapt,
         reoffend_ever: community.reoffend_ever,
         reoffend_1y: community.reoffend_1y,
         reoffend_days: community.reoffend_days,
