@@ -58,6 +58,7 @@ fn sweep_warnings(sw: &scenario::sweep::Sweep) -> Vec<String> {
 fn describe(path: &Path) -> Result<(String, Vec<String>), scenario::ScenarioError> {
     if is_sweep_file(path) {
         let sw = scenario::sweep::load(path)?;
+        super::check_shown(&sw)?;
         let warnings = sweep_warnings(&sw);
         return Ok((
             format!(

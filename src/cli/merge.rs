@@ -66,7 +66,12 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
     let mut set = begin_outputs(
         &args.out,
         "merge",
-        &["summary.csv", "points.csv", "manifest.json"],
+        &[
+            "summary.csv",
+            "points.csv",
+            sweep_out::TABLE,
+            "manifest.json",
+        ],
     )?;
     // The combined directory is a complete sweep directory of its own: the checked units copied
     // in (over any other file of the same name there).
@@ -80,11 +85,14 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         atomic_write(&args.out.join("sweep.json"), &info.to_json())
     });
     let manifest = merged_manifest(&info, &dirs, &shard_manifests, started);
-    copied
+    let shown = copied
         .and_then(|_| sweep_out::assemble(&info, &units, set.staging()))
         .map_err(|e| CliError::Failure(format!("cannot write to {}: {e}", args.out.display())))?;
     set.adopt("points.csv");
     set.adopt("summary.csv");
+    if shown.is_some() {
+        set.adopt(sweep_out::TABLE);
+    }
     set.commit(Some(&manifest))?;
     println!(
         "merged {} directories: {} points x {} replications; wrote {}",
@@ -170,7 +178,11 @@ fn merged_manifest(
         .sum();
     m["command"] = "merge".into();
     m["arguments"] = std::env::args().skip(1).collect::<Vec<_>>().into();
-    m["outputs"] = serde_json::json!(["sweep.json", "units/", "summary.csv", "points.csv"]);
+    let mut outputs = vec!["sweep.json", "units/", "summary.csv", "points.csv"];
+    if !info.show.is_empty() {
+        outputs.push(sweep_out::TABLE);
+    }
+    m["outputs"] = serde_json::json!(outputs);
     m["wall_time_seconds"] = started.elapsed().as_secs_f64().into();
     m["events"] = events.into();
     m["merged_from"] = dirs

@@ -414,6 +414,34 @@ fn replication_result(s: &Scenario, replication: u64, rep: Replication) -> Repli
     }
 }
 
+/// Refuses a sweep whose `show` names a metric its points do not write, before anything runs:
+/// one replication of the first point, run small, gives the names.
+fn check_shown(sw: &scenario::sweep::Sweep) -> Result<(), scenario::ScenarioError> {
+    /// New people in that small run.
+    const PROBE_PEOPLE: f64 = 2_000.0;
+    let Some(first) = sw.scenarios.first().filter(|_| !sw.show.is_empty()) else {
+        return Ok(());
+    };
+    let names = |s: &Scenario| -> Vec<String> {
+        let factor = (PROBE_PEOPLE / s.expected_people().max(1.0)).min(1.0);
+        crate::model::run_catchments(&s.scaled(factor), 1, 0, 1)
+            .metrics
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    let mut written = names(first);
+    if sw.check_shown(&written).is_ok() {
+        return Ok(());
+    }
+    // Points can write different metrics (a network stage's capacity, say, when only some
+    // points give it one): before refusing a name, every point is asked.
+    for s in &sw.scenarios[1..] {
+        written.extend(names(s));
+    }
+    sw.check_shown(&written)
+}
+
 /// The `sweep.json` in a sweep's output directory.
 fn read_sweep_info(dir: &Path) -> Result<SweepInfo, CliError> {
     let path = dir.join("sweep.json");

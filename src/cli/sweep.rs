@@ -20,6 +20,7 @@ use crate::scenario;
 pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let started = Instant::now();
     let sw = scenario::sweep::load(&args.sweep)?;
+    super::check_shown(&sw)?;
     let shard = match args.shard.as_deref().map(parse_shard) {
         None => shard_from_scheduler(args.shards, |k| std::env::var(k).ok()),
         Some(Some(s)) => Ok(Some(s)),
@@ -84,7 +85,12 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let mut set = begin_outputs(
         out,
         "sweep",
-        &["summary.csv", "points.csv", "manifest.json"],
+        &[
+            "summary.csv",
+            "points.csv",
+            sweep_out::TABLE,
+            "manifest.json",
+        ],
     )?;
     report_stale(&crate::output::temp::remove_stale(&out.join("units")));
     std::fs::create_dir_all(out.join("units"))
@@ -146,12 +152,17 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     }
     let missing = survey.missing(&info).len();
     let mut outputs = vec!["sweep.json".to_string(), "units/".to_string()];
+    let mut shown = None;
     if let Some(units) = survey.into_units() {
-        sweep_out::assemble(&info, &units, set.staging())
+        shown = sweep_out::assemble(&info, &units, set.staging())
             .map_err(|e| CliError::Failure(format!("cannot write the sweep's summary: {e}")))?;
         set.adopt("points.csv");
         set.adopt("summary.csv");
         outputs.extend(["summary.csv".to_string(), "points.csv".to_string()]);
+        if shown.is_some() {
+            set.adopt(sweep_out::TABLE);
+            outputs.push(sweep_out::TABLE.to_string());
+        }
     }
     let m = Manifest {
         replications: Some(sw.replications),
@@ -183,7 +194,16 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             started.elapsed().as_secs_f64()
         );
         if missing == 0 {
-            println!("wrote {}", out.join("summary.csv").display());
+            if let Some(t) = &shown {
+                println!("\n{t}");
+                println!(
+                    "wrote {} and {}",
+                    out.join("summary.csv").display(),
+                    out.join(sweep_out::TABLE).display()
+                );
+            } else {
+                println!("wrote {}", out.join("summary.csv").display());
+            }
         } else {
             println!(
                 "{missing} units still to run: run the other shards, then `cjmh merge`, or resume with --resume"

@@ -50,6 +50,9 @@ pub struct SweepInfo {
     pub replications: u64,
     pub parameters: Vec<String>,
     pub points: Vec<Vec<f64>>,
+    /// The sweep file's `show`: metrics to tabulate by point in `table.md`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub show: Vec<String>,
 }
 
 impl SweepInfo {
@@ -62,6 +65,7 @@ impl SweepInfo {
             replications: s.replications,
             parameters: s.parameters.clone(),
             points: s.points.clone(),
+            show: s.show.clone(),
         }
     }
 
@@ -437,8 +441,9 @@ fn other_metrics(first: &Unit, u: &Unit) -> Option<String> {
 }
 
 /// Writes `summary.csv` and `points.csv` into `out` from `units`, the checked unit files of
-/// every unit of `info` in order (see [`Survey::into_units`]).
-pub fn assemble(info: &SweepInfo, units: &[Unit], out: &Path) -> std::io::Result<()> {
+/// every unit of `info` in order (see [`Survey::into_units`]), and `table.md` when the sweep
+/// file has `show`; returns that table.
+pub fn assemble(info: &SweepInfo, units: &[Unit], out: &Path) -> std::io::Result<Option<String>> {
     if units.len() != info.units().len() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -477,7 +482,88 @@ pub fn assemble(info: &SweepInfo, units: &[Unit], out: &Path) -> std::io::Result
     }
     let points = points.into_inner().map_err(|e| e.into_error())?;
     atomic_write(&out.join("points.csv"), &points)?;
-    atomic_write(&out.join("summary.csv"), &bytes)
+    atomic_write(&out.join("summary.csv"), &bytes)?;
+    let shown = table(info, units);
+    if let Some(t) = &shown {
+        atomic_write(&out.join(TABLE), t.as_bytes())?;
+    }
+    Ok(shown)
+}
+
+/// The file [`table`] is written to.
+pub const TABLE: &str = "table.md";
+
+/// The metrics the sweep file's `show` names, by point, as Markdown: one row per point with the
+/// varied parameters' values, then each metric's mean over the point's replications (over
+/// fewer, and saying so, where it is undefined in some; `-` where in all). `None` when `show`
+/// names none.
+pub fn table(info: &SweepInfo, units: &[Unit]) -> Option<String> {
+    if info.show.is_empty() {
+        return None;
+    }
+    let reps = info.replications as usize;
+    let mut out = format!(
+        "Sweep `{}`: each value is the mean of the point's {reps} replications (replication r \
+         meets the same random numbers at every point, so differences between points are \
+         paired). The columns are `summary.csv`'s metrics.\n\n",
+        info.name
+    );
+    let header: Vec<&str> = std::iter::once("point")
+        .chain(info.parameters.iter().map(String::as_str))
+        .chain(info.show.iter().map(String::as_str))
+        .collect();
+    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    out.push_str(&format!("|{}\n", "---:|".repeat(header.len())));
+    for (p, values) in info.points.iter().enumerate() {
+        let mut row: Vec<String> = std::iter::once(p.to_string())
+            .chain(values.iter().map(|v| format_value(*v)))
+            .collect();
+        let point_units = &units[p * reps..(p + 1) * reps];
+        for metric in &info.show {
+            let xs: Vec<f64> = point_units
+                .iter()
+                .filter_map(|u| u.rows.iter().find(|(m, _)| m == metric))
+                .filter_map(|(_, v)| v.parse::<f64>().ok())
+                .filter(|x| x.is_finite())
+                .collect();
+            let mean = readable(xs.iter().sum::<f64>() / xs.len().max(1) as f64);
+            row.push(match xs.len() {
+                0 => "-".into(),
+                n if n == reps => mean,
+                // Undefined in some replications (a mean of nothing): say over how many.
+                n => format!("{mean} ({n} of {reps})"),
+            });
+        }
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    Some(out)
+}
+
+/// A mean as a reader scans it: whole numbers with thousands separators from 100 up, two
+/// decimals from 1, three significant figures below.
+fn readable(x: f64) -> String {
+    let a = x.abs();
+    if a >= 100.0 {
+        let digits = format!("{:.0}", a);
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if x < 0.0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
+    } else if a >= 1.0 {
+        format!("{x:.2}")
+    } else if a == 0.0 {
+        "0".into()
+    } else {
+        format!("{:.*}", (2 - a.log10().floor() as i32).max(0) as usize, x)
+    }
 }
 
 #[cfg(test)]
@@ -493,6 +579,24 @@ mod tests {
             replications: 2,
             parameters: vec!["x".into()],
             points: vec![vec![1.0], vec![2.0]],
+            show: vec![],
+        }
+    }
+
+    #[test]
+    fn table_means_read_as_numbers_a_reader_scans() {
+        let cases = [
+            (1_234_567.4, "1,234,567"),
+            (-2_500.0, "-2,500"),
+            (100.0, "100"),
+            (63.726, "63.73"),
+            (1.0, "1.00"),
+            (0.946, "0.946"),
+            (0.0553, "0.0553"),
+            (0.0, "0"),
+        ];
+        for (x, shown) in cases {
+            assert_eq!(readable(x), shown, "{x}");
         }
     }
 

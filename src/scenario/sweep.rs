@@ -89,6 +89,11 @@ pub struct Sweep {
     /// FNV-1a hash over the design and every point's resolved scenario: shards of the same
     /// sweep share it, and `cjmh merge` refuses shards that do not.
     pub hash: String,
+    /// Metrics to tabulate by point (`show`): `table.md`, and printed at the end of the run.
+    /// How the results are shown, not what runs, so not in the hash.
+    pub show: Vec<String>,
+    /// Where `show` is written, for [`Sweep::check_shown`]'s messages.
+    pub show_at: Option<Problem>,
 }
 
 /// Purpose kinds of the sweep designs' draws, from the registry.
@@ -132,11 +137,11 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     for key in table.keys() {
         if !matches!(
             key.as_str(),
-            "name" | "base" | "design" | "replications" | "seed" | "points" | "parameters"
+            "name" | "base" | "design" | "replications" | "seed" | "points" | "parameters" | "show"
         ) {
             r.push(
                 root.key(key),
-                format!("unknown key `{key}` (known: name, base, design, replications, seed, points, parameters)"),
+                format!("unknown key `{key}` (known: name, base, design, replications, seed, points, parameters, show)"),
             );
         }
     }
@@ -216,6 +221,26 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     // A `points` that was written but refused has been reported; designs that need it say so
     // only when it is missing.
     let points_written = table.contains_key("points");
+
+    let show: Vec<String> = match table.get("show") {
+        None => Vec::new(),
+        Some(toml::Value::Array(a))
+            if !a.is_empty() && a.len() <= MAX_SHOWN && a.iter().all(|v| v.is_str()) =>
+        {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        }
+        Some(_) => {
+            r.push(
+                root.key("show"),
+                format!(
+                    "`show` must be a list of 1 to {MAX_SHOWN} metric names in quotes, such as [\"prison_population_mean\"]"
+                ),
+            );
+            Vec::new()
+        }
+    };
 
     let mut parameters = Vec::new();
     let mut specs = Vec::new();
@@ -578,8 +603,39 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
         points,
         scenarios,
         hash: format!("{:016x}", fnv1a64(canonical.as_bytes())),
+        show_at: (!show.is_empty()).then(|| doc.problem(root.key("show"), "")),
+        show,
     })
 }
+
+impl Sweep {
+    /// Refuses, at the line of `show`, every name in it that is not among `written`, the
+    /// metrics a point writes (the caller runs one to find them: this module runs nothing).
+    pub fn check_shown(&self, written: &[String]) -> Result<(), ScenarioError> {
+        let Some(at) = &self.show_at else {
+            return Ok(());
+        };
+        let problems: Vec<Problem> = self
+            .show
+            .iter()
+            .filter(|name| !written.contains(name))
+            .map(|name| Problem {
+                message: format!(
+                    "no metric `{name}` in this sweep's results (summary.csv's `metric` column lists them; docs/metrics.md defines the pathway's)"
+                ),
+                ..at.clone()
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ScenarioError { problems })
+        }
+    }
+}
+
+/// Most metrics `show` may name: a table wider than this is no longer one a reader scans.
+const MAX_SHOWN: usize = 20;
 
 /// Why `key` cannot be a sweep parameter, if it names one of the run settings the sweep sets
 /// itself: every point runs the sweep's `replications` from the sweep's `seed`, whatever its

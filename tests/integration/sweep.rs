@@ -865,3 +865,108 @@ fn a_sweep_manifest_gives_the_base_scenario_once_and_each_point_by_its_hash() {
         serde_json::from_slice(&std::fs::read(run_out.join("manifest.json")).unwrap()).unwrap();
     assert!(r.get("points").is_none());
 }
+
+/// `show` tabulates metrics by point: `table.md` (also printed) holds each point's mean of its
+/// replications in `summary.csv`; shards merged write the same table; and a name no point
+/// writes is refused at the line of `show`, before anything runs.
+#[test]
+fn show_tabulates_the_named_metrics_by_point_as_the_summary_gives_them() {
+    let tmp = TempDir::new("sweep-show");
+    let file = setup(&tmp, 15, "");
+    let with_show = |names: &str| {
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(
+            &file,
+            text.replace("[parameters]", &format!("show = [{names}]\n[parameters]")),
+        )
+        .unwrap();
+    };
+    with_show("\"prison_population_mean\", \"iapt_recovered\"");
+    let whole = tmp.path().join("whole");
+    let o = cjmh([
+        "sweep".as_ref(),
+        file.as_os_str(),
+        "--out".as_ref(),
+        whole.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(whole.join("table.md")).unwrap();
+    assert!(stdout(&o).contains(&table), "the table is printed");
+    // The means, from summary.csv: point, parameters, replication, metric, value.
+    let summary = std::fs::read_to_string(whole.join("summary.csv")).unwrap();
+    let mean = |point: usize, metric: &str| {
+        let xs: Vec<f64> = summary
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[0] == point.to_string() && f[4] == metric)
+            .map(|f| f[5].parse::<f64>().unwrap())
+            .collect();
+        assert_eq!(xs.len(), 4);
+        xs.iter().sum::<f64>() / 4.0
+    };
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| point"))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 4, "{table}");
+    for (p, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], p.to_string());
+        for (column, metric) in [(3, "prison_population_mean"), (4, "iapt_recovered")] {
+            let shown: f64 = row[column].replace(',', "").parse().unwrap();
+            let m = mean(p, metric);
+            assert!(m > 0.0, "{metric} is 0 at point {p}: no check");
+            assert!(
+                (shown - m).abs() <= 0.005 * m,
+                "{metric} at {p}: {shown} against {m}"
+            );
+        }
+    }
+    let shards: Vec<PathBuf> = (1..=2).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    for (i, dir) in shards.iter().enumerate() {
+        let o = sweep(&file, dir, &["--shard", &format!("{}/2", i + 1)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!dir.join("table.md").exists(), "a shard alone has no table");
+    }
+    let merged = tmp.path().join("merged");
+    let o = cjmh([
+        "merge".as_ref(),
+        shards[0].as_os_str(),
+        shards[1].as_os_str(),
+        "--out".as_ref(),
+        merged.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(merged.join("table.md")).unwrap(),
+        table
+    );
+
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"iapt_recovered\"", "\"iapt_recovred\"");
+    std::fs::write(&file, text).unwrap();
+    let line = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("show"))
+        .unwrap()
+        + 1;
+    let bad = tmp.path().join("bad");
+    let o = sweep(&file, &bad, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "sweep.toml:{line}: `show`: no metric `iapt_recovred` in this sweep's results"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.join("units").exists(), "nothing ran");
+}
