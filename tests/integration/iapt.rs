@@ -81,11 +81,6 @@ fn waits_grow_when_referrals_exceed_capacity_and_fall_when_therapists_are_added(
             get(&c, "iapt_courses_started.probation") > get(&b, "iapt_courses_started.probation"),
             "more therapists started no more courses"
         );
-        // The local services are not touched by either change.
-        assert_eq!(
-            get(&a, "iapt_places_mean.community"),
-            get(&c, "iapt_places_mean.community")
-        );
     }
 }
 
@@ -188,4 +183,50 @@ fn recoveries_in_the_colocated_service_are_valued_and_leave_reoffending_alone() 
     );
     // P6 has no comparison group: no effect on reoffending, so the same people reoffend.
     assert_eq!(get(&a, "reoffences"), get(&b, "reoffences"));
+}
+
+#[test]
+fn the_shipped_therapist_sweep_loads_with_every_point_valid_and_its_table_named() {
+    let s = cjmh::scenario::sweep::load(&root().join("scenarios/sweeps/iapt-therapists.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.parameters,
+        [
+            "iapt.probation.therapists",
+            "probation.therapy_referral_share"
+        ]
+    );
+    assert_eq!(s.points.len(), 24);
+    for (values, scenario) in s.points.iter().zip(&s.scenarios) {
+        let iapt = &scenario.pathway.as_ref().unwrap().iapt;
+        assert_eq!(iapt.therapists(iapt.services[1].places), values[0]);
+    }
+    for metric in [
+        "iapt_wait_days_mean.probation",
+        "iapt_cost_per_recovery.probation",
+    ] {
+        assert!(s.show.iter().any(|m| m == metric), "{metric} not shown");
+    }
+}
+
+/// A regression: the co-located scenario cuts the local services' places when it starts (the
+/// pathway's share shrinks as probation's referrals leave). Courses under way then must finish
+/// on the places they began on; once they counted against the new places, nobody new started
+/// for weeks and the first weeks' referrals waited three months.
+#[test]
+fn a_cut_in_places_when_a_policy_starts_lets_courses_under_way_finish_on_the_old_ones() {
+    // The first four months after the start, where the courses under way are still running.
+    let mut s = colocated();
+    s.horizon = 120 * TICKS_PER_DAY;
+    let p = s.pathway.as_ref().unwrap();
+    let before = &p.rollout.as_ref().unwrap().before;
+    assert!(p.iapt.services[0].places * 4 < before.iapt.services[0].places);
+    for replication in 0..2 {
+        let m = run(&s, replication);
+        assert_eq!(get(&m, "iapt_started_without_place"), 0.0);
+        let wait = get(&m, "iapt_wait_days_mean.community");
+        // Counted against the new places, it was 100 days (70 with only the courses retiring).
+        assert!(wait < 42.0, "local services' mean wait {wait:.1} days");
+        assert!(get(&m, "iapt_courses_started.community") > 20.0);
+    }
 }

@@ -281,7 +281,7 @@ mod tests {
             ],
             free: Vec::new(),
             next_id: 2,
-            iapt: super::super::iapt::Teams::new(p, p),
+            iapt: super::super::iapt::Teams::new(p),
             t: Tally::new(p, 0, end),
             visits: VisitBuffer::<NullRecorder>::new(),
         };

@@ -45,9 +45,9 @@ use crate::scenario::pathway::iapt::{
     SERVICE_NAMES,
 };
 
-/// Most teams a service is split into (a team's number is kept in 16 bits in the record); more
-/// therapists than this many teams make larger teams.
-const MAX_TEAMS: u32 = u16::MAX as u32;
+/// Most teams a service is split into (a team's number is kept in 15 bits of the record, the
+/// 16th marking a team that is [`RETIRING`]); more therapists than this make larger teams.
+const MAX_TEAMS: u32 = RETIRING as u32 - 1;
 
 /// IAPT's part of a person's record: where they are with a course referred in the current
 /// community spell. Kept inside the community spell's part ([`super::community::Spell`]), in
@@ -146,38 +146,55 @@ struct Team {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Teams {
     teams: [Vec<Team>; 2],
+    /// The teams a policy replaced, with the courses and the people waiting they still had.
+    retiring: [Vec<Team>; 2],
     /// Running totals of the teams' places, for choosing a team in proportion to them.
     cumulative: [Vec<u32>; 2],
 }
 
+/// The bit of a team number that marks one of the teams a policy replaced: they go on until the
+/// people referred to them before it have been seen, but take no new referrals.
+const RETIRING: u16 = 1 << 15;
+
 impl Teams {
-    /// The teams of `policy`'s services (the scenario's own), with the places of `p`'s (in force
-    /// until the policy starts).
-    pub(super) fn new(p: &Pathway, policy: &Pathway) -> Self {
+    /// The teams of `p`'s services.
+    pub(super) fn new(p: &Pathway) -> Self {
         let mut t = Teams::default();
-        for (s, service) in policy.iapt.services.iter().enumerate() {
-            let count = service
-                .places
-                .div_ceil(service.team_places.max(1))
-                .clamp(1, MAX_TEAMS);
-            t.teams[s] = vec![Team::default(); count as usize];
+        for s in 0..2 {
+            t.lay_out(s, p);
         }
-        t.set_places(p);
         t
     }
 
-    /// `p`'s places, split over the teams in whole places (the first get one more).
-    fn set_places(&mut self, p: &Pathway) {
-        for (s, teams) in self.teams.iter_mut().enumerate() {
-            let places = p.iapt.services[s].places;
-            let n = teams.len() as u32;
-            let mut total = 0;
-            self.cumulative[s].clear();
-            for (i, team) in teams.iter_mut().enumerate() {
-                team.places = places / n + u32::from((i as u32) < places % n);
-                total += team.places;
+    /// Service `s`'s teams as `p` has them: its places in teams of up to `team_places`, split in
+    /// whole places (the first get one more), none in use.
+    fn lay_out(&mut self, s: usize, p: &Pathway) {
+        let service = &p.iapt.services[s];
+        let n = service
+            .places
+            .div_ceil(service.team_places.max(1))
+            .clamp(1, MAX_TEAMS);
+        let mut total = 0;
+        self.cumulative[s].clear();
+        self.teams[s] = (0..n)
+            .map(|i| {
+                let places = service.places / n + u32::from(i < service.places % n);
+                total += places;
                 self.cumulative[s].push(total);
-            }
+                Team {
+                    places,
+                    ..Team::default()
+                }
+            })
+            .collect();
+    }
+
+    /// Team `id` of service `s` (a retiring one if marked so).
+    fn team(&mut self, s: usize, id: u16) -> &mut Team {
+        if id & RETIRING != 0 {
+            &mut self.retiring[s][(id & !RETIRING) as usize]
+        } else {
+            &mut self.teams[s][id as usize]
         }
     }
 
@@ -311,7 +328,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
         let p = &pathway.iapt;
         let s = service as usize;
         let q = self.people[slot as usize];
-        let team = &mut self.iapt.teams[s][q.community.iapt.team() as usize];
+        let team = self.iapt.team(s, q.community.iapt.team());
         if team.busy >= team.places {
             self.t.iapt.started_without_place += 1;
         }
@@ -417,8 +434,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             c.state = CourseState::None;
             c.team()
         };
-        self.iapt.teams[s][team as usize].busy -= 1;
         self.t.iapt.in_course[s].add(now, -1);
+        self.iapt.team(s, team).busy -= 1;
         self.next_in_team(service, team, now, ctx);
     }
 
@@ -432,7 +449,7 @@ impl<R: Recorder> PathwayModel<'_, R> {
     ) {
         let s = service as usize;
         loop {
-            let t = &mut self.iapt.teams[s][team as usize];
+            let t = self.iapt.team(s, team);
             if t.busy >= t.places {
                 return;
             }
@@ -451,8 +468,11 @@ impl<R: Recorder> PathwayModel<'_, R> {
         }
     }
 
-    /// A policy starts: each service's therapists become the policy's, and new places go to the
-    /// people waiting.
+    /// A policy starts: a service whose places or teams it changes takes the policy's teams for
+    /// every referral from now on. The teams it replaces go on, with their places, until the
+    /// courses under way and the people already waiting for them are seen, then are gone: a cut
+    /// stops no one's course, and the places it takes away go as they empty. Their places are not
+    /// counted in the service's (so use can exceed them for a while after a cut).
     pub(super) fn start_policy_iapt(
         &mut self,
         before: &Pathway,
@@ -460,13 +480,27 @@ impl<R: Recorder> PathwayModel<'_, R> {
         ctx: &mut Context<'_, Event>,
     ) {
         let p = self.p;
-        self.iapt.set_places(p);
         for s in [Service::Community, Service::Probation] {
             let i = s as usize;
-            let change = p.iapt.services[i].places as i64 - before.iapt.services[i].places as i64;
-            let t = &mut self.t.iapt;
-            t.place_days[i].add(now, change);
-            t.places[i].add(now, change);
+            let (was, is) = (&before.iapt.services[i], &p.iapt.services[i]);
+            if (was.places, was.team_places) == (is.places, is.team_places) {
+                continue;
+            }
+            let change = is.places as i64 - was.places as i64;
+            self.t.iapt.place_days[i].add(now, change);
+            self.t.iapt.places[i].add(now, change);
+            // One policy start a run: the teams before it are the ones retiring.
+            self.iapt.retiring[i] = std::mem::take(&mut self.iapt.teams[i]);
+            self.iapt.lay_out(i, p);
+            for q in &mut self.people {
+                let state = q.community.iapt.state;
+                if q.place == Place::Community
+                    && (state == CourseState::active(s) || state == CourseState::waiting(s))
+                {
+                    let team = q.community.iapt.team() | RETIRING;
+                    q.community.iapt.team = team.to_le_bytes();
+                }
+            }
             for team in 0..self.iapt.teams[i].len() {
                 self.next_in_team(s, team as u16, now, ctx);
             }
@@ -594,7 +628,7 @@ mod tests {
             p.iapt.sessions_per_therapist_week, 20,
             "the numbers below use 20"
         );
-        let t = Teams::new(&p, &p);
+        let t = Teams::new(&p);
         let places = |s: usize| t.teams[s].iter().map(|x| x.places).collect::<Vec<_>>();
         // 140 places in teams of up to 60: three teams; 100 in teams of up to 40: three.
         assert_eq!(places(0), vec![47, 47, 46]);
@@ -610,18 +644,17 @@ mod tests {
     }
 
     /// A service with no therapists (the baseline's co-located one) has one team of no places;
-    /// when a policy gives it therapists, the teams are the policy's.
+    /// when a policy gives it therapists, the teams are laid out again as the policy has them.
     #[test]
-    fn a_policy_fills_the_teams_it_defines() {
+    fn a_policy_lays_out_its_own_teams() {
         let before = pathway([4, 0], [1, 2]);
         let policy = pathway([4, 6], [1, 2]);
-        let mut t = Teams::new(&before, &before);
+        let mut t = Teams::new(&before);
         assert_eq!(t.teams[1].len(), 1);
         assert_eq!(t.teams[1][0].places, 0);
-        t = Teams::new(&before, &policy);
+        t.lay_out(1, &policy);
         assert_eq!(t.teams[1].len(), 3);
-        assert!(t.teams[1].iter().all(|x| x.places == 0));
-        t.set_places(&policy);
         assert!(t.teams[1].iter().all(|x| x.places == 40));
+        assert_eq!(t.cumulative[1], vec![40, 80, 120]);
     }
 }

@@ -304,7 +304,7 @@ fn simulate<R: Recorder>(
         people: Vec::new(),
         free: Vec::new(),
         next_id: 0,
-        iapt: iapt::Teams::new(p, policy),
+        iapt: iapt::Teams::new(p),
         t: Tally::new(p, warm, end),
         visits: VisitBuffer::new(),
     };
