@@ -230,3 +230,32 @@ fn a_cut_in_places_when_a_policy_starts_lets_courses_under_way_finish_on_the_old
         assert!(get(&m, "iapt_courses_started.community") > 20.0);
     }
 }
+
+/// Bad `[iapt]` values are refused at their lines, each one: a course not completed that is
+/// no shorter than a completed one, a team of no therapists, a fraction of a therapist, a week
+/// of no sessions.
+#[test]
+fn bad_iapt_values_are_refused_at_their_lines() {
+    use crate::common::{TempDir, cjmh, stderr};
+    let tmp = TempDir::new("iapt-bad");
+    let baseline = root().join("scenarios/baseline.toml");
+    let file = tmp.write(
+        "bad.toml",
+        &format!(
+            "extends = {:?}\n[iapt]\nsessions_not_completed = 5\nsessions_per_therapist_week = 0\n\
+             [iapt.probation]\ntherapists = 2.5\nteam_therapists = 0\n",
+            baseline.display().to_string()
+        ),
+    );
+    let o = cjmh(["check".as_ref(), file.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    for located in [
+        "bad.toml:3: `iapt.sessions_not_completed`: must be fewer than the sessions of a completed course",
+        "bad.toml:4: `iapt.sessions_per_therapist_week`",
+        "bad.toml:6: `iapt.probation.therapists`",
+        "bad.toml:7: `iapt.probation.team_therapists`",
+    ] {
+        assert!(err.contains(located), "{located} not in: {err}");
+    }
+}

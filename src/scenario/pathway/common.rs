@@ -47,9 +47,20 @@ pub(super) fn dist(c: &mut Checker, key: KeyPath, d: &Distribution) -> Sampler {
 
 /// A whole number of places (beds, therapists, caseload).
 pub(super) fn count(c: &mut Checker, key: KeyPath, p: &Param, what: &str) -> u32 {
-    c.param(&key, p, 0.0, 1e9, what)
+    whole(c, key, p, 0.0, 1e9, what).unwrap_or(0)
+}
+
+/// A whole number from `min` to `max`; `what` names it in the message.
+pub(super) fn whole(
+    c: &mut Checker,
+    key: KeyPath,
+    p: &Param,
+    min: f64,
+    max: f64,
+    what: &str,
+) -> Option<u32> {
+    c.param(&key, p, min, max, what)
         .and_then(|v| c.count(&key, v, what))
-        .unwrap_or(0)
 }
 
 /// A rate per 100,000 person-years (as suicides are published), as a rate per day.

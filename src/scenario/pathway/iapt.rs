@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{count, nonneg, share};
+use super::common::{count, nonneg, share, whole};
 use crate::economics::Driver;
 use crate::scenario::check::Checker;
 use crate::scenario::error::KeyPath;
@@ -144,50 +144,35 @@ pub(super) fn resolve(c: &mut Checker, s: &IaptSpec, before: usize) -> Iapt {
     );
     let completed_share = share(c, k.key("completed_share"), &s.completed_share);
     let recovery_share = share(c, k.key("recovery_share"), &s.recovery_share);
-    let per_week = c
-        .param(
-            &k.key("sessions_per_therapist_week"),
-            &s.sessions_per_therapist_week,
-            1.0,
-            MAX_SESSIONS_A_WEEK,
-            "a number of sessions a week",
-        )
-        .and_then(|v| {
-            c.count(
-                &k.key("sessions_per_therapist_week"),
-                v,
-                "a number of sessions a week",
-            )
-        })
-        .unwrap_or(1);
+    let per_week = whole(
+        c,
+        k.key("sessions_per_therapist_week"),
+        &s.sessions_per_therapist_week,
+        1.0,
+        MAX_SESSIONS_A_WEEK,
+        "a number of sessions a week",
+    )
+    .unwrap_or(1);
     let service = |c: &mut Checker, name: &str, sp: &IaptServiceSpec| {
         let k = k.key(name);
-        let therapists = c
-            .param(
-                &k.key("therapists"),
-                &sp.therapists,
-                0.0,
-                MAX_THERAPISTS,
-                "a number of therapists",
-            )
-            .and_then(|v| c.count(&k.key("therapists"), v, "a number of therapists"))
-            .unwrap_or(0);
-        let team_therapists = c
-            .param(
-                &k.key("team_therapists"),
-                &sp.team_therapists,
-                1.0,
-                MAX_THERAPISTS,
-                "a number of therapists in a team",
-            )
-            .and_then(|v| {
-                c.count(
-                    &k.key("team_therapists"),
-                    v,
-                    "a number of therapists in a team",
-                )
-            })
-            .unwrap_or(1);
+        let therapists = whole(
+            c,
+            k.key("therapists"),
+            &sp.therapists,
+            0.0,
+            MAX_THERAPISTS,
+            "a number of therapists",
+        )
+        .unwrap_or(0);
+        let team_therapists = whole(
+            c,
+            k.key("team_therapists"),
+            &sp.team_therapists,
+            1.0,
+            MAX_THERAPISTS,
+            "a number of therapists in a team",
+        )
+        .unwrap_or(1);
         (
             therapists,
             team_therapists,
