@@ -544,19 +544,7 @@ pub fn table(info: &SweepInfo, units: &[Unit]) -> Option<String> {
 fn readable(x: f64) -> String {
     let a = x.abs();
     if a >= 100.0 {
-        let digits = format!("{:.0}", a);
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        if x < 0.0 {
-            format!("-{grouped}")
-        } else {
-            grouped
-        }
+        crate::economics::investment::thousands(x)
     } else if a >= 1.0 {
         format!("{x:.2}")
     } else if a == 0.0 {

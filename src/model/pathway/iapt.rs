@@ -99,6 +99,17 @@ impl CourseState {
             Service::Probation => CourseState::ActiveProbation,
         }
     }
+
+    /// The service, and whether the course is under way (not waiting); `None` if no course.
+    fn service(self) -> Option<(Service, bool)> {
+        match self {
+            CourseState::None => None,
+            CourseState::WaitingCommunity => Some((Service::Community, false)),
+            CourseState::WaitingProbation => Some((Service::Probation, false)),
+            CourseState::ActiveCommunity => Some((Service::Community, true)),
+            CourseState::ActiveProbation => Some((Service::Probation, true)),
+        }
+    }
 }
 
 /// A service, as its index into [`SERVICE_NAMES`].
@@ -231,9 +242,8 @@ tally! {
         wait: [DayHistogram; 2],
         in_course: [Level; 2],
         waiting: [Level; 2],
-        places: [Level; 2],
-        /// Places over time, by year of the window: therapist-days once divided by the sessions
-        /// a therapist gives a week (the co-located service's cost driver).
+        /// Places over time, by year of the window: their mean, and therapist-days once divided
+        /// by the sessions a therapist gives a week (the co-located service's cost driver).
         place_days: [LevelByYear; 2],
         /// Completed courses in the local services by group and year (priced per course).
         community_completed_by_year: ByGroup<ByYear>,
@@ -256,12 +266,10 @@ impl IaptTally {
             wait: Default::default(),
             in_course: [Level::new(warm), Level::new(warm)],
             waiting: [Level::new(warm), Level::new(warm)],
-            places: [Level::new(warm), Level::new(warm)],
             place_days: [LevelByYear::new(warm, end), LevelByYear::new(warm, end)],
             community_completed_by_year: by_group(|| ByYear::new(warm, end)),
         };
         for (s, service) in p.iapt.services.iter().enumerate() {
-            t.places[s].add(0, service.places as i64);
             t.place_days[s].add(0, service.places as i64);
         }
         t
@@ -343,9 +351,10 @@ impl<R: Recorder> PathwayModel<'_, R> {
             p.sessions_not_completed
         };
         self.people[slot as usize].community.iapt.state = CourseState::active(service);
+        let measured = self.measured(now);
         let t = &mut self.t.iapt;
         t.in_course[s].add(now, 1);
-        if now >= self.t.warm && now < self.t.end {
+        if measured {
             t.started[s] += 1;
             t.wait[s].record(now - referred);
         }
@@ -370,10 +379,8 @@ impl<R: Recorder> PathwayModel<'_, R> {
             recovered,
         } = e;
         let q = self.people[slot as usize];
-        let service = match q.community.iapt.state {
-            CourseState::ActiveCommunity => Service::Community,
-            CourseState::ActiveProbation => Service::Probation,
-            _ => return,
+        let Some((service, true)) = q.community.iapt.state.service() else {
+            return;
         };
         if q.place != Place::Community || q.tokens.community != token {
             return;
@@ -407,12 +414,9 @@ impl<R: Recorder> PathwayModel<'_, R> {
         ctx: &mut Context<'_, Event>,
     ) {
         let measured = self.measured(now);
-        let (active, service) = match self.people[slot as usize].community.iapt.state {
-            CourseState::None => return,
-            CourseState::WaitingCommunity => (false, Service::Community),
-            CourseState::WaitingProbation => (false, Service::Probation),
-            CourseState::ActiveCommunity => (true, Service::Community),
-            CourseState::ActiveProbation => (true, Service::Probation),
+        let Some((service, active)) = self.people[slot as usize].community.iapt.state.service()
+        else {
+            return;
         };
         let s = service as usize;
         if active {
@@ -488,14 +492,16 @@ impl<R: Recorder> PathwayModel<'_, R> {
             }
             let change = is.places as i64 - was.places as i64;
             self.t.iapt.place_days[i].add(now, change);
-            self.t.iapt.places[i].add(now, change);
             // One policy start a run: the teams before it are the ones retiring.
             self.iapt.retiring[i] = std::mem::take(&mut self.iapt.teams[i]);
             self.iapt.lay_out(i, p);
             for q in &mut self.people {
-                let state = q.community.iapt.state;
                 if q.place == Place::Community
-                    && (state == CourseState::active(s) || state == CourseState::waiting(s))
+                    && q.community
+                        .iapt
+                        .state
+                        .service()
+                        .is_some_and(|(x, _)| x == s)
                 {
                     let team = q.community.iapt.team() | RETIRING;
                     q.community.iapt.team = team.to_le_bytes();
@@ -555,13 +561,12 @@ pub(super) fn service_metrics(
             format!("iapt_started_within_6_weeks_share.{name}"),
             t.wait[s].share_before_day(42),
         );
-        let places = t.places[s].mean(end);
-        let busy = t.in_course[s].mean(end);
         let place_ticks = t.place_days[s].finish(end).iter().sum::<u128>() as f64;
+        let places = super::tally::ratio(place_ticks, end.saturating_sub(warm) as f64);
+        let busy = t.in_course[s].mean(end);
         out.push(
             format!("iapt_therapists_mean.{name}"),
-            super::tally::ratio(place_ticks, end.saturating_sub(warm) as f64)
-                / sessions_per_week as f64,
+            places / sessions_per_week as f64,
         );
         out.push(format!("iapt_places_mean.{name}"), places);
         out.push(format!("iapt_in_course_mean.{name}"), busy);
