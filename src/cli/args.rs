@@ -147,6 +147,35 @@ pub(super) struct OutDir {
     pub out: PathBuf,
 }
 
+/// `--format`, of the tidy tables.
+#[derive(clap::Args, Debug)]
+pub(super) struct Tables {
+    /// The format of the tidy tables (summary, comparison, a sweep's points): `csv`, or
+    /// `parquet` for large runs (typed, compressed columns that pandas, polars and Arrow load
+    /// directly; the same columns, rows and values). Every cjmh command that reads an output
+    /// directory reads either.
+    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+    pub format: TableFormat,
+}
+
+/// A format of the tidy tables.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum TableFormat {
+    /// Comma-separated text (`summary.csv`).
+    Csv,
+    /// Apache Parquet (`summary.parquet`).
+    Parquet,
+}
+
+impl From<TableFormat> for crate::output::tidy::Format {
+    fn from(f: TableFormat) -> Self {
+        match f {
+            TableFormat::Csv => Self::Csv,
+            TableFormat::Parquet => Self::Parquet,
+        }
+    }
+}
+
 /// How many replications of a scenario to run, from which seed, on how many threads.
 #[derive(clap::Args, Debug)]
 pub(super) struct Replicate {
@@ -207,6 +236,8 @@ pub(super) struct RunArgs {
     pub replicate: Replicate,
     #[command(flatten)]
     pub out: OutDir,
+    #[command(flatten)]
+    pub tables: Tables,
     #[command(flatten)]
     pub quiet: Quiet,
     /// Also writes events.csv: one row per completed visit of a person to a stage (person, stage,
@@ -352,6 +383,8 @@ pub(super) struct CompareArgs {
     #[command(flatten)]
     pub out: OutDir,
     #[command(flatten)]
+    pub tables: Tables,
+    #[command(flatten)]
     pub quiet: Quiet,
     #[command(flatten)]
     pub scale: Scale,
@@ -363,6 +396,8 @@ pub(super) struct SweepArgs {
     pub sweep: PathBuf,
     #[command(flatten)]
     pub out: OutDir,
+    #[command(flatten)]
+    pub tables: Tables,
     #[command(flatten)]
     pub threads: Threads,
     /// Continues a sweep in --out that stopped part-way: units already saved are skipped.
@@ -400,6 +435,8 @@ pub(super) struct MergeArgs {
     /// missing, the error then names the shards to resubmit by their array index.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub shards: Option<u64>,
+    #[command(flatten)]
+    pub tables: Tables,
 }
 
 #[derive(clap::Args, Debug)]

@@ -9,6 +9,7 @@ use crate::economics::psa;
 use crate::limits::MAX_WTP_POINTS;
 use crate::output::summary::format_value;
 use crate::output::sweep::SweepInfo;
+use crate::output::tidy;
 
 /// A PSA sweep's public-sector cost and QALYs per draw (means over its replications).
 fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
@@ -20,32 +21,27 @@ fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
             info.design
         )));
     }
-    let path = dir.join("summary.csv");
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| {
-        CliError::BadInput(format!(
-            "{}: {e} (has the sweep finished? see `cjmh merge`)",
-            path.display()
-        ))
-    })?;
+    let path = tidy::find(dir, "summary");
     let n = info.points.len();
     let (mut cost, mut qalys) = (vec![(0.0, 0u32); n], vec![(0.0, 0u32); n]);
-    for row in reader.records() {
-        let row = row.map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    tidy::for_each_record(&path, |_, row| {
         let len = row.len();
         let (point, metric, value) = (&row[0], &row[len - 2], &row[len - 1]);
         let target = match metric {
             "cost.public_sector" => &mut cost,
             "qalys.total" => &mut qalys,
-            _ => continue,
+            _ => return Ok(()),
         };
         let (Ok(p), Ok(v)) = (point.parse::<usize>(), value.parse::<f64>()) else {
-            continue;
+            return Ok(());
         };
         if let Some(t) = target.get_mut(p) {
             t.0 += v;
             t.1 += 1;
         }
-    }
+        Ok(())
+    })
+    .map_err(|e| CliError::BadInput(format!("{e} (has the sweep finished? see `cjmh merge`)")))?;
     let mean = |v: Vec<(f64, u32)>| -> Result<Vec<f64>, CliError> {
         v.into_iter()
             .map(|(s, k)| {

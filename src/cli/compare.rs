@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::CompareArgs;
 use super::{
-    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_order, load_all,
-    names_are_unique, replication_result, scaled, thread_count,
+    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_format, in_order,
+    load_all, names_are_unique, replication_result, scaled, table_bytes, thread_count,
 };
 use crate::model;
 use crate::output::comparison;
@@ -13,6 +13,7 @@ use crate::output::investment::{self, PsaIntervals};
 use crate::output::manifest::{self, Manifest, ScenarioEntry};
 use crate::output::progress;
 use crate::output::summary::{ReplicationResult, SummaryWriter};
+use crate::output::tidy::Format;
 use crate::scenario::Scenario;
 
 /// The baseline `compare` uses when `--baseline` is not given (as in [`CompareArgs`]).
@@ -59,7 +60,13 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     )?;
     let out = &args.out.out;
     let economics = scenarios[0].economics.clone();
-    let mut names = vec!["comparison.csv", "summary.csv", "manifest.json"];
+    let format: Format = args.tables.format.into();
+    let (comparison_name, summary_name) = (format.file("comparison"), format.file("summary"));
+    let mut names = vec![
+        comparison_name.as_str(),
+        summary_name.as_str(),
+        "manifest.json",
+    ];
     if economics.is_some() {
         names.push("investment.md");
     }
@@ -71,7 +78,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     let units: Vec<(u64, usize)> = (0..reps)
         .flat_map(|r| (0..scenarios.len()).map(move |i| (r, i)))
         .collect();
-    let summary_path = out.join("summary.csv");
+    let summary_path = out.join(&summary_name);
     let mut parts = (0..scenarios.len())
         .map(|i| SummaryWriter::create(set.staging().join(format!(".summary-{i}.part")), i == 0))
         .collect::<std::io::Result<Vec<_>>>()
@@ -106,7 +113,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     let rows: Vec<comparison::Row> = accumulators.iter().flat_map(|a| a.rows()).collect();
     SummaryWriter::join(parts, &set.staging().join("summary.csv"))
         .map_err(CliError::cannot_write(&summary_path))?;
-    set.adopt("summary.csv");
+    in_format(&mut set, "summary", format).map_err(CliError::cannot_write(&summary_path))?;
     let m = Manifest {
         replications: Some(reps),
         cohort: args.scale.cohort,
@@ -122,7 +129,10 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
             .collect(),
         ..Manifest::of_this_process("compare", seed, threads, started)
     };
-    set.write("comparison.csv", &comparison::to_csv(&rows))?;
+    let comparison_path = out.join(&comparison_name);
+    let bytes = table_bytes(comparison::to_csv(&rows), format)
+        .map_err(CliError::cannot_write(&comparison_path))?;
+    set.write(&comparison_name, &bytes)?;
     if economics.is_some() {
         let heading = investment_heading(&args, &scenarios, reps, seed);
         set.write(
@@ -155,7 +165,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         }
         println!(
             "\nwrote {} ({:.1} s, seed {seed})",
-            out.join("comparison.csv").display(),
+            comparison_path.display(),
             started.elapsed().as_secs_f64()
         );
         if economics.is_some() {

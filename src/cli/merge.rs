@@ -8,6 +8,7 @@ use super::sweep::listed;
 use super::{CliError, begin_outputs, read_sweep_info};
 use crate::output::manifest::{self, Manifest};
 use crate::output::sweep as sweep_out;
+use crate::output::tidy::Format;
 use crate::output::write::atomic_write;
 
 pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
@@ -63,12 +64,13 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         return Err(CliError::Failure(message));
     }
     let units = survey.into_units().expect("every unit checked above");
+    let format: Format = args.tables.format.into();
     let mut set = begin_outputs(
         &args.out,
         "merge",
         &[
-            "summary.csv",
-            "points.csv",
+            &format.file("summary"),
+            &format.file("points"),
             sweep_out::TABLE,
             "manifest.json",
         ],
@@ -84,12 +86,12 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         }
         atomic_write(&args.out.join("sweep.json"), &info.to_json())
     });
-    let manifest = merged_manifest(&info, &dirs, &shard_manifests, started);
+    let manifest = merged_manifest(&info, &dirs, &shard_manifests, started, format);
     let shown = copied
-        .and_then(|_| sweep_out::assemble(&info, &units, set.staging()))
+        .and_then(|_| sweep_out::assemble(&info, &units, set.staging(), format))
         .map_err(|e| CliError::Failure(format!("cannot write to {}: {e}", args.out.display())))?;
-    set.adopt("points.csv");
-    set.adopt("summary.csv");
+    set.adopt(&format.file("points"));
+    set.adopt(&format.file("summary"));
     if shown.is_some() {
         set.adopt(sweep_out::TABLE);
     }
@@ -99,7 +101,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         dirs.len(),
         info.points.len(),
         info.replications,
-        args.out.join("summary.csv").display()
+        args.out.join(format.file("summary")).display()
     );
     Ok(())
 }
@@ -161,6 +163,7 @@ fn merged_manifest(
     dirs: &[&Path],
     shards: &[Option<serde_json::Value>],
     started: Instant,
+    format: Format,
 ) -> Vec<u8> {
     let mut m = match shards.iter().flatten().next() {
         Some(m) => m.clone(),
@@ -178,9 +181,14 @@ fn merged_manifest(
         .sum();
     m["command"] = "merge".into();
     m["arguments"] = std::env::args().skip(1).collect::<Vec<_>>().into();
-    let mut outputs = vec!["sweep.json", "units/", "summary.csv", "points.csv"];
+    let mut outputs = vec![
+        "sweep.json".to_string(),
+        "units/".to_string(),
+        format.file("summary"),
+        format.file("points"),
+    ];
     if !info.show.is_empty() {
-        outputs.push(sweep_out::TABLE);
+        outputs.push(sweep_out::TABLE.to_string());
     }
     m["outputs"] = serde_json::json!(outputs);
     m["wall_time_seconds"] = started.elapsed().as_secs_f64().into();

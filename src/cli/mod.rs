@@ -392,6 +392,32 @@ fn begin_outputs(out: &Path, command: &str, names: &[&str]) -> Result<OutputSet,
     Ok(set)
 }
 
+/// Adopts table `stem` into `set` in `format`: it was written to the staging directory as
+/// `stem.csv`, and for Parquet is converted there (a row group at a time) first.
+fn in_format(
+    set: &mut OutputSet,
+    stem: &str,
+    format: crate::output::tidy::Format,
+) -> std::io::Result<()> {
+    let csv = crate::output::tidy::Format::Csv.file(stem);
+    if format == crate::output::tidy::Format::Parquet {
+        crate::output::tidy::convert_file(
+            &set.staging().join(&csv),
+            &set.staging().join(format.file(stem)),
+        )?;
+    }
+    set.adopt(&format.file(stem));
+    Ok(())
+}
+
+/// The bytes of a tidy table made as CSV (`csv`), in `format`.
+fn table_bytes(csv: Vec<u8>, format: crate::output::tidy::Format) -> std::io::Result<Vec<u8>> {
+    match format {
+        crate::output::tidy::Format::Csv => Ok(csv),
+        crate::output::tidy::Format::Parquet => crate::output::tidy::to_parquet(&csv),
+    }
+}
+
 /// Whether a single-file output may be written to `path` (absent or a regular file): checked
 /// before the work, and again when writing.
 fn check_output(path: &Path) -> Result<(), CliError> {

@@ -37,6 +37,17 @@ fn read(dir: &Path, name: &str) -> Result<(PathBuf, Vec<u8>), CliError> {
     Ok((path, bytes))
 }
 
+/// Table `stem` of `dir` (CSV or Parquet, as its manifest lists it): its path, its bytes as
+/// read (for the record of what was read) and as CSV.
+fn read_table(dir: &Path, stem: &str) -> Result<(PathBuf, Vec<u8>, Vec<u8>), CliError> {
+    let path = crate::output::tidy::find(dir, stem);
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string());
+    let (path, bytes) = read(dir, name.as_deref().unwrap_or(stem))?;
+    let csv = crate::output::tidy::as_csv(&path, bytes.clone())
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    Ok((path, bytes, csv))
+}
+
 /// The scale each scenario ran at (`--cohort`), by name.
 fn scale_of(manifest: &Value, name: &str) -> Option<f64> {
     manifest
@@ -232,8 +243,8 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
     if let Some(x) = &args.xlsx {
         check_output(x)?;
     }
-    let (cpath, cbytes) = read(&args.dir, "comparison.csv")?;
-    let rows = comparison::from_csv(&cbytes)
+    let (cpath, cbytes, ccsv) = read_table(&args.dir, "comparison")?;
+    let rows = comparison::from_csv(&ccsv)
         .map_err(|e| CliError::BadInput(format!("{}: {e}", cpath.display())))?;
     let (mpath, mbytes) = read(&args.dir, "manifest.json")?;
     let manifest: Value = serde_json::from_slice(&mbytes)
@@ -248,8 +259,8 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
                 .unwrap_or("?")
         )));
     }
-    let (spath, sbytes) = read(&args.dir, "summary.csv")?;
-    let results = summary::from_csv(&sbytes)
+    let (spath, sbytes, scsv) = read_table(&args.dir, "summary")?;
+    let results = summary::from_csv(&scsv)
         .map_err(|e| CliError::BadInput(format!("{}: {e}", spath.display())))?;
     let names: Vec<String> = manifest
         .get("scenarios")
@@ -303,7 +314,8 @@ pub(super) fn report(args: ReportArgs) -> Result<(), CliError> {
         (mpath.display().to_string(), sha256_hex(&mbytes)),
     ];
     for d in &args.psa {
-        if let Ok((p, b)) = read(d, "summary.csv") {
+        let p = crate::output::tidy::find(d, "summary");
+        if let Ok(b) = read_own_file(&p) {
             hashes.push((p.display().to_string(), sha256_hex(&b)));
         }
     }

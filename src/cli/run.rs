@@ -4,14 +4,15 @@ use std::time::Instant;
 
 use super::args::RunArgs;
 use super::{
-    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_order, load_all,
-    names_are_unique, replication_result, scaled, thread_count,
+    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_format, in_order,
+    load_all, names_are_unique, replication_result, scaled, thread_count,
 };
 use crate::model;
 use crate::output::events::{self, EventWriter};
 use crate::output::manifest::{self, Manifest, ScenarioEntry};
 use crate::output::summary::{ReplicationResult, SummaryWriter};
 use crate::output::table::ScenarioStats;
+use crate::output::tidy::Format;
 use crate::output::{progress, table};
 
 pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
@@ -47,13 +48,15 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         .collect();
 
     let out = &args.out.out;
-    let mut names = vec!["summary.csv", "manifest.json"];
+    let format = args.tables.format.into();
+    let summary_name = Format::file(format, "summary");
+    let mut names = vec![summary_name.as_str(), "manifest.json"];
     if args.events {
         names.push("events.csv");
     }
     let mut set = begin_outputs(out, "run", &names)?;
     let staging = set.staging().to_path_buf();
-    let summary_path = out.join("summary.csv");
+    let summary_path = out.join(&summary_name);
     let mut summary = SummaryWriter::create(staging.join(".summary.csv.part"), true)
         .map_err(CliError::cannot_write(&summary_path))?;
     let mut stats: Vec<ScenarioStats> = scenarios
@@ -96,7 +99,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
             out.display()
         ))
     })?;
-    let mut outputs = vec!["summary.csv".to_string()];
+    let mut outputs = vec![summary_name.clone()];
     if args.events {
         let parts: Vec<_> = units
             .iter()
@@ -114,7 +117,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     summary
         .finish(&staging.join("summary.csv"))
         .map_err(CliError::cannot_write(&summary_path))?;
-    set.adopt("summary.csv");
+    in_format(&mut set, "summary", format).map_err(CliError::cannot_write(&summary_path))?;
     let m = Manifest {
         replications: replicate.replications,
         cohort: args.scale.cohort,

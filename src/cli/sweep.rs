@@ -14,6 +14,7 @@ use crate::model;
 use crate::output::manifest::{self, Manifest, PointEntry, ScenarioEntry};
 use crate::output::progress;
 use crate::output::sweep as sweep_out;
+use crate::output::tidy::Format;
 use crate::output::write::atomic_write;
 use crate::scenario;
 
@@ -64,6 +65,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let units = sw.points.len() as u64 * sw.replications;
     fits_in_memory(&sw.scenarios, units, threads, 1, None)?;
     let out: &Path = &args.out.out;
+    let format: Format = args.tables.format.into();
     if let Ok(existing) = read_sweep_info(out) {
         if existing.hash != info.hash {
             return Err(CliError::BadInput(format!(
@@ -86,8 +88,8 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         out,
         "sweep",
         &[
-            "summary.csv",
-            "points.csv",
+            &format.file("summary"),
+            &format.file("points"),
             sweep_out::TABLE,
             "manifest.json",
         ],
@@ -154,11 +156,11 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let mut outputs = vec!["sweep.json".to_string(), "units/".to_string()];
     let mut shown = None;
     if let Some(units) = survey.into_units() {
-        shown = sweep_out::assemble(&info, &units, set.staging())
+        shown = sweep_out::assemble(&info, &units, set.staging(), format)
             .map_err(|e| CliError::Failure(format!("cannot write the sweep's summary: {e}")))?;
-        set.adopt("points.csv");
-        set.adopt("summary.csv");
-        outputs.extend(["summary.csv".to_string(), "points.csv".to_string()]);
+        set.adopt(&format.file("points"));
+        set.adopt(&format.file("summary"));
+        outputs.extend([format.file("summary"), format.file("points")]);
         if shown.is_some() {
             set.adopt(sweep_out::TABLE);
             outputs.push(sweep_out::TABLE.to_string());
@@ -198,11 +200,11 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 println!("\n{t}");
                 println!(
                     "wrote {} and {}",
-                    out.join("summary.csv").display(),
+                    out.join(format.file("summary")).display(),
                     out.join(sweep_out::TABLE).display()
                 );
             } else {
-                println!("wrote {}", out.join("summary.csv").display());
+                println!("wrote {}", out.join(format.file("summary")).display());
             }
         } else {
             println!(

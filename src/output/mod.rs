@@ -13,5 +13,6 @@ pub mod summary;
 pub mod sweep;
 pub mod table;
 pub mod temp;
+pub mod tidy;
 pub mod workbook;
 pub mod write;

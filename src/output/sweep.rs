@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::summary::format_value;
+use super::tidy::Format;
 use super::write::atomic_write;
 use crate::model::Metrics;
 use crate::scenario::sweep::Sweep;
@@ -440,10 +441,16 @@ fn other_metrics(first: &Unit, u: &Unit) -> Option<String> {
     ))
 }
 
-/// Writes `summary.csv` and `points.csv` into `out` from `units`, the checked unit files of
-/// every unit of `info` in order (see [`Survey::into_units`]), and `table.md` when the sweep
-/// file has `show`; returns that table.
-pub fn assemble(info: &SweepInfo, units: &[Unit], out: &Path) -> std::io::Result<Option<String>> {
+/// Writes the summary and points tables (`summary.csv` and `points.csv`, or `.parquet` in
+/// that format) into `out` from `units`, the checked unit files of every unit of `info` in
+/// order (see [`Survey::into_units`]), and `table.md` when the sweep file has `show`; returns
+/// that table.
+pub fn assemble(
+    info: &SweepInfo,
+    units: &[Unit],
+    out: &Path,
+    format: Format,
+) -> std::io::Result<Option<String>> {
     if units.len() != info.units().len() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -481,8 +488,12 @@ pub fn assemble(info: &SweepInfo, units: &[Unit], out: &Path) -> std::io::Result
         )?;
     }
     let points = points.into_inner().map_err(|e| e.into_error())?;
-    atomic_write(&out.join("points.csv"), &points)?;
-    atomic_write(&out.join("summary.csv"), &bytes)?;
+    let in_format = |csv: Vec<u8>| match format {
+        Format::Csv => Ok(csv),
+        Format::Parquet => super::tidy::to_parquet(&csv),
+    };
+    atomic_write(&out.join(format.file("points")), &in_format(points)?)?;
+    atomic_write(&out.join(format.file("summary")), &in_format(bytes)?)?;
     let shown = table(info, units);
     if let Some(t) = &shown {
         atomic_write(&out.join(TABLE), t.as_bytes())?;

@@ -14,6 +14,7 @@ mod hostile_input;
 mod iapt;
 mod liaison_diversion;
 mod malformed_scenarios;
+mod parquet;
 mod pathway;
 mod peers;
 mod release_and_secure;
