@@ -9,10 +9,12 @@
 //! - [`output`]: the summary table, the manifest, atomic writing, progress;
 //! - [`verify`]: the engine's verification models against closed-form results;
 //! - [`cli`]: the `cjmh` command;
+//! - [`api`]: the same runs for programs (the Python package), results in memory;
 //! - [`limits`]: the bound on every count a user or a file can ask for;
 //! - [`alloc`]: the memory allocator, with huge pages for large tables.
 
 pub mod alloc;
+pub mod api;
 pub mod calibration;
 pub mod cli;
 pub mod economics;

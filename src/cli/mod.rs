@@ -106,7 +106,7 @@ impl From<ScenarioError> for CliError {
 }
 
 /// A scenario error as one report: its text ends in a newline, which `main` adds itself.
-fn report(e: &ScenarioError) -> String {
+pub(crate) fn report(e: &ScenarioError) -> String {
     let text = e.to_string();
     text.strip_suffix('\n').map(str::to_string).unwrap_or(text)
 }
@@ -159,7 +159,7 @@ const UNITS_PER_THREAD: usize = 8;
 /// Runs `work` on every unit in parallel on `threads` threads, in batches, and hands each
 /// result to `consume` in unit order, so that what is written and accumulated does not depend
 /// on the thread count. Stops at the first error `consume` returns.
-fn in_order<U: Sync, R: Send, E: Send>(
+pub(crate) fn in_order<U: Sync, R: Send, E: Send>(
     units: &[U],
     threads: usize,
     work: impl Fn(&U) -> R + Sync,
@@ -203,7 +203,7 @@ fn cores() -> usize {
 /// [`THREADS_PER_CORE`] per core, saying so on standard error when it caps them (more threads
 /// than that only share the same cores: 10,000 threads once took 215 s for a 0.08 s job).
 /// Call it once per command.
-fn thread_count(asked: Option<usize>) -> usize {
+pub(crate) fn thread_count(asked: Option<usize>) -> usize {
     let cores = cores();
     let most = cores.saturating_mul(THREADS_PER_CORE);
     match asked {
@@ -252,7 +252,7 @@ fn all_or_every_problem<T>(
 }
 
 /// Whether every scenario has its own name: outputs are keyed by it.
-fn names_are_unique(scenarios: &[Scenario]) -> Result<(), CliError> {
+pub(crate) fn names_are_unique(scenarios: &[Scenario]) -> Result<(), CliError> {
     let mut names: Vec<&str> = Vec::new();
     for s in scenarios {
         if names.contains(&s.name.as_str()) {
@@ -271,7 +271,7 @@ fn names_are_unique(scenarios: &[Scenario]) -> Result<(), CliError> {
 /// are shared out in whole places, so with more catchments than places some would have none,
 /// and the results would change without a word). Checked on the scenarios as they will run,
 /// after `--cohort` has scaled their capacities.
-fn catchments_apply(
+pub(crate) fn catchments_apply(
     scenarios: &[Scenario],
     catchments: u32,
     cohort: Option<u64>,
@@ -317,7 +317,7 @@ fn catchments_apply(
 
 /// `s` scaled by `factor` for `--cohort cohort`, or why it cannot be: a capacity scaled past
 /// the largest a capacity can be would silently become no limit at all.
-fn scaled(s: &Scenario, factor: f64, cohort: u64) -> Result<Scenario, CliError> {
+pub(crate) fn scaled(s: &Scenario, factor: f64, cohort: u64) -> Result<Scenario, CliError> {
     let beyond = s.capacities_beyond(factor);
     if beyond.is_empty() {
         return Ok(s.scaled(factor));
@@ -335,7 +335,7 @@ fn scaled(s: &Scenario, factor: f64, cohort: u64) -> Result<Scenario, CliError> 
 }
 
 /// The factor that brings `s` to about `cohort` new people over warm-up and horizon.
-fn cohort_factor(s: &Scenario, cohort: u64) -> Result<f64, CliError> {
+pub(crate) fn cohort_factor(s: &Scenario, cohort: u64) -> Result<f64, CliError> {
     let expected = s.expected_people();
     if !(expected.is_finite() && expected > 0.0) {
         return Err(CliError::BadInput(format!(
@@ -349,7 +349,7 @@ fn cohort_factor(s: &Scenario, cohort: u64) -> Result<f64, CliError> {
 /// Refuses a command whose people would not fit in memory (see [`memory`]): `scenarios` as
 /// they will run, `units` replications in all, on `threads` threads, each replication split
 /// into `catchments`; `cohort` if `--cohort` set their size.
-fn fits_in_memory(
+pub(crate) fn fits_in_memory(
     scenarios: &[Scenario],
     units: u64,
     threads: usize,
@@ -432,7 +432,7 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 }
 
 /// One replication of `s` as the summary records it.
-fn replication_result(s: &Scenario, replication: u64, rep: Replication) -> ReplicationResult {
+pub(crate) fn replication_result(s: &Scenario, replication: u64, rep: Replication) -> ReplicationResult {
     ReplicationResult {
         scenario: s.name.clone(),
         replication,
@@ -442,7 +442,7 @@ fn replication_result(s: &Scenario, replication: u64, rep: Replication) -> Repli
 
 /// Refuses a sweep whose `show` names a metric its points do not write, before anything runs:
 /// one replication of the first point, run small, gives the names.
-fn check_shown(sw: &scenario::sweep::Sweep) -> Result<(), scenario::ScenarioError> {
+pub(crate) fn check_shown(sw: &scenario::sweep::Sweep) -> Result<(), scenario::ScenarioError> {
     /// New people in that small run.
     const PROBE_PEOPLE: f64 = 2_000.0;
     let Some(first) = sw.scenarios.first().filter(|_| !sw.show.is_empty()) else {

@@ -51,15 +51,19 @@ impl Format {
     }
 }
 
-/// The type a column is stored as in Parquet.
+/// The type a tidy table's column holds (and is stored as in Parquet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
+    /// A string: a scenario's or a metric's name.
     Text,
+    /// A whole number: a point, a replication, a count of replications.
     Count,
+    /// A number, or none (an empty cell).
     Number,
 }
 
-fn kind_of(column: &str) -> Kind {
+/// The type of the column named `column`.
+pub fn kind_of(column: &str) -> Kind {
     match column {
         "scenario" | "metric" | "strategy" => Kind::Text,
         "point" | "replication" | "replications" => Kind::Count,
