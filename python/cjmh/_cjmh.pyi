@@ -5,11 +5,16 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-Column = tuple[str, str, bytes, Optional[list[str]]]
+from typing_extensions import final
+
+__all__ = ["Scenario", "compare", "load", "run", "sweep", "versions"]
+
+_Column = tuple[str, str, bytes, Optional[list[str]]]
 """A result column: (name, kind, data, values). ``kind`` is ``"text"`` (``data`` holds
 little-endian u32 codes into ``values``), ``"count"`` (i64) or ``"number"`` (f64, NaN where
 missing)."""
 
+@final
 class Scenario:
     """A scenario file, loaded and checked (``cjmh.load``), with any parameters changed."""
 
@@ -41,7 +46,7 @@ def run(
     cohort: Optional[int] = None,
     catchments: int = 1,
     progress: Optional[Callable[[int, int], Any]] = None,
-) -> list[Column]:
+) -> list[_Column]:
     """Runs each scenario: ``summary.csv``'s columns."""
 
 def compare(
@@ -53,7 +58,7 @@ def compare(
     cohort: Optional[int] = None,
     catchments: int = 1,
     progress: Optional[Callable[[int, int], Any]] = None,
-) -> tuple[list[Column], list[Column]]:
+) -> tuple[list[_Column], list[_Column]]:
     """Compares each scenario with the baseline: ``comparison.csv``'s columns, then
     ``summary.csv``'s."""
 
@@ -61,7 +66,7 @@ def sweep(
     path: str | PathLike[str],
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], Any]] = None,
-) -> list[Column]:
+) -> list[_Column]:
     """Runs every point of a sweep file: its ``summary.csv``'s columns."""
 
 def versions() -> list[tuple[str, str]]:
