@@ -4,12 +4,12 @@
 #   notebooks/run.sh
 #
 # 1. creates notebooks/.venv (CPython 3.11 if there is one) and installs requirements.txt, again
-#    whenever requirements.txt changes;
+#    whenever requirements.txt changes, then builds and installs the cjmh package (python/);
 # 2. builds cjmh (cargo build --release), unless CJMH_BIN names a binary to use; the binary is
 #    looked for under $CARGO_TARGET_DIR when that is set, as cargo puts it there;
 # 3. produces small inputs in a temporary folder from the scenario and sweep files in ci/: a
-#    compare run, a beds-by-limit grid, two paired PSA sweeps and their CEAC, a one-way sweep, and
-#    a few benchmarks;
+#    compare run, two paired PSA sweeps and their CEAC, a one-way sweep, and a few benchmarks
+#    (the beds-by-limit grid is run by its notebook, through the package);
 # 4. executes every notebook against them with nbclient. The executed copies go to
 #    $CJMH_NOTEBOOKS_OUT (default: the temporary folder, removed at the end); the notebooks in
 #    this folder are never written, and the script checks that they carry no outputs.
@@ -31,6 +31,15 @@ step "python environment"
 python_venv "$venv" "$here/requirements.txt"
 export PATH="$venv/bin:$PATH"
 "$venv/bin/python" "$here/ci/check_clean.py" "$here"/*.ipynb
+# The cjmh package, which transfer-limit-sweep.ipynb imports: the wheel $CJMH_WHEEL if given
+# (.ci/run passes the one python/run-tests.sh built from this checkout), else built from this
+# checkout by the pinned maturin (the README's `pip install ./python`, without build isolation).
+if [ -n "${CJMH_WHEEL:-}" ]; then
+    "$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps "$CJMH_WHEEL"
+else
+    PATH="$venv/bin:$PATH" "$venv/bin/python" -m pip install --quiet --no-build-isolation \
+        --force-reinstall --no-deps "$repo/python"
+fi
 pip_done=$SECONDS
 
 # 2. cjmh.
@@ -57,7 +66,6 @@ cd "$here/ci"
 "$cjmh" compare --baseline small-base.toml \
     small-liaison-diversion.toml small-release-support.toml small-transfer-14-day.toml \
     -r 2 --out "$work/compare" -q
-"$cjmh" sweep small-beds-by-limit.toml --out "$work/beds-by-limit" -q
 "$cjmh" sweep small-psa-base.toml --out "$work/psa-base" -q
 "$cjmh" sweep small-psa-policy.toml --out "$work/psa-policy" -q
 "$cjmh" ceac "$work/psa-base" "$work/psa-policy" --out "$work/ceac" > /dev/null
@@ -75,7 +83,7 @@ inputs_done=$SECONDS
 step "notebooks"
 export CJMH_COMPARE_DIR="$work/compare"
 export CJMH_CEAC_DIR="$work/ceac"
-export CJMH_SWEEP_DIR="$work/beds-by-limit"
+export CJMH_SWEEP_FILE="$here/ci/small-beds-by-limit.toml"
 export CJMH_PSA_BASE_DIR="$work/psa-base"
 export CJMH_PSA_POLICY_DIR="$work/psa-policy"
 export CJMH_ONEWAY_DIR="$work/one-way"

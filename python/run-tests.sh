@@ -6,9 +6,8 @@
 #
 # 1. creates python/.venv (CPython 3.11 if there is one) with the pinned requirements-test.txt,
 #    again whenever that file changes;
-# 2. builds the package with maturin (cargo build --release of python/, sharing the workspace's
-#    target/ with the command line) and installs it into the venv: the same `pip install` the
-#    README gives, without build isolation so that the pinned maturin is the one used;
+# 2. builds the package's wheel with the pinned maturin (cargo build --release of python/, sharing
+#    the workspace's target/ with the command line) and installs it into the venv;
 # 3. runs pytest on python/tests against the command line at $CJMH_BIN (default: cargo's
 #    release binary, built here if missing).
 set -euo pipefail
@@ -27,7 +26,15 @@ python_venv "$venv" "$here/requirements-test.txt"
 export PATH="$venv/bin:$PATH"
 
 step "build and install the package"
-"$venv/bin/python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$here"
+# The wheel (one for every CPython from 3.10: the stable ABI) goes to $CJMH_WHEELS, by default
+# target/wheels, where notebooks/run.sh can install the same one (CJMH_WHEEL), rather than build
+# the package again for its own venv.
+wheels="${CJMH_WHEELS:-$repo/target/wheels}"
+rm -rf "$wheels"
+maturin build --quiet --release --manifest-path "$here/Cargo.toml" --interpreter "$venv/bin/python" --out "$wheels"
+wheel="$(ls "$wheels"/cjmh-*.whl)"
+"$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel"
+echo "installed $wheel"
 
 step "command line"
 if [ -z "${CJMH_BIN:-}" ]; then

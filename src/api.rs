@@ -107,7 +107,11 @@ fn prepare(
     let seed = o.seed.or(scenarios[0].seed).unwrap_or(1);
     let reps: Vec<u64> = scenarios
         .iter()
-        .map(|s| o.replications.or(s.replications.map(u64::from)).unwrap_or(10))
+        .map(|s| {
+            o.replications
+                .or(s.replications.map(u64::from))
+                .unwrap_or(10)
+        })
         .collect();
     if o.threads == Some(0) {
         return Err(Error::BadInput(vec!["threads must be at least 1".into()]));
@@ -125,13 +129,7 @@ pub fn run(
 ) -> Result<Vec<ReplicationResult>, Error> {
     let (scenarios, seed, reps, threads) = prepare(scenarios, o, false)?;
     let catchments = o.catchments.max(1);
-    cli::fits_in_memory(
-        &scenarios,
-        reps.iter().sum(),
-        threads,
-        catchments,
-        o.cohort,
-    )?;
+    cli::fits_in_memory(&scenarios, reps.iter().sum(), threads, catchments, o.cohort)?;
     let units: Vec<(usize, u64)> = scenarios
         .iter()
         .enumerate()
@@ -241,7 +239,11 @@ pub struct SweepUnit {
 /// Runs every unit of `sw` (a sweep file loaded and checked), as `cjmh sweep` does: the rows
 /// of its `summary.csv`, unit by unit in (point, replication) order. The metrics `show`
 /// names are checked first, as the command line does.
-pub fn sweep(sw: &Sweep, threads: Option<usize>, control: &Control) -> Result<Vec<SweepUnit>, Error> {
+pub fn sweep(
+    sw: &Sweep,
+    threads: Option<usize>,
+    control: &Control,
+) -> Result<Vec<SweepUnit>, Error> {
     cli::check_shown(sw).map_err(|e| Error::BadInput(vec![cli::report(&e)]))?;
     if threads == Some(0) {
         return Err(Error::BadInput(vec!["threads must be at least 1".into()]));

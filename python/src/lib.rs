@@ -62,7 +62,11 @@ impl Scenario {
     /// Warnings about the scenario: contradictions it can run with (as `cjmh check` prints).
     #[getter]
     fn warnings(&self) -> Vec<String> {
-        self.resolved.warnings.iter().map(|w| w.to_string()).collect()
+        self.resolved
+            .warnings
+            .iter()
+            .map(|w| w.to_string())
+            .collect()
     }
 
     /// A copy with parameters changed, each key a parameter's path (`transfer.beds.medium`),
@@ -110,7 +114,11 @@ impl Scenario {
             .map(|(k, v)| format!("{k:?}: {v}"))
             .collect();
         if params.is_empty() {
-            format!("<cjmh.Scenario {:?} from {}>", self.resolved.name, self.path.display())
+            format!(
+                "<cjmh.Scenario {:?} from {}>",
+                self.resolved.name,
+                self.path.display()
+            )
         } else {
             format!(
                 "<cjmh.Scenario {:?} from {} with {{{}}}>",

@@ -432,7 +432,11 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 }
 
 /// One replication of `s` as the summary records it.
-pub(crate) fn replication_result(s: &Scenario, replication: u64, rep: Replication) -> ReplicationResult {
+pub(crate) fn replication_result(
+    s: &Scenario,
+    replication: u64,
+    rep: Replication,
+) -> ReplicationResult {
     ReplicationResult {
         scenario: s.name.clone(),
         replication,

@@ -601,7 +601,13 @@ mod tests {
         }
         let back: SweepInfo = serde_json::from_slice(&i.to_json()).unwrap();
         for (a, b) in i.points.iter().zip(&back.points) {
-            assert_eq!(a[0].to_bits(), b[0].to_bits(), "{} came back as {}", a[0], b[0]);
+            assert_eq!(
+                a[0].to_bits(),
+                b[0].to_bits(),
+                "{} came back as {}",
+                a[0],
+                b[0]
+            );
         }
     }
 
