@@ -30,10 +30,12 @@ class Scenario:
     @property
     def warnings(self) -> list[str]:
         """Contradictions the scenario can run with, as ``cjmh check`` prints them."""
-    def with_params(self, params: dict[str, float]) -> Scenario:
+    def with_params(self, params: dict[str, float], name: Optional[str] = None) -> Scenario:
         """A copy with parameters changed, each key a parameter's path
         (``"transfer.beds.medium"``), checked exactly as a sweep point is. Raises
-        ``cjmh.ScenarioError`` for a value the scenario refuses, or a key it does not write."""
+        ``cjmh.ScenarioError`` for a value the scenario refuses, or a key it does not write.
+        The copy is named ``name``, by default the file's name with the changes
+        (``"baseline with transfer.beds.medium=1750"``); the name changes no result."""
 
 def load(path: str | PathLike[str]) -> Scenario:
     """Loads and checks a scenario file; raises ``cjmh.ScenarioError``."""

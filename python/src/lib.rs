@@ -30,6 +30,8 @@ const POLL: Duration = Duration::from_millis(50);
 #[pyclass(module = "cjmh._cjmh", name = "Scenario", frozen)]
 struct Scenario {
     path: PathBuf,
+    /// The name the file gives the scenario.
+    file_name: String,
     /// Parameters set with `with_params`, by key path, in the order first set.
     params: Vec<(String, f64)>,
     resolved: scenario::Scenario,
@@ -70,8 +72,16 @@ impl Scenario {
     }
 
     /// A copy with parameters changed, each key a parameter's path (`transfer.beds.medium`),
-    /// checked exactly as a sweep point is.
-    fn with_params(&self, py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Scenario> {
+    /// checked exactly as a sweep point is. It is named `name`, by default the file's scenario
+    /// name with the changes (`baseline with transfer.beds.medium=1750`), so that it can run
+    /// beside the original; the name changes no result.
+    #[pyo3(signature = (params, name=None))]
+    fn with_params(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyDict>,
+        name: Option<String>,
+    ) -> PyResult<Scenario> {
         let mut all = self.params.clone();
         for (k, v) in params.iter() {
             let key: String = k
@@ -97,11 +107,18 @@ impl Scenario {
         let overrides: Vec<(KeyPath, f64)> =
             all.iter().map(|(k, v)| (KeyPath::parse(k), *v)).collect();
         let path = self.path.clone();
-        let resolved = py
+        let mut resolved = py
             .detach(|| scenario::load_with(&path, &overrides))
             .map_err(|e| scenario_error(py, &e))?;
+        let changes: Vec<String> = all.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        resolved.name = match name {
+            Some(n) => n,
+            None if changes.is_empty() => self.file_name.clone(),
+            None => format!("{} with {}", self.file_name, changes.join(", ")),
+        };
         Ok(Scenario {
             path: self.path.clone(),
+            file_name: self.file_name.clone(),
             params: all,
             resolved,
         })
@@ -175,6 +192,7 @@ fn load(py: Python<'_>, path: PathBuf) -> PyResult<Scenario> {
         .map_err(|e| scenario_error(py, &e))?;
     Ok(Scenario {
         path,
+        file_name: resolved.name.clone(),
         params: Vec::new(),
         resolved,
     })

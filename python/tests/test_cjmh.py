@@ -90,10 +90,14 @@ def test_with_params_runs_as_the_sweep_point_with_that_value(tmp_path: Path) -> 
     point = cjmh.sweep(sweep)
     changed = cjmh.load(BASE).with_params({"transfer.beds.medium": 3})
     assert changed.params == {"transfer.beds.medium": 3.0}
-    got = cjmh.run(changed, replications=2, seed=5)
+    assert changed.name == "small-base with transfer.beds.medium=3"
+    # Beside the original (their names differ), and the same values as the sweep's point.
+    both = cjmh.run([BASE, changed], replications=2, seed=5)
+    got = both[both["scenario"] == changed.name]
     np.testing.assert_array_equal(got["value"].to_numpy(), point["value"].to_numpy())
-    unchanged = cjmh.run(BASE, replications=2, seed=5)
+    unchanged = both[both["scenario"] == "small-base"]
     assert not np.array_equal(unchanged["value"].to_numpy(), got["value"].to_numpy(), equal_nan=True)
+    assert changed.with_params({}, name="beds").name == "beds"
 
 
 # -- the same messages for the same bad input -----------------------------------------------
