@@ -283,3 +283,26 @@ def test_the_stubs_describe_the_native_module() -> None:
     # stubtest imports the module and checks every name, signature and type in the .pyi.
     stubtest = pytest.importorskip("mypy.stubtest")
     assert stubtest.test_stubs(stubtest.parse_options(["cjmh._cjmh"])) == 0
+
+
+def test_the_readmes_five_lines_run() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## From Python") :]
+    install = section[section.index("```sh\n") + 6 :].split("\n```", 1)[0]
+    assert install.startswith("pip install ./python")
+    code = section[section.index("```python\n") + 10 :].split("\n```", 1)[0].splitlines()
+    assert len(code) == 4 + 1, code
+    # The four that load, change and run, as written (from the repository root, where the
+    # README's paths are); the plot (matplotlib is not in this environment) is only compiled.
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        names: dict[str, object] = {}
+        exec("\n".join(code[:4]), names)
+    finally:
+        os.chdir(here)
+    compile(code[4], "README.md", "exec")
+    results = names["results"]
+    assert isinstance(results, pd.DataFrame)
+    assert list(results["scenario"].unique()) == ["baseline", "baseline with transfer.beds.medium=1750"]
+    assert (results["replication"].unique() == [0, 1, 2, 3]).all()
