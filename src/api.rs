@@ -16,7 +16,7 @@ use crate::scenario::sweep::Sweep;
 
 /// How to run: the command line's `--replications`, `--seed`, `--threads`, `--cohort` and
 /// `--catchments`, with the same defaults.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Replications per scenario (default: the first scenario's own setting, else 10).
     pub replications: Option<u64>,
@@ -26,8 +26,20 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Runs at the size where about this many new people arrive (as `--cohort`).
     pub cohort: Option<u64>,
-    /// Catchments each replication is split into (as `--catchments`; 0 or 1 for none).
+    /// Catchments each replication is split into (as `--catchments`; 1 for none).
     pub catchments: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            replications: None,
+            seed: None,
+            threads: None,
+            cohort: None,
+            catchments: 1,
+        }
+    }
 }
 
 /// Why a run gave no results.
@@ -35,6 +47,8 @@ pub struct Options {
 pub enum Error {
     /// Input that cannot be used, each report as the command line prints it after `error: `.
     BadInput(Vec<String>),
+    /// A sweep file's problems, located.
+    Scenario(crate::scenario::ScenarioError),
     /// The run failed.
     Failure(String),
     /// [`Control::cancel`] was set: the run stopped after the replications under way.
@@ -65,9 +79,29 @@ pub struct Control {
 }
 
 impl Control {
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
+    /// Replication `r` of `s`, unless the run has been told to stop; counted once done.
+    fn replication(
+        &self,
+        s: &Scenario,
+        seed: u64,
+        r: u64,
+        catchments: u32,
+    ) -> Option<crate::model::network::Replication> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let rep = model::run_catchments(s, seed, r, catchments);
+        self.done.fetch_add(1, Ordering::Relaxed);
+        Some(rep)
     }
+}
+
+/// The worker threads for `asked`, as `--threads` gives them.
+fn worker_threads(asked: Option<usize>) -> Result<usize, Error> {
+    if asked == Some(0) {
+        return Err(Error::BadInput(vec!["threads must be at least 1".into()]));
+    }
+    Ok(cli::thread_count(asked))
 }
 
 /// `scenarios` as they will run, and the seed, replications and threads: the command line's
@@ -80,6 +114,21 @@ fn prepare(
 ) -> Result<(Vec<Scenario>, u64, Vec<u64>, usize), Error> {
     if scenarios.is_empty() {
         return Err(Error::BadInput(vec!["no scenario to run".into()]));
+    }
+    // The command line's bounds on --cohort and --catchments (clap's, there).
+    use crate::limits::{MAX_CATCHMENTS, MAX_COHORT};
+    if let Some(c) = o.cohort
+        && !(1..=MAX_COHORT).contains(&c)
+    {
+        return Err(Error::BadInput(vec![format!(
+            "cohort must be from 1 to {MAX_COHORT}, got {c}"
+        )]));
+    }
+    if !(1..=MAX_CATCHMENTS).contains(&o.catchments) {
+        return Err(Error::BadInput(vec![format!(
+            "catchments must be from 1 to {MAX_CATCHMENTS}, got {}",
+            o.catchments
+        )]));
     }
     let mut scenarios = scenarios.to_vec();
     if let Some(cohort) = o.cohort {
@@ -94,8 +143,7 @@ fn prepare(
         }
     }
     cli::names_are_unique(&scenarios)?;
-    let catchments = o.catchments.max(1);
-    cli::catchments_apply(&scenarios, catchments, o.cohort)?;
+    cli::catchments_apply(&scenarios, o.catchments, o.cohort)?;
     if let Some(r) = o.replications
         && !(1..=crate::limits::MAX_REPLICATIONS).contains(&r)
     {
@@ -113,11 +161,7 @@ fn prepare(
                 .unwrap_or(10)
         })
         .collect();
-    if o.threads == Some(0) {
-        return Err(Error::BadInput(vec!["threads must be at least 1".into()]));
-    }
-    let threads = cli::thread_count(o.threads);
-    Ok((scenarios, seed, reps, threads))
+    Ok((scenarios, seed, reps, worker_threads(o.threads)?))
 }
 
 /// Runs each of `scenarios` for its replications, as `cjmh run` does: the rows of its
@@ -128,7 +172,7 @@ pub fn run(
     control: &Control,
 ) -> Result<Vec<ReplicationResult>, Error> {
     let (scenarios, seed, reps, threads) = prepare(scenarios, o, false)?;
-    let catchments = o.catchments.max(1);
+    let catchments = o.catchments;
     cli::fits_in_memory(&scenarios, reps.iter().sum(), threads, catchments, o.cohort)?;
     let units: Vec<(usize, u64)> = scenarios
         .iter()
@@ -141,12 +185,8 @@ pub fn run(
         &units,
         threads,
         |&(i, r)| {
-            if control.cancelled() {
-                return None;
-            }
             let s = &scenarios[i];
-            let rep = model::run_catchments(s, seed, r, catchments);
-            control.done.fetch_add(1, Ordering::Relaxed);
+            let rep = control.replication(s, seed, r, catchments)?;
             Some(cli::replication_result(s, r, rep))
         },
         |_, result| match result {
@@ -181,7 +221,7 @@ pub fn compare(
             "replications must be at least 2 for paired intervals".into(),
         ]));
     }
-    let catchments = o.catchments.max(1);
+    let catchments = o.catchments;
     cli::fits_in_memory(
         &scenarios,
         reps * scenarios.len() as u64,
@@ -203,12 +243,8 @@ pub fn compare(
         &units,
         threads,
         |&(r, i)| {
-            if control.cancelled() {
-                return None;
-            }
             let s = &scenarios[i];
-            let rep = model::run_catchments(s, seed, r, catchments);
-            control.done.fetch_add(1, Ordering::Relaxed);
+            let rep = control.replication(s, seed, r, catchments)?;
             Some(cli::replication_result(s, r, rep))
         },
         |&(_, i), result| -> Result<(), Error> {
@@ -244,11 +280,8 @@ pub fn sweep(
     threads: Option<usize>,
     control: &Control,
 ) -> Result<Vec<SweepUnit>, Error> {
-    cli::check_shown(sw).map_err(|e| Error::BadInput(vec![cli::report(&e)]))?;
-    if threads == Some(0) {
-        return Err(Error::BadInput(vec!["threads must be at least 1".into()]));
-    }
-    let threads = cli::thread_count(threads);
+    cli::check_shown(sw).map_err(Error::Scenario)?;
+    let threads = worker_threads(threads)?;
     let units: Vec<(usize, u64)> = (0..sw.points.len())
         .flat_map(|p| (0..sw.replications).map(move |r| (p, r)))
         .collect();
@@ -259,12 +292,11 @@ pub fn sweep(
         &units,
         threads,
         |&(p, r)| {
-            if control.cancelled() {
-                return None;
-            }
-            let rep = model::run_catchments(&sw.scenarios[p], sw.seed, r, 1);
-            control.done.fetch_add(1, Ordering::Relaxed);
-            Some(rep.metrics)
+            Some(
+                control
+                    .replication(&sw.scenarios[p], sw.seed, r, 1)?
+                    .metrics,
+            )
         },
         |&(point, replication), metrics| -> Result<(), Error> {
             results.push(SweepUnit {

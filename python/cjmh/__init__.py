@@ -3,8 +3,8 @@
     import cjmh
     base = cjmh.load("scenarios/baseline.toml")
     more_beds = base.with_params({"transfer.beds.medium": 1750})
-    results = cjmh.run(more_beds, replications=4, seed=1)
-    results.query("metric == 'transfer_wait_mean_days'").value.plot.hist()
+    results = cjmh.run([base, more_beds], replications=4, seed=1)
+    results.query("metric == 'transfer_wait_from_referral_days_mean'").boxplot(column="value", by="scenario")
 
 Runs are the command line's own (the same checks, the same results for the same seed, whatever
 the thread count), made off the interpreter's lock so other Python threads go on meanwhile.
@@ -81,7 +81,27 @@ def _scenario(s: Scenario | PathLike) -> Scenario:
 def _scenarios(s: Scenario | PathLike | Sequence[Scenario | PathLike]) -> list[Scenario]:
     if isinstance(s, (Scenario, str, os.PathLike)):
         return [_scenario(s)]
-    return [_scenario(x) for x in s]
+    # Every file's problems at once, as the command line reports them, not only the first's.
+    loaded: list[Scenario] = []
+    errors: list[ScenarioError] = []
+    for x in s:
+        try:
+            loaded.append(_scenario(x))
+        except ScenarioError as e:
+            errors.append(e)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ScenarioError(
+            "\n".join(str(e) for e in errors), [p for e in errors for p in e.problems]
+        )
+    return loaded
+
+
+def _as_list(s: Scenario | PathLike | Sequence[Scenario | PathLike]) -> list[Scenario | PathLike]:
+    if isinstance(s, (Scenario, str, os.PathLike)):
+        return [s]
+    return list(s)
 
 
 class _Line:
@@ -214,8 +234,7 @@ def compare(
     (``investment.*``) when the scenarios have ``[costs]``. With ``with_summary=True``, the pair
     (comparison, summary), the summary as :func:`run` gives it. Other arguments as :func:`run`.
     """
-    base = _scenario(baseline)
-    others = _scenarios(scenarios)
+    base, *others = _scenarios([baseline, *_as_list(scenarios)])
     comparison, summary = _with_progress(
         progress,
         "replications",

@@ -99,6 +99,28 @@ impl Scenario {
                     v.repr().map(|r| r.to_string()).unwrap_or_default()
                 ))
             })?;
+            if !value.is_finite() {
+                // As a sweep refuses `nan` or `inf` among its values, at the key.
+                let doc = cjmh::scenario::file::Document::load(&self.path)
+                    .map_err(|problems| scenario_error(py, &ScenarioError { problems }))?;
+                let shown = if value.is_nan() {
+                    "nan".to_string()
+                } else if value > 0.0 {
+                    "inf".to_string()
+                } else {
+                    "-inf".to_string()
+                };
+                let problem = doc.problem(
+                    KeyPath::parse(&key),
+                    format!("values must be numbers, got {shown}"),
+                );
+                return Err(scenario_error(
+                    py,
+                    &ScenarioError {
+                        problems: vec![problem],
+                    },
+                ));
+            }
             match all.iter_mut().find(|(k, _)| *k == key) {
                 Some(slot) => slot.1 = value,
                 None => all.push((key, value)),
@@ -176,8 +198,9 @@ fn scenario_error(py: Python<'_>, e: &ScenarioError) -> PyErr {
 
 /// The Python exception for a run's error: bad input is a `ValueError` carrying the command
 /// line's reports; a failure a `RuntimeError`.
-fn run_error(e: api::Error) -> PyErr {
+fn run_error(py: Python<'_>, e: api::Error) -> PyErr {
     match e {
+        api::Error::Scenario(e) => scenario_error(py, &e),
         api::Error::BadInput(reports) => PyValueError::new_err(reports.join("\n")),
         api::Error::Failure(m) => PyRuntimeError::new_err(m),
         api::Error::Cancelled => PyRuntimeError::new_err("the run was stopped"),
@@ -187,6 +210,8 @@ fn run_error(e: api::Error) -> PyErr {
 /// Loads and checks a scenario file.
 #[pyfunction]
 fn load(py: Python<'_>, path: PathBuf) -> PyResult<Scenario> {
+    // Kept absolute: `with_params` reads the file again, and the notebook may change directory.
+    let path = std::path::absolute(&path).unwrap_or(path);
     let resolved = py
         .detach(|| scenario::load(&path))
         .map_err(|e| scenario_error(py, &e))?;
@@ -229,7 +254,12 @@ fn detached<T: Send + 'static>(
         }) {
             Ok(result) => {
                 let _ = py.detach(|| worker.join());
-                return result.map_err(run_error);
+                // The last report, so that a progress bar ends full.
+                if let (Some(callback), Ok(_)) = (&progress, &result) {
+                    let total = control.total.load(Ordering::Relaxed);
+                    callback.call1((control.done.load(Ordering::Relaxed), total))?;
+                }
+                return result.map_err(|e| run_error(py, e));
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let _ = py.detach(|| worker.join());
@@ -436,7 +466,8 @@ fn run<'py>(
     let scenarios = resolved(&scenarios);
     let o = options(replications, seed, threads, cohort, catchments);
     let results = detached(py, progress, move |c| api::run(&scenarios, &o, c))?;
-    table(py, summary_columns(&results))
+    let columns = py.detach(|| summary_columns(&results));
+    table(py, columns)
 }
 
 /// Compares each scenario with the baseline under common random numbers: `comparison.csv`'s
@@ -459,8 +490,13 @@ fn compare<'py>(
     all.extend(resolved(&scenarios));
     let o = options(replications, seed, threads, cohort, catchments);
     let (rows, results) = detached(py, progress, move |c| api::compare(&all, &o, c))?;
-    let comparison = table(py, csv_columns(&comparison::to_csv(&rows))?)?;
-    Ok((comparison, table(py, summary_columns(&results))?))
+    let (comparison, summary) = py.detach(|| {
+        (
+            csv_columns(&comparison::to_csv(&rows)),
+            summary_columns(&results),
+        )
+    });
+    Ok((table(py, comparison?)?, table(py, summary)?))
 }
 
 /// Runs every point of a sweep file for its replications: its `summary.csv`'s columns.

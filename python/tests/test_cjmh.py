@@ -110,6 +110,7 @@ def test_with_params_runs_as_the_sweep_point_with_that_value(tmp_path: Path) -> 
         ("transfer.beds.medium", -4),  # fewer than none
         ("court.remand_share", 1.5),  # not a share
         ("transfer.beds.mediun", 3),  # a key the scenario does not write
+        ("transfer.beds.medium", float("nan")),  # not a number
     ],
 )
 def test_with_params_refuses_a_bad_value_with_the_sweeps_message(
@@ -157,6 +158,29 @@ def test_a_scenario_error_carries_file_line_and_key_as_the_command_line_prints_t
         assert f"  {p}" in done.stderr
 
 
+def test_every_bad_files_problems_are_raised_at_once(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    for f, key in [(first, "medium"), (second, "low")]:
+        f.write_text(f'extends = "{BASE}"\nname = "{f.stem}"\n\n[transfer.beds]\n{key} = {{ value = -1, source = "t" }}\n')
+    with pytest.raises(cjmh.ScenarioError) as raised:
+        cjmh.run([first, BASE, second], replications=1)
+    assert [(p.file, p.line) for p in raised.value.problems] == [(str(first), 5), (str(second), 5)]
+
+
+def test_a_sweep_files_problems_are_located(tmp_path: Path) -> None:
+    sweep = tmp_path / "show.toml"
+    sweep.write_text(
+        f'name = "show"\nbase = "{BASE}"\ndesign = "grid"\nreplications = 1\n'
+        'show = ["people_entred"]\n\n[parameters]\n"transfer.beds.medium" = [3]\n'
+    )
+    with pytest.raises(cjmh.ScenarioError) as raised:
+        cjmh.sweep(sweep)
+    [p] = raised.value.problems
+    assert (p.file, p.line) == (str(sweep), 5), p
+    done = cli("sweep", sweep, "--out", tmp_path / "out", check=False)
+    assert done.returncode == 2 and p.message in done.stderr
+
+
 def test_bad_run_settings_raise_value_errors_with_the_command_lines_reason() -> None:
     with pytest.raises(ValueError, match="at least 2 for paired intervals"):
         cjmh.compare(BASE, POLICIES[:1], replications=1)
@@ -164,6 +188,11 @@ def test_bad_run_settings_raise_value_errors_with_the_command_lines_reason() -> 
         cjmh.run([BASE, BASE], replications=1)
     with pytest.raises(ValueError, match="output is"):
         cjmh.run(BASE, replications=1, output="excel")  # type: ignore[arg-type]
+    # The command line's bounds on --cohort and --catchments.
+    with pytest.raises(ValueError, match="cohort must be from 1"):
+        cjmh.run(BASE, replications=1, cohort=0)
+    with pytest.raises(ValueError, match="catchments must be from 1"):
+        cjmh.run(BASE, replications=1, catchments=0)
 
 
 # -- the interpreter goes on while a run runs ------------------------------------------------
@@ -207,11 +236,21 @@ def test_ctrl_c_stops_a_run_cleanly_and_the_package_still_works(tmp_path: Path) 
                 if not started:
                     started = True
                     print("started", flush=True)
+            def run_threads():
+                # The run's own threads (its waiting thread, and rayon's workers, which are
+                # named after the thread that starts them), native ones included.
+                import glob, time
+                for _ in range(100):
+                    names = [open(f).read().strip() for f in glob.glob("/proc/self/task/*/comm")]
+                    if "cjmh-run" not in names:
+                        return 0
+                    time.sleep(0.05)
+                return names.count("cjmh-run")
             try:
                 cjmh.run({str(BASE)!r}, replications=100_000, threads=1, progress=progress)
                 print("finished", flush=True)
             except KeyboardInterrupt:
-                print("interrupted", threading.active_count(), flush=True)
+                print("interrupted", threading.active_count(), run_threads(), flush=True)
             again = cjmh.run({str(BASE)!r}, replications=1)
             print("again", len(again), flush=True)
             """
@@ -227,16 +266,18 @@ def test_ctrl_c_stops_a_run_cleanly_and_the_package_still_works(tmp_path: Path) 
     out, err = child.communicate(timeout=120)
     assert child.returncode == 0, err
     lines = out.split()
-    # One thread left (the run's own has ended), and the next run works.
-    assert lines[:2] == ["interrupted", "1"], out
-    assert lines[2] == "again" and int(lines[3]) > 100, out
+    # One Python thread, none of the run's left, and the next run works.
+    assert lines[:3] == ["interrupted", "1", "0"], out
+    assert lines[3] == "again" and int(lines[4]) > 100, out
 
 
 def test_progress_is_reported_up_to_the_total() -> None:
     seen: list[tuple[int, int]] = []
     cjmh.run(BASE, replications=40, threads=1, progress=lambda d, t: seen.append((d, t)))
-    # Reported while waiting, every 50 ms; the run may end between reports.
+    # Reported while waiting, every 50 ms, and once more at the end.
+    assert seen and seen[-1] == (40, 40), seen
     assert all(t == 40 and 0 <= d <= 40 for d, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
 # -- Parquet and Arrow ---------------------------------------------------------------------

@@ -26,6 +26,9 @@ fn psa_strategy(dir: &Path) -> Result<(SweepInfo, psa::Strategy), CliError> {
     let (mut cost, mut qalys) = (vec![(0.0, 0u32); n], vec![(0.0, 0u32); n]);
     tidy::for_each_record(&path, |_, row| {
         let len = row.len();
+        if len < 3 {
+            return Err("not a sweep's summary (point, ..., metric, value)".into());
+        }
         let (point, metric, value) = (&row[0], &row[len - 2], &row[len - 1]);
         let target = match metric {
             "cost.public_sector" => &mut cost,

@@ -106,7 +106,7 @@ impl From<ScenarioError> for CliError {
 }
 
 /// A scenario error as one report: its text ends in a newline, which `main` adds itself.
-pub(crate) fn report(e: &ScenarioError) -> String {
+fn report(e: &ScenarioError) -> String {
     let text = e.to_string();
     text.strip_suffix('\n').map(str::to_string).unwrap_or(text)
 }

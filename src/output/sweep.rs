@@ -596,7 +596,7 @@ mod tests {
         ];
         let mut x = 0.123_456_789_f64;
         for _ in 0..10_000 {
-            x = (x * 7_919.0 + 0.318_309_886).fract() * 1_000.0;
+            x = (x * 7_919.0 + 0.271_828).fract() * 1_000.0;
             i.points.push(vec![x]);
         }
         let back: SweepInfo = serde_json::from_slice(&i.to_json()).unwrap();
