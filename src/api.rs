@@ -51,7 +51,7 @@ pub enum Error {
     Scenario(crate::scenario::ScenarioError),
     /// The run failed.
     Failure(String),
-    /// [`Control::cancel`] was set: the run stopped after the replications under way.
+    /// [`Control::cancel`] was set: the run stopped part-way.
     Cancelled,
 }
 
@@ -69,8 +69,9 @@ impl From<CliError> for Error {
 /// What another thread can see of a run, and how it stops one.
 #[derive(Debug, Default)]
 pub struct Control {
-    /// Set to stop: no replication starts after it is seen, and the run returns
-    /// [`Error::Cancelled`] once those under way have finished.
+    /// Set to stop: no replication starts after it is seen, those under way stop within a
+    /// month of simulated time (a pathway's; a network replication runs to its end), and the
+    /// run returns [`Error::Cancelled`].
     pub cancel: AtomicBool,
     /// Replications (sweep units) finished so far.
     pub done: AtomicU64,
@@ -87,10 +88,7 @@ impl Control {
         r: u64,
         catchments: u32,
     ) -> Option<crate::model::network::Replication> {
-        if self.cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        let rep = model::run_catchments(s, seed, r, catchments);
+        let rep = model::run_catchments_unless(s, seed, r, catchments, &self.cancel)?;
         self.done.fetch_add(1, Ordering::Relaxed);
         Some(rep)
     }
@@ -309,4 +307,44 @@ pub fn sweep(
     )?;
     outcome?;
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Scenario {
+        crate::scenario::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/notebooks/ci/small-base.toml"
+        )))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_run_told_to_stop_gives_no_results_and_one_left_alone_gives_the_command_lines() {
+        let s = small();
+        let o = Options {
+            replications: Some(2),
+            seed: Some(3),
+            threads: Some(1),
+            ..Options::default()
+        };
+        let stopped = Control::default();
+        stopped.cancel.store(true, Ordering::Relaxed);
+        assert_eq!(run(&[s.clone()], &o, &stopped), Err(Error::Cancelled));
+        assert_eq!(stopped.done.load(Ordering::Relaxed), 0);
+        let control = Control::default();
+        let results = run(&[s.clone()], &o, &control).unwrap();
+        assert_eq!(control.done.load(Ordering::Relaxed), 2);
+        assert_eq!(control.total.load(Ordering::Relaxed), 2);
+        for (r, got) in results.iter().enumerate() {
+            let want = model::run_catchments(&s, 3, r as u64, 1);
+            // Bit for bit (NaN, a value that does not exist, is not equal to itself).
+            let bits = |m: &model::Metrics| -> Vec<(String, u64)> {
+                m.iter().map(|(k, v)| (k.clone(), v.to_bits())).collect()
+            };
+            assert_eq!(bits(&got.metrics), bits(&want.metrics));
+        }
+    }
 }

@@ -225,32 +225,47 @@ def test_a_python_thread_keeps_running_while_a_simulation_runs() -> None:
 
 
 def test_ctrl_c_stops_a_run_cleanly_and_the_package_still_works(tmp_path: Path) -> None:
+    national = ROOT / "scenarios" / "baseline.toml"
     script = tmp_path / "interrupted.py"
     script.write_text(
         textwrap.dedent(
             f"""
-            import sys, threading, cjmh
-            started = False
-            def progress(done, total):
-                global started
-                if not started:
-                    started = True
-                    print("started", flush=True)
+            import glob, signal, sys, threading, time, cjmh
+
             def run_threads():
                 # The run's own threads (its waiting thread, and rayon's workers, which are
                 # named after the thread that starts them), native ones included.
-                import glob, time
                 for _ in range(100):
                     names = [open(f).read().strip() for f in glob.glob("/proc/self/task/*/comm")]
                     if "cjmh-run" not in names:
                         return 0
                     time.sleep(0.05)
                 return names.count("cjmh-run")
+
+            # One replication uninterrupted, to know how long one takes on this machine now.
+            start = time.monotonic()
+            cjmh.run({str(national)!r}, replications=1, cohort=2_000_000, threads=1)
+            full = time.monotonic() - start
+
+            signalled = []
+            def on_sigint(signum, frame):
+                signalled.append(time.monotonic())
+                raise KeyboardInterrupt
+            signal.signal(signal.SIGINT, on_sigint)
+            started = False
+            def progress(done, total):
+                global started
+                if not started:
+                    started = True
+                    print("started", flush=True)
             try:
-                cjmh.run({str(BASE)!r}, replications=100_000, threads=1, progress=progress)
+                cjmh.run({str(national)!r}, replications=1, cohort=2_000_000, threads=1,
+                         progress=progress)
                 print("finished", flush=True)
             except KeyboardInterrupt:
-                print("interrupted", threading.active_count(), run_threads(), flush=True)
+                stopped = time.monotonic() - signalled[0]
+                print("interrupted", threading.active_count(), run_threads(), stopped, full,
+                      flush=True)
             again = cjmh.run({str(BASE)!r}, replications=1)
             print("again", len(again), flush=True)
             """
@@ -261,14 +276,19 @@ def test_ctrl_c_stops_a_run_cleanly_and_the_package_still_works(tmp_path: Path) 
     )
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "started"
-    time.sleep(0.3)
+    time.sleep(0.2)
     child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=120)
+    out, err = child.communicate(timeout=300)
     assert child.returncode == 0, err
     lines = out.split()
     # One Python thread, none of the run's left, and the next run works.
     assert lines[:3] == ["interrupted", "1", "0"], out
-    assert lines[3] == "again" and int(lines[4]) > 100, out
+    assert lines[5] == "again" and int(lines[6]) > 100, out
+    # The one replication was cut short, not run to its end: the run looks for a stop every
+    # month of simulated time (a hundredth of the replication), so it stops well within half
+    # the time the whole replication takes here.
+    stopped, full = float(lines[3]), float(lines[4])
+    assert stopped < full / 2, (stopped, full)
 
 
 def test_progress_is_reported_up_to_the_total() -> None:

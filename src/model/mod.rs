@@ -40,6 +40,25 @@ pub fn run_catchments(
     }
 }
 
+/// [`run_catchments`], unless `stop` is set while it runs: then `None`. A pathway replication
+/// looks at `stop` every month of simulated time; a network one (small by design) only before
+/// it starts.
+pub fn run_catchments_unless(
+    scenario: &crate::scenario::Scenario,
+    seed: u64,
+    replication: u64,
+    catchments: u32,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Option<network::Replication> {
+    if scenario.pathway.is_some() {
+        pathway::run_catchments_unless(scenario, seed, replication, catchments, stop)
+    } else if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        None
+    } else {
+        Some(network::run(scenario, seed, replication, recorder::NullRecorder).0)
+    }
+}
+
 /// Names of the stages that per-visit records number (`events.csv`): the pathway's places and
 /// care stages, or a network's stages in name order.
 pub fn stage_names(scenario: &crate::scenario::Scenario) -> Vec<&str> {

@@ -286,7 +286,7 @@ pub fn run<R: Recorder>(
     }
     let mut sim = b.build();
     let end = scenario.warmup + scenario.horizon;
-    drive(&mut sim, end, &mut recorder);
+    drive(&mut sim, end, &mut recorder, &super::recorder::NEVER);
     let events = sim.events_handled();
     let mut m = sim.into_model();
 

@@ -56,11 +56,13 @@ mod transfer;
 use crate::engine::{
     Context, Model, Purpose, SimulationBuilder, Stream, Streams, Tick, days_to_ticks,
 };
+use std::sync::atomic::AtomicBool;
+
 use crate::scenario::{Pathway, Scenario};
 
 use super::network::Replication;
 use super::purpose::pathway as purpose;
-use super::recorder::{Buffers, NullRecorder, Recorder, VisitBuffer, drive};
+use super::recorder::{Buffers, NEVER, NullRecorder, Recorder, VisitBuffer, drive};
 use metrics::{Out, Tally, metrics, share};
 use people::Person;
 pub use people::{PLACES, STAGES};
@@ -219,8 +221,14 @@ pub fn run<R: Recorder>(
         .pathway
         .as_ref()
         .expect("pathway::run is only called for pathway scenarios");
-    let (mut tally, events, held_peak) =
-        simulate(p, scenario, Streams::new(seed, replication), &mut recorder);
+    let (mut tally, events, held_peak) = simulate(
+        p,
+        scenario,
+        Streams::new(seed, replication),
+        &mut recorder,
+        &NEVER,
+    )
+    .expect("a run nothing stops finishes");
     let people = tally.people.entered;
     (
         Replication {
@@ -244,16 +252,37 @@ pub fn run_catchments(
     replication: u64,
     catchments: u32,
 ) -> Replication {
+    run_catchments_unless(scenario, seed, replication, catchments, &NEVER)
+        .expect("a run nothing stops finishes")
+}
+
+/// [`run_catchments`], unless `stop` is set while it runs: then `None`, within a month of
+/// simulated time of each catchment (see [`super::recorder::drive`]).
+pub fn run_catchments_unless(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u64,
+    catchments: u32,
+    stop: &AtomicBool,
+) -> Option<Replication> {
     use rayon::prelude::*;
-    if catchments <= 1 {
-        return run(scenario, seed, replication, NullRecorder).0;
-    }
     let p = scenario
         .pathway
         .as_ref()
         .expect("pathway::run_catchments is only called for pathway scenarios");
     let streams = Streams::new(seed, replication);
-    let parts: Vec<(Tally, u64, u64)> = (0..catchments)
+    if catchments <= 1 {
+        let (mut tally, events, held_peak) =
+            simulate(p, scenario, streams, &mut NullRecorder, stop)?;
+        let people = tally.people.entered;
+        return Some(Replication {
+            metrics: metrics(&mut tally, scenario),
+            events,
+            people,
+            held_peak,
+        });
+    }
+    let parts: Option<Vec<(Tally, u64, u64)>> = (0..catchments)
         .into_par_iter()
         .map(|c| {
             let share = p.catchment(catchments, c);
@@ -262,10 +291,11 @@ pub fn run_catchments(
                 scenario,
                 streams.catchment(c as u64),
                 &mut NullRecorder,
+                stop,
             )
         })
         .collect();
-    let mut parts = parts.into_iter();
+    let mut parts = parts?.into_iter();
     let (mut tally, mut events, mut held_peak) = parts.next().expect("at least two catchments");
     for (t, e, h) in parts {
         tally.merge(&t);
@@ -274,23 +304,25 @@ pub fn run_catchments(
         held_peak += h;
     }
     let people = tally.people.entered;
-    Replication {
+    Some(Replication {
         metrics: metrics(&mut tally, scenario),
         events,
         people,
         held_peak,
-    }
+    })
 }
 
 /// Simulates the pathway `p` over `scenario`'s warm-up and horizon with `streams`, handing
 /// visits to `recorder`, and returns its tallies, the events handled and the most people held
-/// at once (the person slots allocated: a slot is reused once its person leaves).
+/// at once (the person slots allocated: a slot is reused once its person leaves); `None` if
+/// `stop` was set before the end.
 fn simulate<R: Recorder>(
     p: &Pathway,
     scenario: &Scenario,
     streams: Streams,
     recorder: &mut R,
-) -> (Tally, u64, u64) {
+    stop: &AtomicBool,
+) -> Option<(Tally, u64, u64)> {
     let warm = scenario.warmup;
     let end = scenario.warmup + scenario.horizon;
     let policy = p;
@@ -315,10 +347,12 @@ fn simulate<R: Recorder>(
     }
     b.add_event(0, Event::NewPerson);
     let mut sim = b.build();
-    drive(&mut sim, end, recorder);
+    if !drive(&mut sim, end, recorder, stop) {
+        return None;
+    }
     let events = sim.events_handled();
     let held_peak = sim.model().people.len() as u64;
-    (Tally::of(sim.into_model()), events, held_peak)
+    Some((Tally::of(sim.into_model()), events, held_peak))
 }
 
 #[cfg(test)]
@@ -351,7 +385,9 @@ mod tests {
         let s = crate::scenario::load(&path).unwrap();
         let s = s.scaled(5_000.0 / s.expected_people());
         let p = s.pathway.as_ref().unwrap();
-        simulate(p, &s, Streams::new(7, 0), &mut NullRecorder).0
+        simulate(p, &s, Streams::new(7, 0), &mut NullRecorder, &NEVER)
+            .expect("nothing stops it")
+            .0
     }
 
     /// A catchment's tally merged with a copy of itself doubles every field of every stage: no
@@ -426,7 +462,9 @@ mod tests {
                 let s = crate::scenario::load_str(&path, t).unwrap();
                 let s = s.scaled(200_000.0 / s.expected_people());
                 let p = s.pathway.as_ref().unwrap();
-                let t = simulate(p, &s, Streams::new(11, 0), &mut NullRecorder).0;
+                let t = simulate(p, &s, Streams::new(11, 0), &mut NullRecorder, &NEVER)
+                    .expect("nothing stops it")
+                    .0;
                 (0..5)
                     .map(|y| {
                         t.police
@@ -478,7 +516,9 @@ mod tests {
         let s = crate::scenario::load_str(&path, &text).unwrap();
         let s = s.scaled(people / s.expected_people());
         let p = s.pathway.as_ref().unwrap();
-        simulate(p, &s, Streams::new(seed, 0), &mut NullRecorder).0
+        simulate(p, &s, Streams::new(seed, 0), &mut NullRecorder, &NEVER)
+            .expect("nothing stops it")
+            .0
     }
 
     fn total(b: &tally::ByGroup<tally::ByYear>) -> u128 {
