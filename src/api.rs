@@ -332,10 +332,13 @@ mod tests {
         };
         let stopped = Control::default();
         stopped.cancel.store(true, Ordering::Relaxed);
-        assert_eq!(run(&[s.clone()], &o, &stopped), Err(Error::Cancelled));
+        assert_eq!(
+            run(std::slice::from_ref(&s), &o, &stopped),
+            Err(Error::Cancelled)
+        );
         assert_eq!(stopped.done.load(Ordering::Relaxed), 0);
         let control = Control::default();
-        let results = run(&[s.clone()], &o, &control).unwrap();
+        let results = run(std::slice::from_ref(&s), &o, &control).unwrap();
         assert_eq!(control.done.load(Ordering::Relaxed), 2);
         assert_eq!(control.total.load(Ordering::Relaxed), 2);
         for (r, got) in results.iter().enumerate() {
