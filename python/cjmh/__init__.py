@@ -8,8 +8,8 @@
 
 Runs are the command line's own (the same checks, the same results for the same seed, whatever
 the thread count), made off the interpreter's lock so other Python threads go on meanwhile.
-Ctrl-C (or interrupting a notebook's kernel) stops a run once the replications under way have
-finished, and raises ``KeyboardInterrupt``. Bad input raises :class:`ScenarioError`, with every
+Ctrl-C (or interrupting a notebook's kernel) stops a run, replications under way included
+(they look for it every month of simulated time), and raises ``KeyboardInterrupt``. Bad input raises :class:`ScenarioError`, with every
 problem located by file, line and key path.
 
 Results come as pandas DataFrames with the columns of the command line's tidy tables

@@ -225,8 +225,9 @@ fn load(py: Python<'_>, path: PathBuf) -> PyResult<Scenario> {
 
 /// Runs `work` on a thread of its own while this one, off the interpreter's lock, waits for it:
 /// other Python threads run meanwhile. Every [`POLL`] it takes the lock to look for signals
-/// (Ctrl-C raises `KeyboardInterrupt` here: the run is told to stop, and this returns once the
-/// replications under way have finished) and to call `progress(done, total)` when more are done.
+/// (Ctrl-C raises `KeyboardInterrupt` here: the run is told to stop, and this returns once its
+/// threads have, within a month of simulated time) and to call `progress(done, total)` when more
+/// are done.
 fn detached<T: Send + 'static>(
     py: Python<'_>,
     progress: Option<Bound<'_, PyAny>>,
@@ -283,9 +284,9 @@ fn detached<T: Send + 'static>(
             }
         }
     };
-    // Stopped from Python: no replication starts now, and those under way finish (a few
-    // seconds at most for a national one) before the exception is raised, so that no thread
-    // of the run outlives the call.
+    // Stopped from Python: no replication starts now, and those under way stop at their next
+    // look at the flag (a month of simulated time) before the exception is raised, so that no
+    // thread of the run outlives the call.
     control.cancel.store(true, Ordering::Relaxed);
     let _ = py.detach(|| worker.join());
     Err(interrupted)
