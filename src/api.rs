@@ -187,12 +187,9 @@ pub fn run(
             let rep = control.replication(s, seed, r, catchments)?;
             Some(cli::replication_result(s, r, rep))
         },
-        |_, result| match result {
-            Some(r) => {
-                results.push(r);
-                Ok(())
-            }
-            None => Err(Error::Cancelled),
+        |_, result| -> Result<(), Error> {
+            results.push(result.ok_or(Error::Cancelled)?);
+            Ok(())
         },
     )?;
     outcome?;

@@ -79,12 +79,10 @@ def _scenario(s: Scenario | PathLike) -> Scenario:
 
 
 def _scenarios(s: Scenario | PathLike | Sequence[Scenario | PathLike]) -> list[Scenario]:
-    if isinstance(s, (Scenario, str, os.PathLike)):
-        return [_scenario(s)]
     # Every file's problems at once, as the command line reports them, not only the first's.
     loaded: list[Scenario] = []
     errors: list[ScenarioError] = []
-    for x in s:
+    for x in _as_list(s):
         try:
             loaded.append(_scenario(x))
         except ScenarioError as e:

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::CompareArgs;
 use super::{
-    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_format, in_order,
-    load_all, names_are_unique, replication_result, scaled, table_bytes, thread_count,
+    CliError, adopt_table, begin_outputs, catchments_apply, cohort_factor, fits_in_memory,
+    in_order, load_all, names_are_unique, replication_result, scaled, thread_count,
 };
 use crate::model;
 use crate::output::comparison;
@@ -113,7 +113,7 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
     let rows: Vec<comparison::Row> = accumulators.iter().flat_map(|a| a.rows()).collect();
     SummaryWriter::join(parts, &set.staging().join("summary.csv"))
         .map_err(CliError::cannot_write(&summary_path))?;
-    in_format(&mut set, "summary", format).map_err(CliError::cannot_write(&summary_path))?;
+    adopt_table(&mut set, "summary", format).map_err(CliError::cannot_write(&summary_path))?;
     let m = Manifest {
         replications: Some(reps),
         cohort: args.scale.cohort,
@@ -130,7 +130,8 @@ pub(super) fn compare(args: CompareArgs) -> Result<(), CliError> {
         ..Manifest::of_this_process("compare", seed, threads, started)
     };
     let comparison_path = out.join(&comparison_name);
-    let bytes = table_bytes(comparison::to_csv(&rows), format)
+    let bytes = format
+        .encode(comparison::to_csv(&rows))
         .map_err(CliError::cannot_write(&comparison_path))?;
     set.write(&comparison_name, &bytes)?;
     if economics.is_some() {

@@ -394,7 +394,7 @@ fn begin_outputs(out: &Path, command: &str, names: &[&str]) -> Result<OutputSet,
 
 /// Adopts table `stem` into `set` in `format`: it was written to the staging directory as
 /// `stem.csv`, and for Parquet is converted there (a row group at a time) first.
-fn in_format(
+fn adopt_table(
     set: &mut OutputSet,
     stem: &str,
     format: crate::output::tidy::Format,
@@ -408,14 +408,6 @@ fn in_format(
     }
     set.adopt(&format.file(stem));
     Ok(())
-}
-
-/// The bytes of a tidy table made as CSV (`csv`), in `format`.
-fn table_bytes(csv: Vec<u8>, format: crate::output::tidy::Format) -> std::io::Result<Vec<u8>> {
-    match format {
-        crate::output::tidy::Format::Csv => Ok(csv),
-        crate::output::tidy::Format::Parquet => crate::output::tidy::to_parquet(&csv),
-    }
 }
 
 /// Whether a single-file output may be written to `path` (absent or a regular file): checked

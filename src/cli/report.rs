@@ -43,8 +43,9 @@ fn read_table(dir: &Path, stem: &str) -> Result<(PathBuf, Vec<u8>, Vec<u8>), Cli
     let path = crate::output::tidy::find(dir, stem);
     let name = path.file_name().map(|n| n.to_string_lossy().to_string());
     let (path, bytes) = read(dir, name.as_deref().unwrap_or(stem))?;
-    let csv = crate::output::tidy::as_csv(&path, bytes.clone())
-        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    let csv = crate::output::tidy::as_csv(&path, &bytes)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?
+        .into_owned();
     Ok((path, bytes, csv))
 }
 

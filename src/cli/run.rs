@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::args::RunArgs;
 use super::{
-    CliError, begin_outputs, catchments_apply, cohort_factor, fits_in_memory, in_format, in_order,
-    load_all, names_are_unique, replication_result, scaled, thread_count,
+    CliError, adopt_table, begin_outputs, catchments_apply, cohort_factor, fits_in_memory,
+    in_order, load_all, names_are_unique, replication_result, scaled, thread_count,
 };
 use crate::model;
 use crate::output::events::{self, EventWriter};
@@ -117,7 +117,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     summary
         .finish(&staging.join("summary.csv"))
         .map_err(CliError::cannot_write(&summary_path))?;
-    in_format(&mut set, "summary", format).map_err(CliError::cannot_write(&summary_path))?;
+    adopt_table(&mut set, "summary", format).map_err(CliError::cannot_write(&summary_path))?;
     let m = Manifest {
         replications: replicate.replications,
         cohort: args.scale.cohort,

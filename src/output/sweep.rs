@@ -488,12 +488,8 @@ pub fn assemble(
         )?;
     }
     let points = points.into_inner().map_err(|e| e.into_error())?;
-    let in_format = |csv: Vec<u8>| match format {
-        Format::Csv => Ok(csv),
-        Format::Parquet => super::tidy::to_parquet(&csv),
-    };
-    atomic_write(&out.join(format.file("points")), &in_format(points)?)?;
-    atomic_write(&out.join(format.file("summary")), &in_format(bytes)?)?;
+    atomic_write(&out.join(format.file("points")), &format.encode(points)?)?;
+    atomic_write(&out.join(format.file("summary")), &format.encode(bytes)?)?;
     let shown = table(info, units);
     if let Some(t) = &shown {
         atomic_write(&out.join(TABLE), t.as_bytes())?;

@@ -42,6 +42,14 @@ impl Format {
         format!("{stem}.{}", self.extension())
     }
 
+    /// The bytes of a tidy table made as CSV (`csv`), in this format.
+    pub fn encode(self, csv: Vec<u8>) -> std::io::Result<Vec<u8>> {
+        match self {
+            Format::Csv => Ok(csv),
+            Format::Parquet => to_parquet(&csv),
+        }
+    }
+
     /// The file extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
@@ -65,7 +73,7 @@ pub enum Kind {
 /// The type of the column named `column`.
 pub fn kind_of(column: &str) -> Kind {
     match column {
-        "scenario" | "metric" | "strategy" => Kind::Text,
+        "scenario" | "metric" => Kind::Text,
         "point" | "replication" | "replications" => Kind::Count,
         _ => Kind::Number,
     }
@@ -281,11 +289,11 @@ pub fn parquet_to_csv(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
 }
 
 /// The bytes read from table file `path` as CSV: as they are, or converted from Parquet.
-pub fn as_csv(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+pub fn as_csv<'b>(path: &Path, bytes: &'b [u8]) -> Result<std::borrow::Cow<'b, [u8]>, String> {
     if is_parquet(path) {
-        parquet_to_csv(bytes)
+        parquet_to_csv(bytes.to_vec()).map(std::borrow::Cow::Owned)
     } else {
-        Ok(bytes)
+        Ok(std::borrow::Cow::Borrowed(bytes))
     }
 }
 

@@ -221,7 +221,7 @@ pub fn run<R: Recorder>(
         .pathway
         .as_ref()
         .expect("pathway::run is only called for pathway scenarios");
-    let (mut tally, events, held_peak) = simulate(
+    let (tally, events, held_peak) = simulate(
         p,
         scenario,
         Streams::new(seed, replication),
@@ -229,16 +229,18 @@ pub fn run<R: Recorder>(
         &NEVER,
     )
     .expect("a run nothing stops finishes");
-    let people = tally.people.entered;
-    (
-        Replication {
-            metrics: metrics(&mut tally, scenario),
-            events,
-            people,
-            held_peak,
-        },
-        recorder,
-    )
+    (results_of(scenario, tally, events, held_peak), recorder)
+}
+
+/// A replication's results from its tallies (summed over catchments), events handled and
+/// people held at most.
+fn results_of(scenario: &Scenario, mut tally: Tally, events: u64, held_peak: u64) -> Replication {
+    Replication {
+        people: tally.people.entered,
+        metrics: metrics(&mut tally, scenario),
+        events,
+        held_peak,
+    }
 }
 
 /// Runs one replication split into `catchments` independent catchments, in parallel on the
@@ -272,15 +274,8 @@ pub fn run_catchments_unless(
         .expect("pathway::run_catchments is only called for pathway scenarios");
     let streams = Streams::new(seed, replication);
     if catchments <= 1 {
-        let (mut tally, events, held_peak) =
-            simulate(p, scenario, streams, &mut NullRecorder, stop)?;
-        let people = tally.people.entered;
-        return Some(Replication {
-            metrics: metrics(&mut tally, scenario),
-            events,
-            people,
-            held_peak,
-        });
+        let (tally, events, held_peak) = simulate(p, scenario, streams, &mut NullRecorder, stop)?;
+        return Some(results_of(scenario, tally, events, held_peak));
     }
     let parts: Option<Vec<(Tally, u64, u64)>> = (0..catchments)
         .into_par_iter()
@@ -303,13 +298,7 @@ pub fn run_catchments_unless(
         // Each catchment's own peak: their sum bounds what was held at once.
         held_peak += h;
     }
-    let people = tally.people.entered;
-    Some(Replication {
-        metrics: metrics(&mut tally, scenario),
-        events,
-        people,
-        held_peak,
-    })
+    Some(results_of(scenario, tally, events, held_peak))
 }
 
 /// Simulates the pathway `p` over `scenario`'s warm-up and horizon with `streams`, handing
